@@ -1,0 +1,102 @@
+"""The stage order, written down once:
+
+    clean -> normalize -> segment -> extract -> load
+
+Each stage has one entry function; the CLI and the crawler call these.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from pipeline import store
+from pipeline.clean import CleanError, clean_html, clean_text, decode
+from pipeline.dates import find_published_date
+from pipeline.extract import extract_facts
+from pipeline.rules import load_ruleset
+from pipeline.segment import segment_document
+from pipeline.vntext import is_vietnamese, normalize
+
+STAGES = ("clean", "normalize", "segment", "extract", "load")
+CHUNK = 200
+
+
+@dataclass
+class ExtractReport:
+    documents: int = 0
+    facts: int = 0
+    rules_version: str = ""
+
+
+def clean(record: dict) -> dict:
+    """Stage 1: raw HTML or text -> main text, title, published date, site."""
+    if record.get("html") is not None:
+        page = clean_html(record["html"], record.get("url"))
+        body, title = page.text, record.get("title") or page.title
+        text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+        return {"text": text, "title": title, "published": record.get("published") or page.published,
+                "site": record.get("site") or page.site}
+    raw = record.get("text")
+    text = clean_text(decode(raw) if isinstance(raw, bytes) else raw)
+    return {"text": text, "title": record.get("title") or guess_title(text),
+            "published": record.get("published") or find_published_date(text), "site": record.get("site")}
+
+
+def guess_title(text: str) -> str | None:
+    """A plain-text document's title: its first line that reads like one."""
+    for line in text.splitlines()[:8]:
+        line = line.strip()
+        if len(line) > 25 and not find_published_date(line):
+            return line
+    return None
+
+
+def prepare_document(record: dict) -> dict:
+    """Stages 1-2 for one record: the row stored in `documents`."""
+    cleaned = clean(record)
+    text = normalize(cleaned["text"]).strip()
+    if not text:
+        raise CleanError("empty text")
+    if not is_vietnamese(text):
+        raise CleanError("not Vietnamese text (too few Vietnamese letters)")
+    title = normalize(cleaned["title"]) if cleaned["title"] else None
+    return {"id": str(record["id"]), "url": record.get("url"), "site": cleaned["site"],
+            "title": title, "published": iso(cleaned["published"]),
+            "province": record.get("province"), "text": text,
+            "content_hash": store.content_hash(text), "source": record.get("source")}
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else (value or None)
+
+
+def extract_document(document: dict, ruleset=None, prefilter: bool = True) -> list[dict]:
+    """Stages 3-4 for one stored document: segment, then apply the rules."""
+    ruleset = ruleset or load_ruleset()
+    sentences = segment_document(document["text"], prefilter, ruleset.keywords)
+    return extract_facts(document, sentences, ruleset)
+
+
+def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[dict]]:
+    """The whole path without a database: (document row, facts)."""
+    document = prepare_document({**meta, "html": html})
+    return document, extract_document(document, ruleset)
+
+
+def extract_pending(con, everything: bool = False, progress: bool = False, ruleset=None) -> ExtractReport:
+    """Stages 3-5 over stored documents not yet extracted with these rules."""
+    ruleset = ruleset or load_ruleset()
+    rows = store.pending_documents(con, ruleset.version, everything)
+    report = ExtractReport(rules_version=ruleset.version)
+    columns = ("id", "url", "site", "title", "published", "province", "text")
+    bar = tqdm(total=len(rows), unit="doc", desc="extract", disable=not progress)
+    for begin in range(0, len(rows), CHUNK):
+        documents = [dict(zip(columns, row)) for row in rows[begin:begin + CHUNK]]
+        facts = [f for d in documents for f in extract_document(d, ruleset)]
+        store.replace_facts(con, [d["id"] for d in documents], facts, ruleset.version)
+        report.documents += len(documents)
+        report.facts += len(facts)
+        bar.update(len(documents))
+    bar.close()
+    return report

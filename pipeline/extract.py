@@ -1,0 +1,186 @@
+"""Rules -> facts: match each candidate sentence, read the numbers the match
+carries, take the rest of a fact from its context, merge duplicates."""
+from __future__ import annotations
+
+import re
+
+from pipeline import context, places
+from pipeline.annotate import build_doc
+from pipeline.vntext import as_int_if_whole, parse_fraction, parse_number
+
+ANCHOR_TAGS = ("CARD", "CARDW", "FRAC")
+SHARE_OF = re.compile(r"(?P<value>\d[\d.]*)\s+(?:trên tổng số|trong tổng số|trong số|trên)\s+(?P<total>\d[\d.]*)")
+
+
+def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
+    """All facts of one document, deduplicated, with provenance."""
+    pats = context.patterns(ruleset)
+    scene = document_scene(document)
+    facts, carried, paragraph = [], None, None
+    for sentence in sentences:
+        if sentence.paragraph != paragraph:
+            carried, paragraph = None, sentence.paragraph
+        if sentence.candidate:
+            facts += sentence_facts(sentence, document, scene, carried, ruleset, pats)
+        carried = context.explicit_as_of(sentence.text) or carried
+    return deduplicate(facts)
+
+
+def document_scene(document: dict) -> dict:
+    """Where and when a document is: its place and publication date."""
+    locality, province = places.document_place(document.get("title") or "", document["text"])
+    return {"locality": locality,
+            "province": province or places.canonical_province(document.get("province")),
+            "published": document.get("published")}
+
+
+def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[dict]:
+    doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
+    facts = []
+    for rule, start, end, anchor in choose_matches(doc, ruleset):
+        fact = make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats)
+        if fact:
+            fact["doc"] = document["id"]
+            fact["rules_version"] = ruleset.version
+            facts.append(fact)
+    return facts
+
+
+def choose_matches(doc, ruleset):
+    """One rule per number: the highest priority, then the shortest match."""
+    candidates = []
+    for match_id, start, end in ruleset.matcher(doc):
+        rule = ruleset.rules[doc.vocab.strings[match_id]]
+        anchor = anchor_token(doc, start, end)
+        if anchor is not None:
+            candidates.append((-rule.priority, end - start, start, rule, end, anchor))
+    candidates.sort(key=lambda c: c[:3])
+    consumed, chosen = set(), []
+    for _, _, start, rule, end, anchor in candidates:
+        if anchor in consumed:
+            continue
+        consumed.update(i for i in range(start, end) if doc[i].tag_ in ANCHOR_TAGS + ("PCT",))
+        chosen.append((rule, start, end, anchor))
+    return sorted(chosen, key=lambda c: c[3])
+
+
+def anchor_token(doc, start, end) -> int | None:
+    for tags in (ANCHOR_TAGS, ("PCT",)):
+        for i in range(start, end):
+            if doc[i].tag_ in tags:
+                return i
+    return None
+
+
+def numbers(doc, start, end, anchor) -> dict:
+    """value / total / percent carried by the match."""
+    text, tag = doc[anchor].text, doc[anchor].tag_
+    out = {"value": None, "total": None, "percent": None}
+    if tag == "PCT":
+        out["percent"] = parse_number(text.rstrip("%").replace("phần trăm", "").strip())
+    elif tag == "FRAC":
+        share = SHARE_OF.fullmatch(text)
+        pair = (parse_number(share["value"]), parse_number(share["total"])) if share else parse_fraction(text)
+        out["value"], out["total"] = pair if pair else (None, None)
+    else:
+        out["value"] = parse_number(text)
+    for i in range(start, end):
+        if i != anchor and doc[i].tag_ == "PCT" and out["percent"] is None:
+            out["percent"] = parse_number(doc[i].text.rstrip("%").strip())
+    return {k: as_int_if_whole(v) for k, v in out.items()}
+
+
+def char_span(doc, sentence, start, end) -> tuple[int, int]:
+    offsets = doc.user_data["offsets"]
+    return offsets[start][0], offsets[end - 1][1]
+
+
+def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> dict | None:
+    text = sentence.text
+    q_start, q_end = char_span(doc, sentence, start, end)
+    a_start, a_end = char_span(doc, sentence, anchor, anchor + 1)
+    clause = context.clause_bounds(text, a_start, a_end)
+    if context.excluded(text, a_start, q_end, clause[1], rule, pats):
+        return None
+    fact = numbers(doc, start, end, anchor)
+    fact.update(indicator=rule.indicator, rule_id=rule.id,
+                quote=text[q_start:q_end], sentence=text,
+                start=sentence.start + q_start, end=sentence.start + q_end)
+    fact["approx"] = rule.approx or context.approx(text, a_start, a_end, pats)
+    fact["change"] = rule.change or context.change(text, a_start, clause[0], pats)
+    fact["status"] = rule.status or fact_status(text, a_start, a_end, clause, pats)
+    fact["over_plan_percent"] = context.over_plan(text, a_end, len(text), pats)
+    fact["level"] = rule.level or fact_level(doc, start, end, anchor)
+    fact.update(where(text, a_start, scene))
+    fact.update(when(text, a_start, clause, fact["status"], scene, carried, pats))
+    return fact
+
+
+def fact_status(text, a_start, a_end, clause, pats) -> str:
+    found = context.status(text, a_start, a_end, clause, pats)
+    if found:
+        return found
+    elliptical = not re.search(r"\w", re.sub(r"(?i)trên|hơn|gần|khoảng", "", text[clause[0]:a_start]))
+    if elliptical and context.sentence_status(text, clause[0], pats) == "target":
+        return "target"
+    return "achieved"
+
+
+def fact_level(doc, start, end, anchor) -> str | None:
+    """The level of the counted thing: a level word or unit in the match,
+    else just after it ("... ở cấp xã", "... ở các thôn")."""
+    for i in list(range(anchor, end)) + list(range(end, min(len(doc), end + 5))):
+        level = LEVEL_OF.get(doc[i].ent_type_)
+        if level:
+            return level
+        if i >= end and doc[i].text in (";", ".", "(", ")"):
+            break
+    return None
+
+
+LEVEL_OF = {"HAMLET": "hamlet", "COMMUNE": "commune", "DISTRICT": "district",
+            "PROVINCE": "province", "LEVEL_COMMUNE": "commune", "LEVEL_HAMLET": "hamlet",
+            "LEVEL_DISTRICT": "district", "LEVEL_PROVINCE": "province",
+            "SEC_HAMLET_HEAD": "hamlet"}
+
+
+def where(text, a_start, scene) -> dict:
+    named = [p for p in places.named_places(text[:a_start]) if p[2] in ("province", "district")]
+    locality = named[-1][1] if named else scene["locality"]
+    province = (places.find_province(locality) if locality else None) or scene["province"]
+    return {"locality": locality, "province": province,
+            "province_2025": places.province_2025(province)}
+
+
+def when(text, a_start, clause, status, scene, carried, pats) -> dict:
+    before = text[:a_start]
+    as_of = context.explicit_as_of(before) or carried
+    if as_of is None and (status == "achieved" or context.says_now(before, pats)):
+        as_of = scene["published"]
+    year = context.target_year(text, a_start, clause[1]) if status == "target" else None
+    return {"as_of": as_of, "target_year": year}
+
+
+def place_key(fact) -> str:
+    """Localities are compared as places; a bare province name is already
+    written as "tỉnh X" by places.document_place, so the text compares."""
+    return (fact.get("locality") or "").lower()
+
+
+def deduplicate(facts: list[dict]) -> list[dict]:
+    """FACTS.md: same indicator, change, status, level, place and number = one fact."""
+    kept = {}
+    for fact in facts:
+        number = fact["value"] if fact["value"] is not None else fact["percent"]
+        key = (fact["indicator"], fact["change"], fact["status"], fact["level"], place_key(fact), number)
+        if key in kept:
+            fill_missing(kept[key], fact)
+        else:
+            kept[key] = fact
+    return list(kept.values())
+
+
+def fill_missing(kept: dict, other: dict) -> None:
+    for field in ("total", "percent", "over_plan_percent", "as_of", "target_year"):
+        if kept.get(field) is None and other.get(field) is not None:
+            kept[field] = other[field]

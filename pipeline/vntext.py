@@ -1,0 +1,97 @@
+"""Vietnamese text handling, in one place.
+
+Normalization (Unicode NFC, one tone-placement style, no-break and odd
+spaces) and the reading of numbers as the press writes them
+("1.402" = 1402, "07" = 7, "19,7%" = 19.7, "một" = 1).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Tone marks as combining characters (NFD).
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+ODD_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]")
+HYPHENS = re.compile(r"[\u00ac\u2010\u2011\u2012\u2013\u2014\u2212]")
+# Old style puts the tone on the second vowel of a syllable-final oa/oe/uy
+# ("hoá", "uỷ"); we store the style most Vietnamese sites now use ("hóa", "ủy").
+OLD_TONE = re.compile(
+    r"(?<![qQ])([oOuU])([aAeEyY])([" + TONE_MARKS + r"])(?![\w\u0300-\u036f])", re.UNICODE
+)
+
+NUMBER_WORDS = {
+    "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7,
+    "tám": 8, "chín": 9, "mười": 10,
+}
+NUMBER_TOKEN = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+(?:[.,]\d+)?$")
+
+
+def normalize(text: str) -> str:
+    """NFC, new tone placement, plain spaces; keeps length-changing edits minimal."""
+    text = ODD_SPACES.sub(" ", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = HYPHENS.sub("-", text)
+    return fix_tone_placement(unicodedata.normalize("NFC", text))
+
+
+def fix_tone_placement(text: str) -> str:
+    """Move old-style tone marks: "hoá" -> "hóa", "thuỷ" -> "thủy"."""
+    decomposed = unicodedata.normalize("NFD", text)
+    if not any(mark in decomposed for mark in TONE_MARKS):
+        return text
+    moved = OLD_TONE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), decomposed)
+    return unicodedata.normalize("NFC", moved)
+
+
+def fold(text: str) -> str:
+    """Lower-case form used for matching words (keeps diacritics)."""
+    return text.lower()
+
+
+def parse_number(token: str) -> float | None:
+    """Read a number as Vietnamese press writes it; None if it is not one.
+
+    "." groups thousands ("1.402"), "," is the decimal mark ("19,7");
+    a dot followed by other than three digits is a decimal point ("12.5").
+    """
+    token = token.strip()
+    word = NUMBER_WORDS.get(token.lower())
+    if word is not None:
+        return float(word)
+    if not NUMBER_TOKEN.match(token):
+        return None
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
+        token = token.replace(".", "")
+    return float(token.replace(",", "."))
+
+
+def as_int_if_whole(number: float | None):
+    if number is None:
+        return None
+    return int(number) if float(number).is_integer() else number
+
+
+def parse_fraction(token: str) -> tuple[float, float] | None:
+    """ "46/67" -> (46, 67); None for anything else."""
+    match = re.fullmatch(r"(\d[\d.]*)/(\d[\d.]*)", token)
+    if not match:
+        return None
+    part, whole = parse_number(match.group(1)), parse_number(match.group(2))
+    if part is None or whole is None:
+        return None
+    return part, whole
+
+
+def is_vietnamese(text: str, minimum: float = 0.02) -> bool:
+    """Cheap check: enough Vietnamese-specific letters among the letters."""
+    letters = [c for c in text[:5000] if c.isalpha()]
+    if len(letters) < 20:
+        return False
+    specific = sum(1 for c in letters if c in VIETNAMESE_LETTERS)
+    return specific / len(letters) >= minimum
+
+
+VIETNAMESE_LETTERS = set(
+    "ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
+    "ĂÂĐÊÔƠƯÀẢÃÁẠẰẲẴẮẶẦẨẪẤẬÈẺẼÉẸỀỂỄẾỆÌỈĨÍỊÒỎÕÓỌỒỔỖỐỘỜỞỠỚỢÙỦŨÚỤỪỬỮỨỰỲỶỸÝỴ"
+)
