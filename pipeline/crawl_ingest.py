@@ -1,0 +1,96 @@
+"""From archived responses to stored documents.
+
+Reads each fetched, not yet stored article from its WARC record (never the
+network), decodes it, applies the site's selectors if it has any, and hands
+the record to `ingest.ingest_records`. The document id comes from the
+canonical URL, so one article is one document however it was reached.
+"""
+from __future__ import annotations
+
+from itertools import groupby
+
+from pipeline import crawlstate as state
+from pipeline.archive import read_record
+from pipeline.crawl_discover import canonical_link, canonical_url, doc_id, parse_date, parse_html
+from pipeline.decode import decode_html
+from pipeline.sites import Site
+
+BLOCKS = "p, h2, h3, h4, li, blockquote"
+
+
+def build_record(site: Site, url: str, pointer: str) -> dict:
+    """The ingest record of one archived article page."""
+    response = read_record(pointer)
+    html = decode_html(response.body, response.content_type, site.encoding)
+    tree = parse_html(html)
+    canonical = canonical_link(tree, response.url or url)
+    if not canonical or not site.owns(canonical):
+        canonical = canonical_url(url)
+    record = {"id": doc_id(site.name, site.doc_id, canonical), "url": canonical,
+              "site": site.name, "province": site.province, "published": None,
+              "title": None, "source": pointer}
+    if site.selectors:
+        record.update(apply_selectors(tree, site.selectors))
+    else:
+        record["html"] = html
+    return record
+
+
+def apply_selectors(tree, selectors: dict) -> dict:
+    """title/published/text from the site's CSS selectors."""
+    for junk in tree.xpath("//script|//style|//noscript"):
+        junk.drop_tree()
+    return {
+        "title": _first_text(tree, selectors.get("title")),
+        "published": _date(tree, selectors.get("date")),
+        "text": body_text(tree, selectors["body"]),
+    }
+
+
+def _first_text(tree, css: str | None) -> str | None:
+    nodes = tree.cssselect(css) if css else []
+    text = " ".join(nodes[0].text_content().split()) if nodes else ""
+    return text or None
+
+
+def _date(tree, css: str | None) -> str | None:
+    nodes = tree.cssselect(css) if css else []
+    if not nodes:
+        return None
+    node = nodes[0]
+    raw = node.get("datetime") or node.get("content") or node.text_content()
+    found = parse_date(raw)
+    return found.isoformat() if found else None
+
+
+def body_text(tree, css: str) -> str:
+    """One line per paragraph of the matched body elements."""
+    lines = []
+    for node in tree.cssselect(css):
+        blocks = node.cssselect(BLOCKS) or [node]
+        for block in blocks:
+            text = " ".join(block.text_content().split())
+            if text and text not in lines[-1:]:
+                lines.append(text)
+    return "\n".join(lines)
+
+
+def store_fetched(con, sites: dict[str, Site], run_id: str) -> dict[str, object]:
+    """Ingest every fetched article not yet in documents; returns an IngestReport per site."""
+    from pipeline.ingest import IngestReport, ingest_records  # the lead's module
+
+    reports = {}
+    rows = state.unstored_articles(con, list(sites))
+    for name, group in groupby(rows, key=lambda row: row[1]):
+        records, stored, report = [], [], IngestReport()
+        for url, _, pointer in group:
+            try:
+                record = build_record(sites[name], url, pointer)
+            except (OSError, ValueError, StopIteration) as error:
+                report.errors.append(f"{pointer}: cannot read archived page: {error}")
+                continue
+            records.append(record)
+            stored.append((url, record["id"]))
+        reports[name] = ingest_records(con, records, source=f"crawl:{name}", report=report)
+        state.mark_stored(con, stored, run_id)
+    return reports

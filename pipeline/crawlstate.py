@@ -1,0 +1,254 @@
+"""Crawl state in the project's DuckDB database.
+
+`crawl_urls` holds every URL the crawler has met: what it is (feed, sitemap,
+listing, article), where it stands (discovered, fetched, failed, gone,
+skipped, alias), why it failed, the validators for conditional requests and
+the WARC record of its last response. `runs` has one row per run and site.
+This table, not Scrapy's JOBDIR, is what makes a crawl resumable: URLs
+discovered by a killed run are still 'discovered' and the next run fetches them.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS crawl_urls (
+    url TEXT PRIMARY KEY,      -- canonical URL
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL,        -- feed | sitemap | listing | article
+    status TEXT NOT NULL,      -- discovered | fetched | failed | gone | skipped | alias
+    reason TEXT,               -- why it failed or was skipped
+    http_status INTEGER,
+    attempts INTEGER DEFAULT 0,
+    etag TEXT,
+    last_modified TEXT,
+    lastmod DATE,              -- date the feed/sitemap gave for it
+    canonical TEXT,            -- rel=canonical target when it differs
+    warc TEXT,                 -- warc:<file>#<offset> of the last response
+    doc_id TEXT,
+    discovered_run TEXT,
+    fetched_run TEXT,
+    stored_run TEXT,           -- run that put it in documents
+    discovered_at TIMESTAMP DEFAULT current_timestamp,
+    fetched_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT NOT NULL,
+    site TEXT NOT NULL,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    discovered INTEGER DEFAULT 0,
+    fetched INTEGER DEFAULT 0,
+    new_documents INTEGER,
+    failures TEXT,             -- JSON: reason -> count
+    facts INTEGER,
+    status TEXT,               -- running | crawled | done | crashed
+    PRIMARY KEY (run_id, site)
+);
+CREATE TABLE IF NOT EXISTS warc_files (
+    path TEXT PRIMARY KEY,
+    run_id TEXT,
+    recovered BOOLEAN DEFAULT false
+);
+"""
+
+# Statuses that mean "do not request this article again".
+FINAL = ("fetched", "gone", "skipped", "alias")
+MAX_ATTEMPTS = 3
+
+
+def ensure_schema(con) -> None:
+    con.execute(SCHEMA)
+
+
+def now() -> datetime:
+    return datetime.now()
+
+
+def add_discovered(con, site: str, found: list[tuple[str, object]], run_id: str) -> int:
+    """Record newly found article URLs; returns how many were new."""
+    if not found:
+        return 0
+    before = _count(con, site)
+    con.executemany(
+        "INSERT INTO crawl_urls (url, site, kind, status, lastmod, discovered_run) "
+        "VALUES (?, ?, 'article', 'discovered', ?, ?) ON CONFLICT DO NOTHING",
+        [(url, site, lastmod, run_id) for url, lastmod in found],
+    )
+    return _count(con, site) - before
+
+
+def _count(con, site: str) -> int:
+    return con.execute("SELECT count(*) FROM crawl_urls WHERE site = ?", [site]).fetchall()[0][0]
+
+
+def known_urls(con, urls: list[str]) -> set[str]:
+    """The URLs among these that are already in the state table."""
+    if not urls:
+        return set()
+    rows = con.execute("SELECT url FROM crawl_urls WHERE list_contains(?, url)", [urls]).fetchall()
+    return {r[0] for r in rows}
+
+
+def pending_articles(con, site: str) -> list[str]:
+    """Articles discovered earlier but not fetched yet (or failed, with attempts left)."""
+    rows = con.execute(
+        "SELECT url FROM crawl_urls WHERE site = ? AND kind = 'article' AND "
+        "(status = 'discovered' OR (status = 'failed' AND attempts < ?)) ORDER BY url",
+        [site, MAX_ATTEMPTS],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def is_done(con, url: str) -> bool:
+    rows = con.execute(
+        "SELECT status, attempts FROM crawl_urls WHERE url = ?", [url]).fetchall()
+    if not rows:
+        return False
+    status, attempts = rows[0]
+    return status in FINAL or (status == "failed" and attempts >= MAX_ATTEMPTS)
+
+
+def validators(con, url: str) -> tuple[str | None, str | None]:
+    rows = con.execute("SELECT etag, last_modified FROM crawl_urls WHERE url = ?", [url]).fetchall()
+    return rows[0] if rows else (None, None)
+
+
+def mark_fetched(con, url: str, site: str, kind: str, run_id: str, *, http_status: int,
+                 warc: str | None, etag=None, last_modified=None, canonical=None) -> None:
+    con.execute(
+        "INSERT INTO crawl_urls (url, site, kind, status, http_status, attempts, etag, "
+        "last_modified, canonical, warc, fetched_run, fetched_at, discovered_run) "
+        "VALUES (?, ?, ?, 'fetched', ?, 1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+        "status = 'fetched', reason = NULL, http_status = excluded.http_status, "
+        "attempts = crawl_urls.attempts + 1, etag = excluded.etag, "
+        "last_modified = excluded.last_modified, canonical = excluded.canonical, "
+        "warc = coalesce(excluded.warc, crawl_urls.warc), fetched_run = excluded.fetched_run, "
+        "fetched_at = excluded.fetched_at",
+        [url, site, kind, http_status, etag, last_modified, canonical, warc, run_id, now(), run_id],
+    )
+
+
+def mark_failed(con, url: str, site: str, kind: str, run_id: str, *, reason: str,
+                status: str = "failed", http_status: int | None = None,
+                warc: str | None = None) -> None:
+    """status: failed (tried again next run), gone (404/410), skipped (PDF, too large)."""
+    con.execute(
+        "INSERT INTO crawl_urls (url, site, kind, status, reason, http_status, attempts, warc, "
+        "fetched_run, fetched_at, discovered_run) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) "
+        "ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason, "
+        "http_status = excluded.http_status, attempts = crawl_urls.attempts + 1, "
+        "warc = coalesce(excluded.warc, crawl_urls.warc), fetched_run = excluded.fetched_run, "
+        "fetched_at = excluded.fetched_at",
+        [url, site, kind, status, reason, http_status, warc, run_id, now(), run_id],
+    )
+
+
+def mark_alias(con, url: str, site: str, canonical: str, run_id: str) -> None:
+    """`url` shows the article whose canonical URL is `canonical`: never fetch it again."""
+    con.execute(
+        "INSERT INTO crawl_urls (url, site, kind, status, canonical, discovered_run) "
+        "VALUES (?, ?, 'article', 'alias', ?, ?) ON CONFLICT (url) DO UPDATE SET "
+        "status = 'alias', canonical = excluded.canonical",
+        [url, site, canonical, run_id],
+    )
+
+
+def unstored_articles(con, sites: list[str]) -> list[tuple[str, str, str]]:
+    """(url, site, warc pointer) of fetched articles not yet in documents."""
+    return con.execute(
+        "SELECT url, site, warc FROM crawl_urls WHERE kind = 'article' AND status = 'fetched' "
+        "AND stored_run IS NULL AND warc IS NOT NULL AND list_contains(?, site) ORDER BY url",
+        [sites],
+    ).fetchall()
+
+
+def mark_stored(con, rows: list[tuple[str, str]], run_id: str) -> None:
+    """rows: (url, doc_id)."""
+    con.executemany(
+        "UPDATE crawl_urls SET doc_id = ?, stored_run = ? WHERE url = ?",
+        [(doc_id, run_id, url) for url, doc_id in rows],
+    )
+
+
+# --- WARC files (for recovery after a kill) ---------------------------------
+
+def add_warc_file(con, path: str, run_id: str) -> None:
+    con.execute("INSERT INTO warc_files VALUES (?, ?, false) ON CONFLICT DO NOTHING", [path, run_id])
+
+
+def unrecovered_warc_files(con, current: str | None = None) -> list[str]:
+    rows = con.execute("SELECT path FROM warc_files WHERE NOT recovered ORDER BY path").fetchall()
+    return [r[0] for r in rows if r[0] != current]
+
+
+def mark_warc_recovered(con, path: str) -> None:
+    con.execute("UPDATE warc_files SET recovered = true WHERE path = ?", [path])
+
+
+# --- runs -------------------------------------------------------------------
+
+def start_run(con, run_id: str, sites: list[str]) -> None:
+    con.executemany(
+        "INSERT INTO runs (run_id, site, started_at, status) VALUES (?, ?, ?, 'running') "
+        "ON CONFLICT DO NOTHING",
+        [(run_id, s, now()) for s in sites],
+    )
+
+
+def record_crawl(con, run_id: str, site: str, discovered: int, fetched: int,
+                 failures: dict[str, int], status: str = "crawled") -> None:
+    con.execute(
+        "UPDATE runs SET discovered = ?, fetched = ?, failures = ?, status = ?, finished_at = ? "
+        "WHERE run_id = ? AND site = ?",
+        [discovered, fetched, json.dumps(failures, sort_keys=True), status, now(), run_id, site],
+    )
+
+
+def record_results(con, run_id: str, site: str, new_documents: int, facts: int | None,
+                   status: str = "done") -> None:
+    con.execute(
+        "UPDATE runs SET new_documents = ?, facts = ?, status = ?, finished_at = ? "
+        "WHERE run_id = ? AND site = ?",
+        [new_documents, facts, status, now(), run_id, site],
+    )
+
+
+def facts_by_site(con, run_id: str) -> dict[str, int]:
+    """Facts of the documents this run stored, per site."""
+    rows = con.execute(
+        "SELECT u.site, count(f.doc) FROM (SELECT DISTINCT site, doc_id FROM crawl_urls "
+        "WHERE stored_run = ?) u LEFT JOIN facts f ON f.doc = u.doc_id GROUP BY u.site",
+        [run_id],
+    ).fetchall()
+    return dict(rows)
+
+
+def last_runs(con, limit: int = 5) -> list[tuple]:
+    return con.execute(
+        "SELECT run_id, site, started_at, discovered, fetched, new_documents, failures, facts, status "
+        "FROM runs WHERE run_id IN (SELECT DISTINCT run_id FROM runs ORDER BY run_id DESC LIMIT ?) "
+        "ORDER BY run_id DESC, site",
+        [limit],
+    ).fetchall()
+
+
+def yield_drops(con) -> list[tuple[str, str]]:
+    """Sites whose last finished run stored no new document or no fact while an earlier one did."""
+    rows = con.execute(
+        "SELECT site, new_documents, facts, "
+        "max(new_documents) OVER earlier, max(facts) OVER earlier, "
+        "row_number() OVER (PARTITION BY site ORDER BY run_id DESC) FROM runs "
+        "WHERE status = 'done' WINDOW earlier AS (PARTITION BY site ORDER BY run_id "
+        "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+    ).fetchall()
+    alerts = []
+    for site, docs, facts, docs_before, facts_before, rank in rows:
+        if rank != 1:
+            continue
+        if (docs or 0) == 0 and (docs_before or 0) > 0:
+            alerts.append((site, "new documents dropped to zero"))
+        elif (facts or 0) == 0 and (facts_before or 0) > 0:
+            alerts.append((site, "facts dropped to zero"))
+    return sorted(alerts)

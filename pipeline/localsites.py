@@ -1,0 +1,169 @@
+"""Small web sites on 127.0.0.1 for the demo and the crawl tests.
+
+Each `LocalSite` is a threaded HTTP server on its own port with a table of
+routes, and it logs every request it sees (path, time, headers), so tests
+can assert what a crawler really did. Routes can misbehave on purpose:
+trickle slower than a timeout, cut the body short, reset the connection,
+answer 304 to conditional requests, or answer differently on each call.
+"""
+from __future__ import annotations
+
+import hashlib
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict = field(default_factory=dict)
+    conditional: bool = False       # ETag + Last-Modified, 304 when unchanged
+    trickle: float = 0.0            # seconds between 10-byte chunks
+    truncate: bool = False          # promise more bytes than sent, then close
+    reset: bool = False             # drop the connection with a TCP reset
+
+    @property
+    def data(self) -> bytes:
+        return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
+
+    @property
+    def etag(self) -> str:
+        return '"' + hashlib.sha1(self.data).hexdigest()[:16] + '"'
+
+
+@dataclass
+class Seen:
+    path: str
+    at: float                       # time.monotonic()
+    headers: dict
+
+
+LAST_MODIFIED = "Mon, 01 Sep 2025 08:00:00 GMT"
+
+
+class LocalSite:
+    """One site: `routes` maps a path (with query) to a Route or a list of Routes
+    served in turn (the last one repeats)."""
+
+    def __init__(self, routes: dict | None = None):
+        self.routes: dict = dict(routes or {})
+        self.log: list[Seen] = []
+        self._calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def netloc(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, path: str) -> str:
+        return f"http://{self.netloc}{path}"
+
+    def start(self) -> "LocalSite":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return [s.path for s in self.log]
+
+    def route_for(self, path: str) -> Route | None:
+        with self._lock:
+            self.log.append(Seen(path, time.monotonic(), {}))
+            route = self.routes.get(path)
+            if isinstance(route, list):
+                index = self._calls.get(path, 0)
+                self._calls[path] = index + 1
+                route = route[min(index, len(route) - 1)]
+            return route
+
+    def remember_headers(self, headers: dict) -> None:
+        with self._lock:
+            self.log[-1].headers = headers
+
+
+def _handler_for(site: LocalSite):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):  # keep test output quiet
+            pass
+
+        def do_GET(self):
+            route = site.route_for(self.path)
+            site.remember_headers(dict(self.headers.items()))
+            if route is None:
+                route = Route("not found", status=404, content_type="text/plain")
+            serve(self, route)
+
+    return Handler
+
+
+def serve(handler: BaseHTTPRequestHandler, route: Route) -> None:
+    if route.reset:
+        _reset(handler.connection)
+        handler.close_connection = True
+        return
+    if route.conditional and _unchanged(handler, route):
+        handler.send_response(304)
+        handler.send_header("ETag", route.etag)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+        return
+    _send(handler, route)
+
+
+def _unchanged(handler, route: Route) -> bool:
+    return (handler.headers.get("If-None-Match") == route.etag
+            or handler.headers.get("If-Modified-Since") == LAST_MODIFIED)
+
+
+def _send(handler, route: Route) -> None:
+    data = route.data
+    handler.send_response(route.status)
+    handler.send_header("Content-Type", route.content_type)
+    handler.send_header("Content-Length", str(len(data) * (2 if route.truncate else 1)))
+    if route.conditional:
+        handler.send_header("ETag", route.etag)
+        handler.send_header("Last-Modified", LAST_MODIFIED)
+    for key, value in route.headers.items():
+        handler.send_header(key, value)
+    handler.end_headers()
+    try:
+        _write_body(handler, data, route.trickle)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    if route.truncate:
+        handler.close_connection = True
+
+
+def _write_body(handler, data: bytes, trickle: float) -> None:
+    if not trickle:
+        handler.wfile.write(data)
+        return
+    for start in range(0, len(data), 10):
+        handler.wfile.write(data[start:start + 10])
+        handler.wfile.flush()
+        time.sleep(trickle)
+
+
+def _reset(connection: socket.socket) -> None:
+    """Close with SO_LINGER 0: the client sees 'connection reset by peer'."""
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()

@@ -1,0 +1,49 @@
+"""Shared output options (--table, --csv, --json, --nl), as sqlite-utils does."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import pandas as pd
+
+FORMATS = ("table", "csv", "json", "nl")
+
+
+def output_options(command):
+    """Add --table/--csv/--json/--nl (one flag value: `fmt`) to a command."""
+    for name, text in reversed([("table", "aligned table (default)"), ("csv", "CSV with a header"),
+                                ("json", "one JSON array"), ("nl", "JSON Lines, one object a line")]):
+        command = click.option(f"--{name}", "fmt", flag_value=name, default=name == "table", help=text)(command)
+    return command
+
+
+def jsonable(frame: pd.DataFrame) -> list[dict]:
+    rows = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
+    for row in rows:  # DuckDB DATEs come back as midnight timestamps
+        for key, value in row.items():
+            if isinstance(value, str) and value.endswith("T00:00:00.000"):
+                row[key] = value[:10]
+    return rows
+
+
+def emit(frame: pd.DataFrame, fmt: str = "table", out=None) -> None:
+    out = out or sys.stdout
+    if fmt == "csv":
+        frame.to_csv(out, index=False)
+    elif fmt == "json":
+        json.dump(jsonable(frame), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    elif fmt == "nl":
+        for row in jsonable(frame):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    else:
+        out.write(table(frame) + "\n")
+
+
+def table(frame: pd.DataFrame, width: int = 60) -> str:
+    if frame.empty:
+        return "(no rows)" if len(frame.columns) else ""
+    shown = frame.astype(object).where(frame.notna(), "")
+    shown = shown.map(lambda v: (str(v)[: width - 1] + "…") if len(str(v)) > width else v)
+    return shown.to_string(index=False)
