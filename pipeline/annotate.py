@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 
 from spacy.tokens import Doc
+from spacy.lang.lex_attrs import LEX_ATTRS
 from spacy.vocab import Vocab
 
 from pipeline.vntext import NUMBER_WORDS, parse_number
 
-VOCAB = Vocab()
+VOCAB = Vocab(lex_attr_getters=dict(LEX_ATTRS))  # gives tokens LOWER, IS_PUNCT ...
 NUMERIC = re.compile(r"^\d[\d.,/-]*$")
 LIST_JOINERS = {",", "và", "hoặc", "-", "/"}
 NUMBER_TAGS = {"CARD", "CARDW", "FRAC", "PCT"}
@@ -41,16 +42,17 @@ def build_doc(sentence: str, words: list[tuple[int, int]], lexicon) -> Doc:
 def merge_phrases(sentence, words, phrases):
     """Replace the words each lexicon phrase covers by one classed span.
 
-    A phrase must start at a word start and end at a word end, so "xã" is
-    never found inside "xã hội" nor "thôn" inside "nông thôn".
+    A one-syllable phrase must be a whole word, so "xã" is never found in
+    "xã hội" nor "thôn" in "nông thôn". A longer phrase is trusted over the
+    segmenter: a word it cuts ("đảng xã") is split at the phrase's edge.
     """
-    starts = {s: i for i, (s, _) in enumerate(words)}
+    longer = [p for p in phrases if " " in sentence[p[0]:p[1]]]
+    words = split_at(sentence, words, [edge for start, end, _ in longer for edge in (start, end)])
+    kept = [p for p in phrases if p in longer or aligned(words, p)]
+    starts = {s for s, _ in words}
     ends = {e: i for i, (_, e) in enumerate(words)}
+    by_start = {s: (e, c) for s, e, c in kept if s in starts and e in ends}
     out, skip_to = [], -1
-    by_start = {}
-    for start, end, cls in phrases:
-        if start in starts and end in ends and start not in by_start:
-            by_start[start] = (end, cls)
     for i, (s, e) in enumerate(words):
         if i <= skip_to:
             continue
@@ -60,6 +62,24 @@ def merge_phrases(sentence, words, phrases):
             skip_to = ends[end]
         else:
             out.append((s, e, None))
+    return out
+
+
+def aligned(words, phrase) -> bool:
+    return any(s == phrase[0] for s, _ in words) and any(e == phrase[1] for _, e in words)
+
+
+def split_at(sentence, words, edges):
+    """Split words at these offsets (phrase edges falling inside a word)."""
+    edges = sorted(set(edges))
+    out = []
+    for s, e in words:
+        bounds = [s] + [x for x in edges if s < x < e] + [e]
+        for a, b in zip(bounds, bounds[1:]):
+            piece = sentence[a:b]
+            a, b = a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+            if a < b:
+                out.append((a, b))
     return out
 
 

@@ -363,23 +363,15 @@ def wrap_article(article: dict, index: int, recent: Iterable[str] = ()) -> Page:
 
 
 def iter_sample_pages(directory: Path = SAMPLE_DIR) -> Iterator[Page]:
-    """The bundled sample pages (corpus/sample/*.html), with a sidecar .json if present."""
+    """The bundled sample pages (corpus/sample/*.html), read as `vnfacts ingest` reads them:
+    bytes, id = file stem. Page.html holds the path; iter_corpus reads the bytes."""
     if not directory.is_dir():
         return
-    for path in sorted(directory.glob("*.html")):
-        meta = {"id": path.stem, "url": None, "site": None, "province": None,
-                "source": f"corpus/sample/{path.name}"}
-        for sidecar in (path.with_suffix(".json"), path.with_suffix(".meta.json")):
-            if sidecar.is_file():
-                try:
-                    extra = json.loads(sidecar.read_text(encoding="utf-8"))
-                    meta.update({k: v for k, v in extra.items() if k in ("id", "url", "site", "province", "published")})
-                except (ValueError, AttributeError):
-                    pass
-                break
-        raw = path.read_bytes()
-        yield Page(id=meta["id"], url=meta["url"] or "", html=raw.decode("utf-8", "replace"),
-                   meta=meta, template="sample")
+    for path in sorted(directory.glob("*.htm*")):
+        rel = path.relative_to(REPO) if path.is_relative_to(REPO) else path
+        meta = {"id": path.stem, "source": str(rel)}
+        yield Page(id=path.stem, url="", html="", meta=meta, template="sample",
+                   paragraphs=[str(path)])
 
 
 def iter_pages(limit: int | None = None, include_samples: bool = True,
@@ -403,29 +395,41 @@ def iter_pages(limit: int | None = None, include_samples: bool = True,
 
 
 def write_corpus(path: Path, limit: int | None = None, include_samples: bool = True) -> dict:
-    """Stream the wrapped corpus into a JSONL file (html + meta per line)."""
+    """Stream the corpus into a JSONL file: html + meta per line (samples by path)."""
     docs = html_bytes = samples = 0
     templates: Counter = Counter()
     with open(path, "w", encoding="utf-8") as out:
         for page in iter_pages(limit, include_samples):
-            out.write(json.dumps({"html": page.html, "meta": page.meta}, ensure_ascii=False))
+            if page.template == "sample":
+                record = {"html_path": page.paragraphs[0], "meta": page.meta}
+                html_bytes += Path(page.paragraphs[0]).stat().st_size
+                samples += 1
+            else:
+                record = {"html": page.html, "meta": page.meta}
+                html_bytes += len(page.html.encode("utf-8"))
+            out.write(json.dumps(record, ensure_ascii=False))
             out.write("\n")
             docs += 1
-            samples += page.template == "sample"
             templates[page.template] += 1
-            html_bytes += len(page.html.encode("utf-8"))
     return {"docs": docs, "sample_pages": samples, "html_bytes": html_bytes,
             "templates": dict(templates), "path": str(path)}
 
 
-def iter_corpus(path: Path, limit: int | None = None) -> Iterator[tuple[str, dict]]:
-    """(html, meta) pairs read back one line at a time."""
+def iter_corpus(path: Path, limit: int | None = None) -> Iterator[tuple[str | bytes, dict]]:
+    """(html, meta) pairs read back one line at a time (sample pages as bytes)."""
     with open(path, encoding="utf-8") as handle:
         for n, line in enumerate(handle):
             if limit is not None and n >= limit:
                 return
             record = json.loads(line)
-            yield record["html"], record["meta"]
+            html = record.get("html")
+            if html is None:
+                html = Path(record["html_path"]).read_bytes()
+            yield html, record["meta"]
+
+
+def nbytes(html: str | bytes) -> int:
+    return len(html) if isinstance(html, bytes) else len(html.encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------
@@ -477,53 +481,71 @@ def _rates(seconds: float, docs: int, nbytes: int) -> dict:
     }
 
 
-def _pipeline():
-    """Import the project's modules lazily (they may be edited concurrently)."""
-    from pipeline import clean, core, extract, rules, segment, store, vntext
-    return clean, core, extract, rules, segment, store, vntext
-
-
 def load_ruleset():
     from pipeline.rules import load_ruleset as _load
-    return _load()   # the default rules dir: the same cached RuleSet segment.py uses
-
-
-def _doc_dict(cleaned, meta: dict, text: str) -> dict:
-    return {
-        "id": meta.get("id"),
-        "url": meta.get("url") or getattr(cleaned, "url", None),
-        "site": getattr(cleaned, "site", None) or meta.get("site"),
-        "title": getattr(cleaned, "title", None),
-        "published": getattr(cleaned, "published", None) or meta.get("published"),
-        "province": meta.get("province"),
-        "text": text,
-    }
+    return _load()   # the default rules dir: the same cached RuleSet the pipeline uses
 
 
 def _is_segmented(sentence) -> bool:
-    for name in ("tokens", "words"):
+    for name in ("words", "tokens"):
         value = getattr(sentence, name, None)
         if value is not None:
-            return bool(value)
+            return True
     return False
+
+
+class _Timed:
+    """Wrap a module function so the time spent in it is summed (restored on exit)."""
+
+    def __init__(self, module, attr: str):
+        self.module, self.attr = module, attr
+        self.func = getattr(module, attr)
+        self.seconds, self.calls = 0.0, 0
+
+    def __call__(self, *args, **kwargs):
+        t = time.perf_counter()
+        try:
+            return self.func(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - t
+            self.calls += 1
+
+    def __enter__(self):
+        setattr(self.module, self.attr, self)
+        return self
+
+    def __exit__(self, *exc):
+        setattr(self.module, self.attr, self.func)
+
+
+def _record(html, meta: dict) -> dict:
+    """An ingest record, as the crawler or `vnfacts ingest` hands it over."""
+    return {**meta, "html": html}
 
 
 # ---------------------------------------------------------------------------
 # Passes
 # ---------------------------------------------------------------------------
 
-def run_stages(corpus: Path, limit: int | None, db_path: Path, ruleset) -> dict:
-    """One streaming pass; every stage call timed on its own.
+STAGES = ("clean", "normalize", "segment", "extract", "load")
 
+
+def run_stages(corpus: Path, limit: int | None, db_path: Path, ruleset) -> dict:
+    """One streaming pass over the production functions, every stage timed on its own.
+
+    clean = core.clean (clean_html, title); normalize = the rest of
+    core.prepare_document (NFC/tone normalization, language check, hash);
+    segment = segment_document(text, prefilter=True, ruleset.keywords);
+    extract = extract_facts; load = store.upsert_documents + replace_facts
+    per batch of LOAD_BATCH_DOCS documents into a fresh DuckDB file.
     clean is measured on HTML bytes, the other stages on clean-text bytes.
-    load = store.upsert_documents + store.replace_facts per batch of
-    LOAD_BATCH_DOCS documents into a fresh DuckDB file.
     """
-    clean, core, extract, rules, segment, store, vntext = _pipeline()
-    clean_html, normalize = clean.clean_html, vntext.normalize
-    segment_document, extract_facts = segment.segment_document, extract.extract_facts
-    timers = dict.fromkeys(("clean", "normalize", "segment", "extract", "load"), 0.0)
-    html_bytes = text_bytes = docs = facts_total = sentences = segmented = 0
+    from pipeline import core, store
+    from pipeline.clean import CleanError
+    from pipeline.extract import extract_facts
+    from pipeline.segment import segment_document
+    timers = dict.fromkeys(STAGES, 0.0)
+    html_bytes = text_bytes = docs = facts_total = sentences = segmented = errors = 0
     clock = time.perf_counter
     con = store.connect(db_path)
     batch_docs: list[dict] = []
@@ -537,32 +559,35 @@ def run_stages(corpus: Path, limit: int | None, db_path: Path, ruleset) -> dict:
         batch_docs.clear()
         batch_facts.clear()
 
-    with RssSampler() as rss:
+    gc.collect()
+    with RssSampler() as rss, _Timed(core, "clean") as clean_timer:
         wall = clock()
         for html, meta in iter_corpus(corpus, limit):
-            t0 = clock()
-            cleaned = clean_html(html, meta.get("url"))
-            t1 = clock()
-            text = normalize(cleaned.text or "")
-            t2 = clock()
-            sents = segment_document(text)
-            t3 = clock()
-            doc = _doc_dict(cleaned, meta, text)
-            facts = extract_facts(doc, sents, ruleset)
-            t4 = clock()
-            timers["clean"] += t1 - t0
-            timers["normalize"] += t2 - t1
-            timers["segment"] += t3 - t2
-            timers["extract"] += t4 - t3
             docs += 1
-            html_bytes += len(html.encode("utf-8"))
-            text_bytes += len(text.encode("utf-8"))
+            html_bytes += nbytes(html)
+            before = clean_timer.seconds
+            t0 = clock()
+            try:
+                document = core.prepare_document(_record(html, meta))
+            except CleanError:
+                errors += 1
+                timers["clean"] += clean_timer.seconds - before
+                continue
+            t1 = clock()
+            sents = segment_document(document["text"], True, ruleset.keywords)
+            t2 = clock()
+            facts = extract_facts(document, sents, ruleset)
+            t3 = clock()
+            cleaning = clean_timer.seconds - before
+            timers["clean"] += cleaning
+            timers["normalize"] += (t1 - t0) - cleaning
+            timers["segment"] += t2 - t1
+            timers["extract"] += t3 - t2
+            text_bytes += len(document["text"].encode("utf-8"))
             sentences += len(sents)
-            segmented += sum(1 for s in sents if _is_segmented(s))
+            segmented += sum(1 for x in sents if _is_segmented(x))
             facts_total += len(facts)
-            doc["content_hash"] = store.content_hash(text)
-            doc["source"] = meta.get("source")
-            batch_docs.append(doc)
+            batch_docs.append(document)
             batch_facts.extend(facts)
             if len(batch_docs) >= LOAD_BATCH_DOCS:
                 flush()
@@ -572,15 +597,17 @@ def run_stages(corpus: Path, limit: int | None, db_path: Path, ruleset) -> dict:
     con.close()
     out = {name: _rates(seconds, docs, html_bytes if name == "clean" else text_bytes)
            for name, seconds in timers.items()}
-    out["_pass"] = {"wall_seconds": round(wall, 3), "docs": docs, "facts": facts_total,
-                    "html_bytes": html_bytes, "text_bytes": text_bytes, "sentences": sentences,
-                    "segmented_sentences": segmented, "peak_rss_mb": round(rss.peak_mb, 1)}
+    out["_pass"] = {"wall_seconds": round(wall, 3), "docs": docs, "clean_errors": errors,
+                    "facts": facts_total, "html_bytes": html_bytes, "text_bytes": text_bytes,
+                    "sentences": sentences, "segmented_sentences": segmented,
+                    "peak_rss_mb": round(rss.peak_mb, 1)}
     return out
 
 
-def _e2e_loop(con, records: Iterable[tuple[str, dict]], ruleset, counter: dict) -> None:
-    """HTML -> facts committed: core.process_html per page, batched store writes."""
+def _process_html_loop(con, records, ruleset, counter: dict) -> None:
+    """Single pass: core.process_html per page, batched store writes."""
     from pipeline import core, store
+    from pipeline.clean import CleanError
     batch_docs, batch_facts = [], []
 
     def flush():
@@ -591,64 +618,58 @@ def _e2e_loop(con, records: Iterable[tuple[str, dict]], ruleset, counter: dict) 
 
     for html, meta in records:
         counter["docs"] += 1
-        counter["html_bytes"] += len(html.encode("utf-8"))
-        doc_row, facts = core.process_html(html, meta, ruleset)
-        if doc_row is None:
+        counter["html_bytes"] += nbytes(html)
+        try:
+            doc_row, facts = core.process_html(html, meta, ruleset)
+        except CleanError:
             continue
         batch_docs.append(doc_row)
         batch_facts.extend(facts)
-        counter["facts"] += len(facts)
         if len(batch_docs) >= LOAD_BATCH_DOCS:
             flush()
     if batch_docs:
         flush()
 
 
-def _ingest_records_usable() -> bool:
-    try:
-        from pipeline import ingest
-    except ImportError:
-        return False
-    return hasattr(ingest, "ingest_records")
-
-
-def _as_ingest_record(html: str, meta: dict) -> dict:
-    return {**meta, "html": html}
+E2E_ENTRIES = {
+    "ingest+extract": "ingest.ingest_records (clean, normalize, store) then "
+                      "core.extract_pending (segment, extract, store facts): the `vnfacts ingest`/`extract` path",
+    "process_html": "core.process_html per page + batched store.upsert_documents/replace_facts: one pass",
+}
 
 
 def run_e2e(corpus: Path, limit: int | None, db_path: Path, ruleset=None,
-            entry: str = "auto") -> dict:
-    """Whole path, HTML on disk -> facts committed in a DuckDB file, timed as one.
-
-    entry="ingest" uses pipeline.ingest.ingest_records (the production entry);
-    entry="core" uses core.process_html with batched store writes.
-    """
-    from pipeline import store
-    if entry == "auto":
-        entry = "ingest" if _ingest_records_usable() else "core"
+            entry: str = "ingest+extract") -> dict:
+    """Whole path, HTML on disk -> facts committed in a DuckDB file, timed as one."""
+    from pipeline import core, ingest, store
     ruleset = ruleset or load_ruleset()
-    counter = {"docs": 0, "html_bytes": 0, "facts": 0}
+    counter = {"docs": 0, "html_bytes": 0}
+    phases = {}
     gc.collect()
     with RssSampler() as rss:
         t = time.perf_counter()
         con = store.connect(db_path)
-        if entry == "ingest":
-            from pipeline import ingest
-
+        if entry == "ingest+extract":
             def records():
                 for html, meta in iter_corpus(corpus, limit):
                     counter["docs"] += 1
-                    counter["html_bytes"] += len(html.encode("utf-8"))
-                    yield _as_ingest_record(html, meta)
-            ingest.ingest_records(con, records(), "bench")
-            counter["facts"] = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
+                    counter["html_bytes"] += nbytes(html)
+                    yield _record(html, meta)
+            report = ingest.ingest_records(con, records(), "bench")
+            phases["ingest_seconds"] = round(time.perf_counter() - t, 3)
+            phases["ingest_errors"] = len(report.errors)
+            core.extract_pending(con, ruleset=ruleset)
+            phases["extract_seconds"] = round(time.perf_counter() - t - phases["ingest_seconds"], 3)
         else:
-            _e2e_loop(con, iter_corpus(corpus, limit), ruleset, counter)
+            _process_html_loop(con, iter_corpus(corpus, limit), ruleset, counter)
+        con.execute("CHECKPOINT")
+        facts, stored = con.execute(
+            "SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM documents)").fetchall()[0]
         con.close()
         seconds = time.perf_counter() - t
     out = _rates(seconds, counter["docs"], counter["html_bytes"])
-    out.update(facts=counter["facts"], entry=entry, peak_rss_mb=round(rss.peak_mb, 1),
-               start_rss_mb=round(rss.start / 2**20, 1))
+    out.update(facts=facts, stored_docs=stored, entry=entry, peak_rss_mb=round(rss.peak_mb, 1),
+               start_rss_mb=round(rss.start / 2**20, 1), **phases)
     return out
 
 

@@ -1,14 +1,13 @@
 """The `vnfacts` command: a thin layer over the library's stage functions."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from pipeline import core, store
-from pipeline.output import emit, output_options
+from pipeline.output import emit, jsonable, output_options
 
 QUERIES_DIR = Path(__file__).resolve().parent / "queries"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "corpus" / "sample"
@@ -119,7 +118,7 @@ def evaluate_command(gold, errors, as_json, db_path):
 
     with store.connect(db_path) as con:
         frame = con.execute(f"SELECT {EXPORT_COLUMNS['facts']} FROM facts").df()
-    predicted = [dict(r) for r in json.loads(frame.to_json(orient="records", date_format="iso"))]
+    predicted = jsonable(frame)
     try:
         result = evaluate(gold, predicted)
     except ValueError as error:

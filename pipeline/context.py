@@ -35,7 +35,7 @@ def compiled(context: dict) -> dict:
     for kind in ("decrease", "increase"):
         out[kind] = word_regex(context["change"][kind])
     for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now",
-                "exclude_before", "negation_after"):
+                "exclude_before", "negation_after", "award"):
         out[key] = word_regex(context[key])
     out["over_plan"] = re.compile(context["over_plan"], re.I)
     return out

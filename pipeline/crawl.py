@@ -158,6 +158,8 @@ class SitesSpider(scrapy.Spider):
             yield from self.discover_from(site, kind, response)
             self._mark_fetched(site, url, kind, response.status, pointer,
                                _header(response, "ETag"), _header(response, "Last-Modified"))
+        except Exception as error:  # one bad page never stops the crawl
+            self._fail(site, url, kind, f"parse_error:{type(error).__name__}", response.status, None)
         finally:
             self._closed_request(site)
 
@@ -217,6 +219,8 @@ class SitesSpider(scrapy.Spider):
                            response.status, pointer, final="skipped")
             else:
                 self._store_article(site, url, response, pointer)
+        except Exception as error:  # one bad page never stops the crawl
+            self._fail(site, url, kind, f"parse_error:{type(error).__name__}", response.status, None)
         finally:
             self._closed_request(site)
 
@@ -311,6 +315,8 @@ def _is_html(response) -> bool:
 
 def add_sources(con, site: str, urls: list[str], kind: str, run_id: str) -> None:
     """Remember follow-up sitemaps and listing pages, so a killed run's are read next time."""
+    if not urls:
+        return
     con.executemany(
         "INSERT INTO crawl_urls (url, site, kind, status, discovered_run) "
         "VALUES (?, ?, ?, 'discovered', ?) ON CONFLICT DO NOTHING",

@@ -35,6 +35,8 @@ def document_scene(document: dict) -> dict:
 
 
 def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[dict]:
+    if pats["award"].search(sentence.text):  # counts of awards are not facts
+        return []
     doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
     facts = []
     for rule, start, end, anchor in choose_matches(doc, ruleset):
@@ -52,24 +54,38 @@ def choose_matches(doc, ruleset):
     for match_id, start, end in ruleset.matcher(doc):
         rule = ruleset.rules[doc.vocab.strings[match_id]]
         anchor = anchor_token(doc, start, end)
-        if anchor is not None:
+        if anchor is not None and not per_unit(doc, anchor):
             candidates.append((-rule.priority, end - start, start, rule, end, anchor))
     candidates.sort(key=lambda c: c[:3])
     consumed, chosen = set(), []
     for _, _, start, rule, end, anchor in candidates:
         if anchor in consumed:
             continue
-        consumed.update(i for i in range(start, end) if doc[i].tag_ in ANCHOR_TAGS + ("PCT",))
+        consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
         chosen.append((rule, start, end, anchor))
     return sorted(chosen, key=lambda c: c[3])
 
 
 def anchor_token(doc, start, end) -> int | None:
-    for tags in (ANCHOR_TAGS, ("PCT",)):
-        for i in range(start, end):
-            if doc[i].tag_ in tags:
-                return i
-    return None
+    """The number a match is about: the one it starts with, else the last
+    count in it ("... được bố trí là 595 người"), else its percentage."""
+    if doc[start].tag_ in ANCHOR_TAGS:
+        return start
+    counts = [i for i in range(start, end) if doc[i].tag_ in ANCHOR_TAGS]
+    shares = [i for i in range(start, end) if doc[i].tag_ == "PCT"]
+    return counts[-1] if counts else shares[0] if shares else None
+
+
+def per_unit(doc, i) -> bool:
+    """ "2 thôn có 3 chi bộ": a distribution of things per unit, not counts."""
+    def is_count(j):
+        return 0 <= j < len(doc) and doc[j].tag_ in ANCHOR_TAGS
+
+    def unit_has(j):
+        return 0 <= j and j + 1 < len(doc) and bool(doc[j].ent_type_) and doc[j + 1].lower_ == "có"
+
+    each = i >= 3 and doc[i - 3].lower_ == "mỗi"
+    return (is_count(i) and unit_has(i + 1) and is_count(i + 3)) or (unit_has(i - 2) and (is_count(i - 3) or each))
 
 
 def numbers(doc, start, end, anchor) -> dict:

@@ -41,7 +41,7 @@ NUMBER_ITEMS = {
     "FRAC": {"TAG": "FRAC"},
     "PCT": {"TAG": "PCT"},
 }
-GAP = re.compile(r"^~(\d+)$")
+GAP = re.compile(r"^(~~?)(\d+)$")
 OPS = {"?", "*", "+"}
 
 
@@ -169,9 +169,11 @@ def compile_pattern(text: str, classes: dict, path, rule_id) -> list[dict]:
 
 def compile_item(core, classes, path, rule_id) -> dict:
     gap = GAP.match(core)
-    if gap:  # a bounded gap that never crosses a clause or another count
-        return {"TAG": {"NOT_IN": ["CARD", "FRAC"]}, "LOWER": {"NOT_IN": [";", ".", ":"]},
-                "OP": f"{{0,{gap.group(1)}}}"}
+    if gap:  # a bounded gap within the clause; "~" never crosses another count
+        token = {"LOWER": {"NOT_IN": [";", ".", ":"]}, "OP": f"{{0,{gap.group(2)}}}"}
+        if gap.group(1) == "~":
+            token["TAG"] = {"NOT_IN": ["CARD", "FRAC"]}
+        return token
     if core in NUMBER_ITEMS:
         return dict(NUMBER_ITEMS[core])
     options = core.split("|")
