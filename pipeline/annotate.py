@@ -20,7 +20,7 @@ from spacy.vocab import Vocab
 from pipeline.vntext import NUMBER_WORDS, parse_number
 
 VOCAB = Vocab(lex_attr_getters=dict(LEX_ATTRS))  # gives tokens LOWER, IS_PUNCT ...
-NUMERIC = re.compile(r"^\d[\d.,/-]*$")
+NUMERIC = re.compile(r"^\d[\d.,/-]*$|^\d[\d.]* (trên tổng số|trong tổng số|trong số) \d[\d.]*$", re.I)
 LIST_JOINERS = {",", "và", "hoặc", "-", "/"}
 NUMBER_TAGS = {"CARD", "CARDW", "FRAC", "PCT"}
 
@@ -30,6 +30,7 @@ def build_doc(sentence: str, words: list[tuple[int, int]], lexicon) -> Doc:
     spans = merge_phrases(sentence, words, lexicon.find(sentence))
     spans = merge_lists(sentence, spans)
     spans = merge_percents(sentence, spans)
+    spans = merge_shares(sentence, spans)
     texts = [sentence[s:e] for s, e, _ in spans]
     spaces = [sentence[e:e + 1].isspace() for _, e, _ in spans]
     tags = number_tags(texts, [cls for _, _, cls in spans], lexicon)
@@ -107,6 +108,18 @@ def merge_percents(sentence, spans):
     return out
 
 
+SHARE = re.compile(r"(?<![\d.,])\d+(?:\.\d{3})*\s*(?:/|trên tổng số|trong tổng số|trong số)\s*\d+(?:\.\d{3})*(?![\d,%])", re.I)
+
+
+def merge_shares(sentence, spans):
+    """ "193 / 196", "46 trên tổng số 67" -> one FRAC-like token."""
+    for match in SHARE.finditer(sentence):
+        inside = [i for i, (s, e, _) in enumerate(spans) if s >= match.start() and e <= match.end()]
+        if len(inside) > 1 and spans[inside[0]][0] == match.start() and spans[inside[-1]][1] == match.end():
+            spans[inside[0]:inside[-1] + 1] = [(match.start(), match.end(), None)]
+    return spans
+
+
 def number_tags(texts, classes, lexicon) -> list[str]:
     lowered = [t.lower() for t in texts]
     return [number_tag(lowered, classes, i, lexicon) for i in range(len(texts))]
@@ -121,7 +134,7 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         return "CARDW" if counted and after != "số" else "X"
     if not NUMERIC.match(text.rstrip("%")):
         return "X"
-    if before in lexicon.document_words or before.endswith("số"):
+    if before in lexicon.document_words:
         return "DOCNUM"
     return numeric_kind(text, before, after, lexicon)
 
@@ -138,8 +151,8 @@ def numeric_kind(text, before, after, lexicon) -> str:
     fraction = re.fullmatch(r"(\d+)/(\d{4})", text)
     if fraction and 1 <= int(fraction.group(1)) <= 12 and 1900 <= int(fraction.group(2)) <= 2100:
         return "MONTH"
-    if "/" in text:
-        return "FRAC" if re.fullmatch(r"\d[\d.]*/\d[\d.]*", text) else "X"
+    if "/" in text or " " in text:
+        return "FRAC" if SHARE.fullmatch(text) else "X"
     if re.fullmatch(r"\d{1,2}\.\d{1,2}", text):  # "12.8" is a day.month
         return "DATE"
     value = parse_number(text)

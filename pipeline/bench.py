@@ -709,7 +709,7 @@ def run_naive(corpus: Path, limit: int | None, db_path: Path) -> dict:
         con.execute("CREATE TABLE facts (doc TEXT, indicator TEXT, value TEXT, quote TEXT, sentence TEXT)")
         for html, meta in iter_corpus(corpus, limit):
             docs += 1
-            html_bytes += len(html.encode("utf-8"))
+            html_bytes += nbytes(html)
             text = trafilatura.extract(html) or ""
             for line in text.split("\n"):
                 if not line.strip():
@@ -793,12 +793,12 @@ class _CallCounter:
         return self.func(*args, **kwargs)
 
 
-def _patch_everywhere(module_name: str, attr: str, counter: _CallCounter) -> list[tuple]:
-    """Replace attr (as imported by any pipeline.* module) with the counter."""
+def _patch_everywhere(owner, attr: str, counter: _CallCounter) -> list[tuple]:
+    """Replace ``owner.attr`` and every pipeline.* module's imported copy with the counter."""
     original = counter.func
     patched = []
     for name, module in list(sys.modules.items()):
-        if module is None or not (name == module_name or name.startswith("pipeline")):
+        if module is None or not (module is owner or name.startswith("pipeline")):
             continue
         if getattr(module, attr, None) is original:
             setattr(module, attr, counter)
@@ -807,32 +807,42 @@ def _patch_everywhere(module_name: str, attr: str, counter: _CallCounter) -> lis
 
 
 def run_reextract(db_path: Path) -> dict:
-    """Time core.extract_pending(con, everything=True) on an ingested DB; count cleaning calls."""
+    """Time core.extract_pending(con, everything=True) on an ingested DB; count cleaning calls.
+
+    Re-extraction after a rules change must read the stored clean text: any call to
+    clean_html, clean_text, core.clean or trafilatura.extract is a failure.
+    """
     import trafilatura
     from pipeline import clean, core, store
-    clean_counter = _CallCounter(clean.clean_html)
-    traf_counter = _CallCounter(trafilatura.extract)
-    patched = _patch_everywhere("pipeline.clean", "clean_html", clean_counter)
-    patched += _patch_everywhere("trafilatura", "extract", traf_counter)
+    counters = {
+        "clean_html": _CallCounter(clean.clean_html),
+        "clean_text": _CallCounter(clean.clean_text),
+        "core.clean": _CallCounter(core.clean),
+        "trafilatura.extract": _CallCounter(trafilatura.extract),
+    }
+    patched = _patch_everywhere(clean, "clean_html", counters["clean_html"])
+    patched += _patch_everywhere(clean, "clean_text", counters["clean_text"])
+    patched += _patch_everywhere(core, "clean", counters["core.clean"])
+    patched += _patch_everywhere(trafilatura, "extract", counters["trafilatura.extract"])
     con = store.connect(db_path)
     try:
-        docs = con.execute("SELECT count(*), sum(strlen(text)) FROM documents").fetchall()[0]
+        docs, chars = con.execute(
+            "SELECT count(*), sum(octet_length(encode(text))) FROM documents").fetchall()[0]
         gc.collect()
         with RssSampler() as rss:
             t = time.perf_counter()
-            result = core.extract_pending(con, everything=True)
+            report = core.extract_pending(con, everything=True)
             seconds = time.perf_counter() - t
         facts = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
     finally:
         con.close()
-        for module, attr, original in patched:
+        for module, attr, original in reversed(patched):
             setattr(module, attr, original)
-    text_bytes = int(docs[1] or 0)   # characters; bytes computed below would need a scan
-    out = _rates(seconds, int(docs[0]), text_bytes)
-    out["mb_per_s_basis"] = "stored text, characters (not bytes)"
-    out.update(facts=facts, clean_html_calls=clean_counter.calls,
-               trafilatura_calls=traf_counter.calls, peak_rss_mb=round(rss.peak_mb, 1),
-               returned=result if isinstance(result, (int, float, str, type(None))) else repr(result)[:200])
+    out = _rates(seconds, int(docs), int(chars or 0))
+    out.update(facts=facts, reported_documents=getattr(report, "documents", None),
+               cleaning_calls={k: c.calls for k, c in counters.items()},
+               clean_calls=sum(c.calls for c in counters.values()),
+               peak_rss_mb=round(rss.peak_mb, 1))
     return out
 
 
@@ -853,19 +863,18 @@ def compare_facts(fast: list[dict], full: list[dict]) -> dict:
 
 
 def equivalence_of_text(doc: dict, ruleset) -> dict:
-    """Facts with the pre-filter vs every sentence segmented, on one document's clean text."""
+    """Facts with the pre-filter vs every sentence segmented, on one stored document."""
     from pipeline.extract import extract_facts
     from pipeline.segment import segment_document
-    fast = extract_facts(doc, segment_document(doc["text"], prefilter=True), ruleset)
-    full = extract_facts(doc, segment_document(doc["text"], prefilter=False), ruleset)
+    keywords = getattr(ruleset, "keywords", None)
+    fast = extract_facts(doc, segment_document(doc["text"], True, keywords), ruleset)
+    full = extract_facts(doc, segment_document(doc["text"], False, keywords), ruleset)
     diff = compare_facts(fast, full)
     return {"doc": doc["id"], "fast": len(fast), "full": len(full), **diff}
 
 
-def iter_seed_docs() -> Iterator[dict]:
-    """Documents of the gold file (their texts in ../shared/corpus/seeds)."""
-    from pipeline.vntext import normalize
-    wanted = []
+def gold_doc_ids() -> list[str]:
+    wanted: list[str] = []
     if GOLD_PATH.is_file():
         with open(GOLD_PATH, encoding="utf-8") as handle:
             for line in handle:
@@ -873,35 +882,40 @@ def iter_seed_docs() -> Iterator[dict]:
                     doc = json.loads(line)["doc"]
                     if doc not in wanted:
                         wanted.append(doc)
+    return wanted
+
+
+def iter_seed_docs() -> Iterator[dict]:
+    """The gold file's documents (texts in ../shared/corpus/seeds), prepared as ingest does."""
+    from pipeline import core
     paths = {p.stem: p for p in SEEDS_DIR.glob("*.txt")} if SEEDS_DIR.is_dir() else {}
-    for doc_id in wanted or sorted(paths):
-        path = paths.get(doc_id)
-        if path is None:
-            continue
-        text = normalize(path.read_text(encoding="utf-8"))
-        yield {"id": doc_id, "url": None, "site": None, "title": None, "published": None,
-               "province": None, "text": text}
+    for doc_id in gold_doc_ids() or sorted(paths):
+        if doc_id in paths:
+            yield core.prepare_document({"id": doc_id, "text": paths[doc_id].read_bytes(),
+                                         "source": str(paths[doc_id])})
 
 
-def iter_page_docs(pages: Iterable[tuple[str, dict]]) -> Iterator[dict]:
-    from pipeline.clean import clean_html
-    from pipeline.vntext import normalize
+def iter_page_docs(pages: Iterable[tuple[str | bytes, dict]]) -> Iterator[dict]:
+    from pipeline import core
+    from pipeline.clean import CleanError
     for html, meta in pages:
-        cleaned = clean_html(html, meta.get("url"))
-        yield _doc_dict(cleaned, meta, normalize(cleaned.text or ""))
+        try:
+            yield core.prepare_document(_record(html, meta))
+        except CleanError:
+            continue
 
 
 def run_equivalence(ruleset, corpus: Path | None, limit: int | None,
                     show: int = 10, log: Callable[[str], None] | None = None) -> dict:
-    """Check seeds, corpus/sample/*.html and the bench docs; collect mismatches."""
+    """Check seeds (gold), corpus/sample pages and the bench docs; collect mismatches."""
     groups = {
-        "seeds": iter_seed_docs(),
-        "sample": iter_page_docs((p.html, p.meta) for p in iter_sample_pages()),
+        "gold seeds": iter_seed_docs(),
+        "corpus/sample": iter_page_docs(iter_corpus_pages(iter_sample_pages())),
     }
     if corpus is not None:
-        groups["bench"] = iter_page_docs(
+        groups["bench docs"] = iter_page_docs(
             (html, meta) for html, meta in iter_corpus(corpus, limit)
-            if not str(meta.get("source", "")).startswith("corpus/sample/"))
+            if not str(meta.get("source", "")).startswith("corpus/sample"))
     out = {}
     for name, docs in groups.items():
         checked = facts = 0
@@ -914,16 +928,24 @@ def run_equivalence(ruleset, corpus: Path | None, limit: int | None,
             if result["only_fast"] or result["only_full"]:
                 mismatches.append(result)
                 if log and len(mismatches) <= show:
-                    log(f"MISMATCH [{name}] {result['doc']}: fast {result['fast']} facts, "
-                        f"full {result['full']}")
+                    log(f"MISMATCH [{name}] {result['doc']}: pre-filter {result['fast']} facts, "
+                        f"full segmentation {result['full']}")
                     for key in result["only_full"][:3]:
-                        log(f"   missed by pre-filter: {key[:300]}")
+                        log(f"   missed by pre-filter: {key[:400]}")
                     for key in result["only_fast"][:3]:
-                        log(f"   only with pre-filter: {key[:300]}")
+                        log(f"   only with pre-filter: {key[:400]}")
         out[name] = {"docs": checked, "facts_full": facts, "mismatched_docs": len(mismatches),
                      "seconds": round(time.perf_counter() - t, 2),
                      "mismatches": mismatches[:show]}
     return out
+
+
+def iter_corpus_pages(pages: Iterable[Page]) -> Iterator[tuple[str | bytes, dict]]:
+    for page in pages:
+        if page.template == "sample":
+            yield Path(page.paragraphs[0]).read_bytes(), page.meta
+        else:
+            yield page.html, page.meta
 
 
 # --- profile ----------------------------------------------------------------
@@ -1074,27 +1096,37 @@ def run_benchmark(opts: Options, log: Callable[[str], None] = lambda s: None) ->
         ruleset = load_ruleset()
         results["rules_version"] = getattr(ruleset, "version", None)
 
-        stage_runs, e2e_runs, naive_runs = [], [], []
+        stage_runs, naive_runs = [], []
+        e2e_runs: dict[str, list] = {entry: [] for entry in E2E_ENTRIES}
         last_db = None
         for k in range(opts.repeat):
             log(f"[{k + 1}/{opts.repeat}] stages ...")
             stage_runs.append(run_stages(corpus, n, tmp / f"stages-{k}.duckdb", ruleset))
             (tmp / f"stages-{k}.duckdb").unlink(missing_ok=True)
-            log(f"[{k + 1}/{opts.repeat}] end to end ...")
-            last_db = tmp / f"e2e-{k}.duckdb"
-            if k:
-                (tmp / f"e2e-{k - 1}.duckdb").unlink(missing_ok=True)
-            e2e_runs.append(run_e2e(corpus, n, last_db, ruleset))
+            for entry in E2E_ENTRIES:
+                log(f"[{k + 1}/{opts.repeat}] end to end ({entry}) ...")
+                db = tmp / f"e2e-{entry}-{k}.duckdb"
+                e2e_runs[entry].append(run_e2e(corpus, n, db, ruleset, entry))
+                if entry == "ingest+extract":
+                    if last_db is not None:
+                        last_db.unlink(missing_ok=True)
+                    last_db = db
+                else:
+                    db.unlink(missing_ok=True)
             if not opts.skip_naive:
                 log(f"[{k + 1}/{opts.repeat}] naive ...")
                 naive_runs.append(run_naive(corpus, n, tmp / f"naive-{k}.duckdb"))
                 (tmp / f"naive-{k}.duckdb").unlink(missing_ok=True)
         results["stages"] = median_result(stage_runs)
-        results["e2e"] = median_result(e2e_runs)
+        results["e2e_paths"] = {entry: median_result(runs) for entry, runs in e2e_runs.items()}
+        results["e2e"] = results["e2e_paths"]["ingest+extract"]
         results["runs"] = {"stages": stage_runs, "e2e": e2e_runs, "naive": naive_runs}
         if naive_runs:
             results["naive"] = median_result(naive_runs)
             results["speedup_vs_naive"] = round(results["e2e"]["docs_per_s"] / results["naive"]["docs_per_s"], 2)
+            results["speedup_vs_naive_by_path"] = {
+                entry: round(v["docs_per_s"] / results["naive"]["docs_per_s"], 2)
+                for entry, v in results["e2e_paths"].items()}
 
         log("re-extraction from stored text ...")
         results["reextract"] = run_reextract(last_db)
@@ -1137,7 +1169,7 @@ def check_targets(r: dict) -> dict:
     if "load" in r:
         t["load_1m_lt_10s"] = r["load"]["seconds"] < 10 and r["load"]["rows"] >= 1_000_000
     if "reextract" in r:
-        t["reextract_no_clean"] = r["reextract"]["clean_html_calls"] == 0 and r["reextract"]["trafilatura_calls"] == 0
+        t["reextract_no_clean"] = r["reextract"]["clean_calls"] == 0
     if "equivalence" in r:
         t["prefilter_loses_nothing"] = all(g["mismatched_docs"] == 0 for g in r["equivalence"].values())
     return t
@@ -1175,23 +1207,27 @@ def format_table(r: dict) -> str:
                  f"{_fmt(p['docs'] / total if total else None):>10}"
                  f"{_fmt(p['html_bytes'] / MB / total if total else None, 2):>9}  {'HTML':<10}{_fmt(p['peak_rss_mb']):>12}")
     e = r["e2e"]
-    lines.append(f"{'END TO END (' + e['entry'] + ')':<26}{_fmt(e['docs']):>8}{_fmt(e['seconds'], 2):>10}"
-                 f"{_fmt(e['docs_per_s']):>10}{_fmt(e['mb_per_s'], 2):>9}  {'HTML':<10}{_fmt(e['peak_rss_mb']):>12}")
+    for entry, v in r.get("e2e_paths", {"ingest+extract": e}).items():
+        label = ("END TO END " if v is e else "end to end ") + f"({entry})"
+        lines.append(f"{label:<26}{_fmt(v['docs']):>8}{_fmt(v['seconds'], 2):>10}"
+                     f"{_fmt(v['docs_per_s']):>10}{_fmt(v['mb_per_s'], 2):>9}  {'HTML':<10}{_fmt(v['peak_rss_mb']):>12}")
     if "naive" in r:
         nv = r["naive"]
         lines.append(f"{'naive pipeline':<26}{_fmt(nv['docs']):>8}{_fmt(nv['seconds'], 2):>10}"
                      f"{_fmt(nv['docs_per_s']):>10}{_fmt(nv['mb_per_s'], 2):>9}  {'HTML':<10}{_fmt(nv['peak_rss_mb']):>12}")
-        lines.append(f"{'speedup vs naive':<26}{'':>8}{'':>10}{_fmt(r['speedup_vs_naive'], 2) + 'x':>10}")
+        lines.append(f"{'speedup vs naive':<26}{'':>8}{'':>10}{_fmt(r['speedup_vs_naive'], 2) + 'x':>10}"
+                     + "  (" + ", ".join(f"{k} {v:.2f}x" for k, v in r.get("speedup_vs_naive_by_path", {}).items()) + ")")
     lines.append("")
-    lines.append(f"facts: staged pass {p['facts']:,}, end to end {e['facts']:,}"
+    lines.append(f"facts: staged pass {p['facts']:,}, end to end {e['facts']:,} ({e.get('stored_docs', 0):,} docs stored)"
                  + (f", naive {r['naive']['facts']:,}" if "naive" in r else "")
                  + f"; sentences {p['sentences']:,}, segmented {p['segmented_sentences']:,}"
                  + (f" ({100 * p['segmented_sentences'] / p['sentences']:.1f}%)" if p["sentences"] else ""))
     if "reextract" in r:
         x = r["reextract"]
         lines.append(f"re-extraction (extract_pending everything=True): {x['docs']:,} docs in "
-                     f"{x['seconds']:.2f} s = {_fmt(x['docs_per_s'])} docs/s; clean_html calls "
-                     f"{x['clean_html_calls']}, trafilatura calls {x['trafilatura_calls']}")
+                     f"{x['seconds']:.2f} s = {_fmt(x['docs_per_s'])} docs/s, {_fmt(x['mb_per_s'], 2)} MB/s of "
+                     f"stored text; calls to cleaning functions: {x['clean_calls']} "
+                     f"({', '.join(f'{k} {v}' for k, v in x['cleaning_calls'].items())})")
     if "load" in r:
         ld = r["load"]
         lines.append(f"load {ld['rows']:,} fact rows via store.replace_facts ({ld['batch_rows']:,}/call): "

@@ -132,6 +132,8 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     before = sentence[max(0, start - 25):start]
     if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I):
         return True
+    if re.search(r"(?<!\w)(mỗi|từng)\s[^,;:()]{0,40}$", sentence[:start], re.I):
+        return True
     after = sentence[end:clause_end]
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True

@@ -246,9 +246,14 @@ class SitesSpider(scrapy.Spider):
         self._closed_request(site)
 
     def on_dropped(self, request, spider=None, **kwargs):
+        """The duplicate filter dropped it: a redirect back to a URL already seen is a loop."""
         site = self.sites.get(request.meta.get("site"))
-        if site is not None:
-            self._closed_request(site)
+        if site is None:
+            return
+        if request.meta.get("redirect_urls"):
+            _, kind, url = self._context(request)
+            self._fail(site, url, kind, "redirect_loop", None, None)
+        self._closed_request(site)
 
     # --- bookkeeping -------------------------------------------------------
 

@@ -10,15 +10,18 @@ from time import monotonic, time
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
-from scrapy.exceptions import (DownloadCancelledError, DownloadTimeoutError, IgnoreRequest,
-                               ResponseDataLossError, StopDownload)
+from scrapy.exceptions import (CannotResolveHostError, DownloadCancelledError,
+                               DownloadConnectionRefusedError, DownloadFailedError,
+                               DownloadTimeoutError, IgnoreRequest, ResponseDataLossError,
+                               StopDownload)
 from twisted.internet import defer, error as tx_error
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUS = {408, 429, 500, 502, 503, 504, 520, 521, 522, 524}
-RETRY_ERRORS = (DownloadTimeoutError, ResponseDataLossError, ResponseFailed,
+RETRY_ERRORS = (DownloadTimeoutError, ResponseDataLossError, DownloadFailedError,
+                DownloadConnectionRefusedError, ResponseFailed,
                 ResponseNeverReceived, tx_error.ConnectionLost, tx_error.ConnectionRefusedError,
                 tx_error.TimeoutError, tx_error.TCPTimedOutError, tx_error.ConnectError)
 SKIPPED_TYPES = ("application/pdf", "image/", "video/", "audio/", "application/zip",
@@ -130,8 +133,8 @@ ERROR_NAMES = [
     ((DownloadTimeoutError, tx_error.TimeoutError, tx_error.TCPTimedOutError), "timeout"),
     ((DownloadCancelledError, defer.CancelledError), "too_large"),
     (ResponseDataLossError, "truncated"),
-    ((tx_error.ConnectionRefusedError,), "connection_refused"),
-    ((tx_error.DNSLookupError,), "dns"),
-    ((ResponseNeverReceived, ResponseFailed, tx_error.ConnectionLost,
+    ((tx_error.ConnectionRefusedError, DownloadConnectionRefusedError), "connection_refused"),
+    ((tx_error.DNSLookupError, CannotResolveHostError), "dns"),
+    ((DownloadFailedError, ResponseNeverReceived, ResponseFailed, tx_error.ConnectionLost,
       tx_error.ConnectionDone, tx_error.ConnectError), "connection_lost"),
 ]

@@ -6,10 +6,10 @@ import re
 
 from pipeline import context, places
 from pipeline.annotate import build_doc
-from pipeline.vntext import as_int_if_whole, parse_fraction, parse_number
+from pipeline.vntext import as_int_if_whole, parse_number
 
 ANCHOR_TAGS = ("CARD", "CARDW", "FRAC")
-SHARE_OF = re.compile(r"(?P<value>\d[\d.]*)\s+(?:trên tổng số|trong tổng số|trong số|trên)\s+(?P<total>\d[\d.]*)")
+SHARE_OF = re.compile(r"(?P<value>\d+(?:\.\d{3})*)\s*(?:/|trên tổng số|trong tổng số|trong số)\s*(?P<total>\d+(?:\.\d{3})*)", re.I)
 
 
 def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
@@ -96,8 +96,8 @@ def numbers(doc, start, end, anchor) -> dict:
         out["percent"] = parse_number(text.rstrip("%").replace("phần trăm", "").strip())
     elif tag == "FRAC":
         share = SHARE_OF.fullmatch(text)
-        pair = (parse_number(share["value"]), parse_number(share["total"])) if share else parse_fraction(text)
-        out["value"], out["total"] = pair if pair else (None, None)
+        if share:
+            out["value"], out["total"] = parse_number(share["value"]), parse_number(share["total"])
     else:
         out["value"] = parse_number(text)
     for i in range(start, end):
@@ -146,7 +146,7 @@ def fact_level(doc, start, end, anchor) -> str | None:
     """The level of the counted thing: a level word or unit in the match,
     else just after it ("... ở cấp xã", "... ở các thôn")."""
     for i in list(range(anchor, end)) + list(range(end, min(len(doc), end + 5))):
-        level = LEVEL_OF.get(doc[i].ent_type_)
+        level = LEVEL_OF.get(doc[i].ent_type_) or level_in_words(doc[i].lower_)
         if level:
             return level
         if i >= end and doc[i].text in (";", ".", "(", ")"):
@@ -158,6 +158,15 @@ LEVEL_OF = {"HAMLET": "hamlet", "COMMUNE": "commune", "DISTRICT": "district",
             "PROVINCE": "province", "LEVEL_COMMUNE": "commune", "LEVEL_HAMLET": "hamlet",
             "LEVEL_DISTRICT": "district", "LEVEL_PROVINCE": "province",
             "SEC_HAMLET_HEAD": "hamlet"}
+
+
+LEVEL_WORDS = re.compile(r"cấp (xã|huyện|tỉnh|thôn)(?!\w)")
+
+
+def level_in_words(text: str) -> str | None:
+    """ "đơn vị hành chính cấp xã" names its level inside the phrase."""
+    found = LEVEL_WORDS.search(text) if " " in text else None
+    return {"xã": "commune", "huyện": "district", "tỉnh": "province", "thôn": "hamlet"}[found.group(1)] if found else None
 
 
 def where(text, a_start, scene) -> dict:

@@ -37,6 +37,11 @@ class Route:
         return '"' + hashlib.sha1(self.data).hexdigest()[:16] + '"'
 
 
+class QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # resets and aborted downloads are what the tests provoke
+
+
 @dataclass
 class Seen:
     path: str
@@ -56,7 +61,7 @@ class LocalSite:
         self.log: list[Seen] = []
         self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self.server = QuietServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
