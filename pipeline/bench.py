@@ -639,13 +639,14 @@ E2E_ENTRIES = {
 
 
 def run_e2e(corpus: Path, limit: int | None, db_path: Path, ruleset=None,
-            entry: str = "ingest+extract") -> dict:
+            entry: str = "ingest+extract", collect: bool = True) -> dict:
     """Whole path, HTML on disk -> facts committed in a DuckDB file, timed as one."""
     from pipeline import core, ingest, store
     ruleset = ruleset or load_ruleset()
     counter = {"docs": 0, "html_bytes": 0}
     phases = {}
-    gc.collect()
+    if collect:
+        gc.collect()
     with RssSampler() as rss:
         t = time.perf_counter()
         con = store.connect(db_path)
@@ -658,6 +659,7 @@ def run_e2e(corpus: Path, limit: int | None, db_path: Path, ruleset=None,
             report = ingest.ingest_records(con, records(), "bench")
             phases["ingest_seconds"] = round(time.perf_counter() - t, 3)
             phases["ingest_errors"] = len(report.errors)
+            phases["ingest_error_examples"] = report.errors[:3]
             core.extract_pending(con, ruleset=ruleset)
             phases["extract_seconds"] = round(time.perf_counter() - t - phases["ingest_seconds"], 3)
         else:
@@ -954,8 +956,9 @@ def run_profile(corpus: Path, limit: int, db_path: Path, top: int = 20) -> dict:
     """cProfile of the end-to-end pass; top functions by own time and by cumulative time."""
     ruleset = load_ruleset()
     profiler = cProfile.Profile()
+    gc.collect()
     profiler.enable()
-    run_e2e(corpus, limit, db_path, ruleset)
+    run_e2e(corpus, limit, db_path, ruleset, collect=False)
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt

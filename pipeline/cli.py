@@ -22,7 +22,20 @@ def db_option(command):
                         type=click.Path(dir_okay=False), help="DuckDB database file")(command)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """Turns the library's input errors into one clear line, no traceback."""
+
+    def invoke(self, ctx):
+        from pipeline.clean import CleanError
+        from pipeline.rules import RuleError
+
+        try:
+            return super().invoke(ctx)
+        except (RuleError, CleanError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vnfacts")
 def main():
     """vnfacts: Vietnamese provincial news -> facts in DuckDB, queryable with SQL.
@@ -187,3 +200,7 @@ def register_plugins() -> None:
 
 
 register_plugins()
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ patterns (see rules/README.md). Errors name the file and the rule.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -262,13 +263,21 @@ def keyword_regex(lexicon: Lexicon) -> re.Pattern:
     return re.compile(lexicon.pattern.pattern, re.IGNORECASE)
 
 
+def load_ruleset(rules_dir: str | Path | None = None) -> RuleSet:
+    """The rule set under rules_dir (default: $VNFACTS_RULES, else rules/)."""
+    path = Path(rules_dir or os.environ.get("VNFACTS_RULES") or RULES_DIR).resolve()
+    if not (path / "lexicon.yaml").is_file():
+        raise RuleError(path, None, "not a rules folder (no lexicon.yaml)")
+    return cached_ruleset(path, rules_version(path))
+
+
 @lru_cache(maxsize=8)
-def load_ruleset(rules_dir: str | Path = RULES_DIR) -> RuleSet:
-    rules_dir = Path(rules_dir)
+def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
+    """Compiled once per content version, so edited rule files are reloaded."""
     context = read_yaml(rules_dir / "context.yaml")
     if not isinstance(context, dict):
         raise RuleError(rules_dir / "context.yaml", None, "expected a mapping of word lists")
     lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
     rules = load_rule_files(rules_dir, lexicon.classes)
     matcher = build_matcher(rules, lexicon.classes)
-    return RuleSet(rules, lexicon, context, rules_version(rules_dir), matcher, keyword_regex(lexicon))
+    return RuleSet(rules, lexicon, context, version, matcher, keyword_regex(lexicon))

@@ -1,0 +1,45 @@
+"""Shared fixtures. underthesea loads once per session (module import)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+SEEDS_GOLD = SHARED / "gold" / "seeds.jsonl"
+SAMPLE = REPO / "corpus" / "sample"
+
+
+def run_cli(*args, env=None, check=True) -> subprocess.CompletedProcess:
+    """Drive the real `vnfacts` command, as a user would."""
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True,
+                            text=True, cwd=REPO, env={**os.environ, **(env or {})})
+    if check and result.returncode != 0:
+        raise AssertionError(f"vnfacts {' '.join(map(str, args))} failed:\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def ruleset():
+    from pipeline.rules import load_ruleset
+
+    return load_ruleset()
+
+
+@pytest.fixture(scope="session")
+def seeds_db(tmp_path_factory):
+    """A real DuckDB file with the five seed articles ingested and extracted."""
+    from pipeline import core, store
+    from pipeline.ingest import ingest_paths
+
+    path = tmp_path_factory.mktemp("seeds") / "seeds.duckdb"
+    with store.connect(path) as con:
+        report = ingest_paths(con, [SEEDS])
+        assert report.added == 5 and not report.errors
+        core.extract_pending(con)
+    return path
