@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree, html as lxml_html
 
-from pipeline.dates import parse_vn_date
+from pipeline.dates import DATE_RE, parse_vn_date
 
 # Query parameters that only say where a reader came from.
 TRACKING = re.compile(
@@ -57,7 +57,8 @@ def parse_date(text: str | None) -> date | None:
             found = None
         if found:
             return found
-    return None
+    match = DATE_RE.search(text)  # a date inside words: "Cập nhật ngày: 02/04/2025"
+    return parse_vn_date(match.group(0)) if match else None
 
 
 def _rfc822(text: str) -> date | None:
@@ -72,7 +73,10 @@ def _xml_root(body: bytes):
     if body[:2] == b"\x1f\x8b":  # a .xml.gz file served without Content-Encoding
         body = gzip.decompress(body)[:MAX_SITEMAP_BYTES]
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    return etree.fromstring(body.lstrip(), parser)
+    try:
+        return etree.fromstring(body.lstrip(), parser)
+    except etree.XMLSyntaxError:  # not XML at all (an HTML error page, binary junk)
+        return None
 
 
 def _local(el) -> str:

@@ -15,7 +15,7 @@ from pipeline.crawl_discover import canonical_link, canonical_url, doc_id, parse
 from pipeline.decode import decode_html
 from pipeline.sites import Site
 
-BLOCKS = "p, h2, h3, h4, li, blockquote"
+BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "li", "blockquote", "tr", "table", "ul", "ol", "section", "figure", "figcaption"}
 
 
 def build_record(site: Site, url: str, pointer: str) -> dict:
@@ -64,14 +64,16 @@ def _date(tree, css: str | None) -> str | None:
 
 
 def body_text(tree, css: str) -> str:
-    """One line per paragraph of the matched body elements."""
+    """One line per paragraph (block element or <br>) of the matched body elements."""
     lines = []
     for node in tree.cssselect(css):
-        blocks = node.cssselect(BLOCKS) or [node]
-        for block in blocks:
-            text = " ".join(block.text_content().split())
-            if text and text not in lines[-1:]:
-                lines.append(text)
+        for el in node.iter():
+            if el.tag in BLOCK_TAGS:
+                el.text, el.tail = "\n" + (el.text or ""), "\n" + (el.tail or "")
+        for line in node.text_content().split("\n"):
+            line = " ".join(line.split())
+            if line:
+                lines.append(line)
     return "\n".join(lines)
 
 
