@@ -1,0 +1,285 @@
+"""pipeline.clean: main text, title, date and site of pages; furniture removal."""
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.clean import CleanError, Cleaned, clean_html, clean_text, is_furniture
+from pipeline.dates import find_published_date
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+VNEXPRESS = SHARED / "data" / "html" / "vnexpress.net_4672302.html"
+SEEDS = SHARED / "corpus" / "seeds"
+PAGES = Path(__file__).resolve().parent / "data" / "pages"
+
+
+def nfc(text: str | None) -> str | None:
+    return unicodedata.normalize("NFC", text) if text is not None else None
+
+
+# --- the real VnExpress page ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def vnexpress():
+    expected = json.loads(VNEXPRESS.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    return clean_html(VNEXPRESS.read_bytes(), url=expected["url"]), expected
+
+
+def test_vnexpress_metadata(vnexpress):
+    cleaned, expected = vnexpress
+    assert isinstance(cleaned, Cleaned)
+    assert cleaned.title == expected["title"]
+    assert cleaned.published == date.fromisoformat(expected["gold_publication_date"])
+    assert cleaned.site == "vnexpress.net"
+    assert cleaned.description == expected["description"]
+
+
+def test_vnexpress_every_paragraph_is_a_line(vnexpress):
+    cleaned, expected = vnexpress
+    lines = cleaned.text.split("\n")
+    for paragraph in expected["paragraphs"]:
+        assert paragraph in lines
+
+
+def test_vnexpress_no_junk(vnexpress):
+    cleaned, expected = vnexpress
+    # nothing but the article paragraphs: no menu, sidebar, footer, title
+    assert set(cleaned.text.split("\n")) <= set(expected["paragraphs"])
+    # the p.Normal holding only an inline <script> must not leak its code
+    for junk in ("querySelector", "iframe", "flo.uri.sh", "{", "function"):
+        assert junk not in cleaned.text
+
+
+def test_vnexpress_str_and_bytes_agree():
+    raw = VNEXPRESS.read_bytes()
+    assert clean_html(raw) == clean_html(raw.decode("utf-8"))
+
+
+def test_vnexpress_speed():
+    """Throughput on a 222 KB page (a shared core: a loose floor, rate printed)."""
+    raw = VNEXPRESS.read_bytes()
+    clean_html(raw)
+    runs = 20
+    start = time.perf_counter()
+    for _ in range(runs):
+        clean_html(raw)
+    rate = runs / (time.perf_counter() - start)
+    print(f"clean_html on VnExpress page: {rate:.0f} docs/s")
+    assert rate > 40
+
+
+# --- our own test pages -----------------------------------------------------
+
+PAGE_CASES = [
+    pytest.param(
+        "tan_lac_table_cp1258.html", None,
+        dict(title="Huyện Tân Lạc giảm 9 đầu mối phòng, ban", published=date(2023, 3, 14),
+             site=None, description=None),
+        [
+            "Sáng 13/3, Huyện ủy Tân Lạc tổ chức hội nghị sơ kết việc sắp xếp tổ chức bộ máy "
+            "của hệ thống chính trị huyện.",
+            "Số người hoạt động không chuyên trách ở thôn, xóm giảm 118 người so với năm 2020.",
+            "Hội nghị cũng đề ra mục tiêu đến năm 2025 có 100% bí thư chi bộ kiêm trưởng xóm.",
+        ],
+        ["Số lượt người xem", "1.204", "Bản in", "Quay lại", "SỐ LƯỢT TRUY CẬP", "Liên kết",
+         "Chính phủ", "Đường dây nóng", "doPrint", "Tin liên quan", "Xã Mỹ Hòa",
+         "20/11/2023", "Trang chủ", "Thủ tục hành chính"],
+        id="table-layout-windows-1258",
+    ),
+    pytest.param(
+        "binh_minh_og.html", "https://baothunghiem.example.vn/binh-minh-sap-nhap-123.html",
+        dict(title="Bình Minh sáp nhập 6 thôn thành 3 thôn mới", published=date(2024, 5, 21),
+             site="Báo Thử Nghiệm",
+             description="Xã Bình Minh hoàn thành sáp nhập 6 thôn thành 3 thôn, giảm 3 trưởng "
+                         "thôn và 3 bí thư chi bộ."),
+        [
+            "Ngày 20/5, UBND xã Bình Minh công bố nghị quyết của HĐND huyện về việc sáp nhập "
+            "các thôn có quy mô nhỏ.",
+            "Theo đó, 6 thôn Đông, Đoài, Nam, Bắc, Trung và Hạ được sắp xếp thành 3 thôn mới. "
+            "Sau sáp nhập, xã còn 9 thôn với tổng số 2.315 hộ dân.",
+            "Ông Trần Văn Sơn, Chủ tịch UBND xã, cho biết 95,6% cử tri đã đồng ý với phương án "
+            "sáp nhập.",
+            "Việc sáp nhập giúp giảm 3 trưởng thôn, 3 bí thư chi bộ và 12 người hoạt động không "
+            "chuyên trách ở thôn.",
+        ],
+        ["HOTLINE", "0900 111 222", "Lượt xem", "3.457", "Chia sẻ", "Facebook",
+         "Bình luận", "8 thôn như thế này", "giữ tên cũ", "Viết bình luận mới",
+         "Tin liên quan", "Yên Thành", "Phố Mới", "Giấy phép", "document.write", "iframe",
+         "dataLayer", "Thời sự", "09:30", "Báo Thử Nghiệm"],
+        id="modern-og-comments-sidebar",
+    ),
+    pytest.param(
+        "hoa_phong_wordpress.html", "https://www.hoaphong.example.vn/2019/03/khao-sat/",
+        dict(title="Thành ủy Hòa Phong khảo sát mô hình kiêm nhiệm tại 5 phường",
+             published=date(2019, 3, 15), site="hoaphong.example.vn", description=None),
+        [
+            "Ngày 12.3.2019, đoàn công tác của Thành ủy Hòa Phong đã khảo sát việc thực hiện "
+            "các mô hình kiêm nhiệm tại 5 phường.",
+            "Qua khảo sát, toàn thành phố có 41 mô hình kiêm nhiệm các chức danh ở phường, khu "
+            "phố; trong đó 3 trường hợp bí thư đảng ủy đồng thời là chủ tịch UBND phường.",
+            "Thành ủy đề nghị tiếp tục nhân rộng mô hình, phấn đấu đến cuối năm 2020 có 80% bí "
+            "thư chi bộ kiêm trưởng khu phố.",
+        ],
+        ["Tùy chọn này", "Reset", "Đảng bộ Hòa Phong\n", "Đã đăng vào", "Để lại nhận xét",
+         "toasoan@example.org", "Thích và chia sẻ", "Bài viết mới", "lần thứ 15",
+         "Ghi rõ nguồn", "entry-title"],
+        id="wordpress-no-date-metadata",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "url", "meta", "paragraphs", "junk"), PAGE_CASES)
+def test_own_pages(name, url, meta, paragraphs, junk):
+    cleaned = clean_html((PAGES / name).read_bytes(), url=url)
+    text = nfc(cleaned.text)  # the windows-1258 page decodes to combining marks
+    assert nfc(cleaned.title) == meta["title"]
+    assert cleaned.published == meta["published"]
+    assert nfc(cleaned.site) == meta["site"]
+    assert nfc(cleaned.description) == meta["description"]
+    lines = text.split("\n")
+    for paragraph in paragraphs:
+        assert paragraph in lines
+    for string in junk:
+        assert string not in text + "\n"
+    assert meta["title"] not in lines  # title is kept apart from the body
+
+
+def test_windows_1258_page_is_not_utf8():
+    # guards the fixture itself: the decoding fallback must really be exercised
+    with pytest.raises(UnicodeDecodeError):
+        (PAGES / "tan_lac_table_cp1258.html").read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # UTF-8 with a BOM
+        b"\xef\xbb\xbf<html><body><p>Ng\xc3\xa0y 20/5, UBND x\xc3\xa3 B\xc3\xacnh Minh c\xc3\xb4ng "
+        b"b\xe1\xbb\x91 ngh\xe1\xbb\x8b quy\xe1\xba\xbft s\xc3\xa1p nh\xe1\xba\xadp th\xc3\xb4n.</p></body></html>",
+        # UTF-8 declared as iso-8859-1 (latin-1 would turn it into mojibake)
+        '<html><head><meta charset="iso-8859-1"></head><body><p>Ngày 20/5, UBND xã Bình Minh '
+        "công bố nghị quyết sáp nhập thôn.</p></body></html>".encode("utf-8"),
+    ],
+)
+def test_decoding(raw):
+    assert clean_html(raw).text == "Ngày 20/5, UBND xã Bình Minh công bố nghị quyết sáp nhập thôn."
+
+
+# --- errors -----------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "binary"),
+        ("<html><body><p>Chữ\x00 nhị phân</p></body></html>", "binary"),
+        (b"", "empty"),
+        ("", "empty"),
+        ("   \n  ", "empty"),
+        ("<html><head><title></title></head><body></body></html>", "no main text"),
+        ('<html><body><nav><a href="/">Trang chủ</a> <a href="/lh">Liên hệ</a></nav>'
+         "<script>var x = 1;</script></body></html>", "no main text"),
+        ("<html><body><p>Lượt xem: 1.234</p><p>Bản in</p><p>Chia sẻ</p></body></html>",
+         "no main text"),
+        # a URL is never fetched: it is just a string without main text
+        ("https://vnexpress.net/ong-ho-duc-phoc-4672302.html", "no main text"),
+    ],
+)
+def test_clean_html_errors(raw, message):
+    with pytest.raises(CleanError, match=message):
+        clean_html(raw)
+
+
+def test_clean_error_is_value_error():
+    assert issubclass(CleanError, ValueError)
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "Bản in\nQuay lại\n869\n", "a\x00b"])
+def test_clean_text_errors(text):
+    with pytest.raises(CleanError):
+        clean_text(text)
+
+
+# --- furniture --------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nội dung.\nSố lượt người xem: 833 Bản inQuay lại", "Nội dung."),
+        ("Nội dung.\nLượt xem: 1.234", "Nội dung."),
+        ("SỐ LƯỢT TRUY CẬP\n\n5\n3\n8\n4\nNội dung.", "Nội dung."),
+        ("Nội dung.\n\n869\nViết bình luận mới", "Nội dung."),
+        ("Nội dung.\nĐể lại nhận xét", "Nội dung."),
+        ("Nội dung.\nGửi bình luận", "Nội dung."),
+        ("Nội dung.\nChia sẻ", "Nội dung."),
+        ("Nội dung.\nThích và chia sẻ bài này trên:", "Nội dung."),
+        ("HOTLINE: 0834 244 333   |   THƯ VIỆN   |   ĐẶT LÀM TRANG CHỦ\n\nNội dung.", "Nội dung."),
+        ("Nội dung.\nXem theo ngày Xem theo ngày\n\n Liên kết\n\n  Hình ảnh\n  Lưu trữ\n  Lưu trữ (Lịch)",
+         "Nội dung."),
+        ("Nội dung.\n\nCÁC BÀI VIẾT KHÁC:", "Nội dung."),
+        ("Nội dung.\nTin liên quan", "Nội dung."),
+        ("Tùy chọn này sẽ đưa trang chủ về bố cục mặc định.\n\nReset\n\nNội dung.", "Nội dung."),
+        ("Tiêu đề\nXem với cỡ chữ\nNội dung.", "Tiêu đề\nNội dung."),
+        ("Nội dung.\nBài viết, video, hình ảnh đóng góp cho chuyên mục vui lòng gửi về "
+         "banbientap@nguyenxuanphuc.org", "Nội dung."),
+        # spaces and blank lines collapse; paragraphs stay apart
+        ("  Đoạn  một\u00a0 có   khoảng trắng.  \n\n\n\n\tĐoạn hai.\r\n", "Đoạn một có khoảng trắng.\n\nĐoạn hai."),
+        # whole lines only: body sentences that start with furniture words stay
+        ("Chia sẻ kinh nghiệm, ông Nam cho biết 12 xã đã hoàn thành.",
+         "Chia sẻ kinh nghiệm, ông Nam cho biết 12 xã đã hoàn thành."),
+        ("Hình ảnh các đại biểu dự hội nghị", "Hình ảnh các đại biểu dự hội nghị"),
+        ("Liên kết vùng giúp 3 huyện giảm 15 đầu mối.", "Liên kết vùng giúp 3 huyện giảm 15 đầu mối."),
+        ("Lượt xem của bạn đọc tăng 20% so với năm 2022.",
+         "Lượt xem của bạn đọc tăng 20% so với năm 2022."),
+        ("Hotline của huyện được công bố rộng rãi.\nNội dung.",
+         "Hotline của huyện được công bố rộng rãi.\nNội dung."),
+        ("Đến nay có 46/67 bí thư chi bộ đồng thời là trưởng khóm, ấp.",
+         "Đến nay có 46/67 bí thư chi bộ đồng thời là trưởng khóm, ấp."),
+        # datelines stay in plain text: find_published_date still needs them
+        ("Đã đăng vào 15 Th3, 2019 lúc 7:28\nNội dung.", "Đã đăng vào 15 Th3, 2019 lúc 7:28\nNội dung."),
+    ],
+)
+def test_clean_text_furniture(text, expected):
+    assert clean_text(text) == expected
+
+
+def test_furniture_in_decomposed_unicode():
+    assert is_furniture(unicodedata.normalize("NFD", "Số lượt người xem: 833 Bản in"))
+
+
+def test_furniture_pattern_is_not_catastrophic():
+    # a long run of counter-like tokens that fails at the end must stay fast
+    line = "1,2," * 400 + "x"
+    start = time.perf_counter()
+    assert not is_furniture(line)
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    ("prefix", "gone", "kept"),
+    [
+        ("000", ["Tùy chọn này", "Reset", "Để lại nhận xét"],
+         ["Đã đăng vào 15 Th3, 2019 lúc 7:28", "Hồng Quốc"]),
+        ("001", ["SỐ LƯỢT TRUY CẬP", "Số lượt người xem", "Bản in", "Xem theo ngày", "Lưu trữ"],
+         ["46/67 đồng chí", "Hồng Thơ"]),
+        ("002", ["banbientap@", "Thích và chia sẻ"], ["(Theo Vietnam+)", "Chỉ thị số 12-CT/TU"]),
+        ("003", ["Xem với cỡ chữ", "CÁC BÀI VIẾT KHÁC"], ["Thứ Sáu 12/08/2022 17:14", "1.263 thôn"]),
+        ("004", ["HOTLINE", "869", "Viết bình luận mới"], ["Cập nhật ngày: 09/10/2019", "Tin, ảnh: Phan Tân"]),
+    ],
+)
+def test_clean_text_on_seeds(prefix, gone, kept):
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    raw = path.read_text(encoding="utf-8")
+    text = clean_text(raw)
+    for string in gone:
+        assert string not in text
+    for string in kept:
+        assert string in text
+    # the printed date survives cleaning
+    assert find_published_date(text) == find_published_date(raw)
+    # every non-furniture line of the seed is kept verbatim (spaces collapsed)
+    assert len(text) > 0.9 * len(raw.strip())

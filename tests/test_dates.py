@@ -1,0 +1,127 @@
+"""pipeline.dates: Vietnamese date expressions and printed publication dates."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pipeline.dates import find_published_date, is_dateline, month_end, parse_vn_date
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SEEDS = SHARED / "corpus" / "seeds"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30.6.2022", date(2022, 6, 30)),
+        ("30/6/2022", date(2022, 6, 30)),
+        ("06/05/2019", date(2019, 5, 6)),  # day first, not 5 June
+        ("12-08-2022", date(2022, 8, 12)),
+        ("ngày 30 tháng 6 năm 2022", date(2022, 6, 30)),
+        ("Ngày 30 Tháng 6 Năm 2022", date(2022, 6, 30)),
+        ("15 Th3, 2019", date(2019, 3, 15)),
+        ("15 tháng 3, 2019", date(2019, 3, 15)),
+        ("2022-06-30", date(2022, 6, 30)),
+        ("ngày 30/6/2022", date(2022, 6, 30)),
+        ("  09/10/2019 ", date(2019, 10, 9)),
+        ("1.1.2020", date(2020, 1, 1)),
+        ("31/2/2022", None),  # no 31 February
+        ("29/2/2023", None),  # not a leap year
+        ("29/2/2024", date(2024, 2, 29)),
+        ("2022-13-01", None),
+        ("32/1/2022", None),
+        ("ngày 32 tháng 1 năm 2022", None),
+        ("30.6-2022", None),  # mixed separators
+        ("30/6/22", None),  # two-digit year: ambiguous, refused
+        ("1/1/1800", None),  # outside the plausible range
+        ("6/2017", None),  # month/year is not a day
+        ("30/6/2022 và 1/7/2022", None),  # one expression only
+        ("", None),
+        ("không có ngày", None),
+    ],
+)
+def test_parse_vn_date(text, expected):
+    assert parse_vn_date(text) == expected
+
+
+def test_parse_vn_date_decomposed_unicode():
+    # windows-1258 pages decode to combining tone marks
+    nfd = unicodedata.normalize("NFD", "ngày 30 tháng 6 năm 2022")
+    assert parse_vn_date(nfd) == date(2022, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("year", "month", "expected"),
+    [
+        (2017, 5, date(2017, 5, 31)),
+        (2024, 2, date(2024, 2, 29)),
+        (2023, 2, date(2023, 2, 28)),
+        (2022, 4, date(2022, 4, 30)),
+        (2022, 12, date(2022, 12, 31)),
+    ],
+)
+def test_month_end(year, month, expected):
+    assert month_end(year, month) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tiêu đề\n\nĐã đăng vào 15 Th3, 2019 lúc 7:28\n\nNội dung.", date(2019, 3, 15)),
+        ("Tiêu điểm Thứ Hai, 06/05/2019, 10:35\n\nTiêu đề", date(2019, 5, 6)),
+        ("Tiêu đề\nCập nhật ngày: 09/10/2019 | 14:59 GMT+7\nNội dung", date(2019, 10, 9)),
+        ("Tiêu đề\nNgày đăng: 14/03/2023\nNội dung", date(2023, 3, 14)),
+        ("Tiêu đề\nXuất bản ngày 30 tháng 6 năm 2022\n", date(2022, 6, 30)),
+        ("Thứ Năm, 12/08/2022 - 17:14", date(2022, 8, 12)),
+        # site header "today" loses to the dateline with a time
+        ("Thứ ba, ngày 23/7/2024\n\nTiêu đề bài\n\nThứ Sáu 12/08/2022 17:14\n", date(2022, 8, 12)),
+        # ... and to a cue word without time
+        ("Thứ ba, ngày 23/7/2024\nTiêu đề bài\nNgày đăng: 12/08/2022\n", date(2022, 8, 12)),
+        # a bare header date is still better than nothing
+        ("Thứ ba, ngày 23/7/2024\nTiêu đề bài\nNội dung bài viết.", date(2024, 7, 23)),
+        # dates inside body sentences are not publication dates
+        ("Tiêu đề\nNgày 29.8.2016, Ban Thường vụ Tỉnh ủy tổ chức hội nghị sơ kết.", None),
+        ("Đến ngày 30/6/2022, toàn tỉnh đã có 1.402 thôn thực hiện nhất thể hóa.", None),
+        ("Tiêu đề\nNội dung không có ngày tháng nào.", None),
+        ("", None),
+        # beyond the header window (15 non-empty lines)
+        ("\n".join(f"Dòng {i}" for i in range(20)) + "\nNgày đăng: 14/03/2023 08:15", None),
+        # an impossible date is skipped, the next dateline wins
+        ("Ngày đăng: 31/02/2023 08:00\nCập nhật: 01/03/2023 09:00", date(2023, 3, 1)),
+    ],
+)
+def test_find_published_date(text, expected):
+    assert find_published_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("000", date(2019, 3, 15)),
+        ("001", date(2019, 5, 6)),
+        ("002", None),  # the page prints no date
+        ("003", date(2022, 8, 12)),  # not the header's 2024-07-23
+        ("004", date(2019, 10, 9)),
+    ],
+)
+def test_find_published_date_on_seeds(prefix, expected):
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    assert find_published_date(path.read_text(encoding="utf-8")) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Thứ Ba, 21/5/2024, 09:30 (GMT+7)", True),
+        ("Cập nhật ngày: 09/10/2019 | 14:59 GMT+7", True),
+        ("Đã đăng vào 15 Th3, 2019 lúc 7:28", True),
+        ("Ngày 29.8.2016, Ban Thường vụ Tỉnh ủy họp", False),
+        ("Tiêu điểm Thứ Hai, 06/05/2019, 10:35", False),  # kept: two extra words
+        ("Thứ Hai", False),
+    ],
+)
+def test_is_dateline(line, expected):
+    assert is_dateline(line) is expected
