@@ -136,6 +136,8 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         return "X"
     if before in lexicon.document_words:
         return "DOCNUM"
+    if after in lexicon.measure_words:
+        return "MEASURE"
     return numeric_kind(text, before, after, lexicon)
 
 

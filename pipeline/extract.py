@@ -35,35 +35,34 @@ def document_scene(document: dict) -> dict:
 
 
 def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[dict]:
+    """One fact per number: the first valid match in rank order takes it."""
     if pats["award"].search(sentence.text):  # counts of awards are not facts
         return []
     doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
-    facts = []
-    for rule, start, end, anchor in choose_matches(doc, ruleset):
+    facts, consumed = [], set()
+    for rule, start, end, anchor in ranked_matches(doc, ruleset):
+        if anchor in consumed:
+            continue
         fact = make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats)
         if fact:
-            fact["doc"] = document["id"]
-            fact["rules_version"] = ruleset.version
+            consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
+            fact.update(doc=document["id"], rules_version=ruleset.version)
             facts.append(fact)
-    return facts
+    return sorted(facts, key=lambda f: f["start"])
 
 
-def choose_matches(doc, ruleset):
-    """One rule per number: the highest priority, then the shortest match."""
+def ranked_matches(doc, ruleset):
+    """Matches by rank: higher priority, then shorter, then earlier."""
     candidates = []
     for match_id, start, end in ruleset.matcher(doc):
         rule = ruleset.rules[doc.vocab.strings[match_id]]
+        if end - start > rule.max_span:
+            continue
         anchor = anchor_token(doc, start, end)
         if anchor is not None and not per_unit(doc, anchor):
             candidates.append((-rule.priority, end - start, start, rule, end, anchor))
     candidates.sort(key=lambda c: c[:3])
-    consumed, chosen = set(), []
-    for _, _, start, rule, end, anchor in candidates:
-        if anchor in consumed:
-            continue
-        consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
-        chosen.append((rule, start, end, anchor))
-    return sorted(chosen, key=lambda c: c[3])
+    return [(rule, start, end, anchor) for _, _, start, rule, end, anchor in candidates]
 
 
 def anchor_token(doc, start, end) -> int | None:
@@ -143,14 +142,18 @@ def fact_status(text, a_start, a_end, clause, pats) -> str:
 
 
 def fact_level(doc, start, end, anchor) -> str | None:
-    """The level of the counted thing: a level word or unit in the match,
-    else just after it ("... ở cấp xã", "... ở các thôn")."""
+    """The level of the counted thing: a level word or unit from the number
+    on ("... ở cấp xã", "... ở các thôn"), else in the topic before it."""
     for i in list(range(anchor, end)) + list(range(end, min(len(doc), end + 5))):
         level = LEVEL_OF.get(doc[i].ent_type_) or level_in_words(doc[i].lower_)
         if level:
             return level
         if i >= end and doc[i].text in (";", ".", "(", ")"):
             break
+    for i in range(start, anchor):
+        level = LEVEL_OF.get(doc[i].ent_type_) or level_in_words(doc[i].lower_)
+        if level and doc[i].ent_type_ != "PROVINCE":
+            return level
     return None
 
 

@@ -71,6 +71,10 @@ class Rule:
     counterexamples: list[str] = field(default_factory=list)
     note: str = ""
 
+    @property
+    def max_span(self) -> int:
+        return max(longest_match(p) for p in self.patterns)
+
 
 @dataclass
 class Lexicon:
@@ -81,6 +85,7 @@ class Lexicon:
     document_words: set[str]
     date_words: set[str]
     year_words: set[str]
+    measure_words: set[str]
 
     def find(self, sentence: str) -> list[tuple[int, int, str]]:
         """(start, end, class) of every lexicon phrase, leftmost-longest."""
@@ -133,7 +138,7 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
     return Lexicon(classes, levels, pattern, group_class, words("document_words"),
-                   words("date_words"), words("year_words"))
+                   words("date_words"), words("year_words"), words("measure_words"))
 
 
 def class_entries(path, name, spec):
@@ -155,10 +160,12 @@ def class_entries(path, name, spec):
     return [str(p) for p in spec.get("phrases", [])], regexes, level
 
 
-def compile_pattern(text: str, classes: dict, path, rule_id) -> list[dict]:
+def compile_pattern(text: str, classes: dict, path, rule_id, words: dict | None = None) -> list[dict]:
     """The compact notation -> one spaCy Matcher pattern."""
     tokens = []
     for item in text.split():
+        for name, options in (words or {}).items():  # named word lists from context.yaml
+            item = re.sub(rf"^{name}(?=[?*+]?$)", "|".join(o.replace(" ", "_") for o in options), item)
         op = item[-1] if item[-1] in OPS and len(item) > 1 else None
         core = item[:-1] if op else item
         token = compile_item(core, classes, path, rule_id)
@@ -168,10 +175,21 @@ def compile_pattern(text: str, classes: dict, path, rule_id) -> list[dict]:
     return tokens
 
 
+def longest_match(text: str) -> int:
+    """The most tokens a pattern in compact notation can span."""
+    total = 0
+    for item in text.split():
+        gap = GAP.match(item)
+        total += int(gap.group(2)) if gap else 1
+    return total
+
+
 def compile_item(core, classes, path, rule_id) -> dict:
     gap = GAP.match(core)
-    if gap:  # a bounded gap within the clause; "~" never crosses another count
-        token = {"LOWER": {"NOT_IN": [";", ".", ":"]}, "OP": f"{{0,{gap.group(2)}}}"}
+    if gap:  # a gap within the clause; "~" never crosses another count.
+        # "*" rather than "{0,N}": spaCy expands {0,N} into N optional tokens,
+        # whose paths multiply; the length bound is checked on the match.
+        token = {"LOWER": {"NOT_IN": [";", ".", ":"]}, "OP": "*"}
         if gap.group(1) == "~":
             token["TAG"] = {"NOT_IN": ["CARD", "FRAC"]}
         return token
@@ -247,10 +265,10 @@ def rules_version(rules_dir: Path) -> str:
     return digest.hexdigest()[:12]
 
 
-def build_matcher(rules: dict[str, Rule], classes) -> Matcher:
+def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
     matcher = Matcher(VOCAB, validate=True)
     for rule in rules.values():
-        compiled = [compile_pattern(p, classes, rule.path, rule.id) for p in rule.patterns]
+        compiled = [compile_pattern(p, classes, rule.path, rule.id, words) for p in rule.patterns]
         try:
             matcher.add(rule.id, compiled)
         except ValueError as error:
@@ -279,5 +297,5 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
         raise RuleError(rules_dir / "context.yaml", None, "expected a mapping of word lists")
     lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
     rules = load_rule_files(rules_dir, lexicon.classes)
-    matcher = build_matcher(rules, lexicon.classes)
+    matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
     return RuleSet(rules, lexicon, context, version, matcher, keyword_regex(lexicon))

@@ -13,8 +13,9 @@ from underthesea import sent_tokenize, word_tokenize
 DIGIT_OR_NUMBER_WORD = re.compile(
     r"\d|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE
 )
-# underthesea glues a number to the next word ("1.402 thôn"): split it off.
-GLUED_NUMBER = re.compile(r"^(\d[\d.,/]*%?)\s+(\S.*)$")
+# underthesea glues a number to a neighbour ("1.402 thôn", "tinh giản 1.870"):
+# a word with a digit in it is split into its space-separated parts.
+HAS_DIGIT = re.compile(r"\d")
 LINE = re.compile(r"[^\n]+")
 
 
@@ -52,8 +53,8 @@ def word_offsets(sentence: str) -> list[tuple[int, int]]:
     """underthesea words as (start, end) offsets into the sentence."""
     offsets, cursor = [], 0
     for word in word_tokenize(sentence, use_token_normalize=False):
-        glued = GLUED_NUMBER.match(word)
-        for part in glued.groups() if glued else (word,):
+        glued = " " in word and HAS_DIGIT.search(word)
+        for part in word.split() if glued else (word,):
             start = locate(sentence, part, cursor)
             if start is None:
                 continue
