@@ -70,17 +70,12 @@ def last_match(pattern: re.Pattern, text: str):
     return found
 
 
-BREAKDOWN = re.compile(r"(?<!\w)(trong đó|bao gồm|gồm|cụ thể|gồm có)(?!\w)[^;]*$", re.I)
-
-
 def change(sentence, start, clause_start, pats) -> str:
     """The nearest change word before the number in its ';' clause; the parts
-    of a breakdown ("giảm 96 người, trong đó 41 cấp trưởng") share its change."""
+    of a breakdown ("giảm 96 người, trong đó 41 cấp trưởng") share its change,
+    so "trong đó" and "gồm" are not count markers."""
     clause_start = max([m.end() for m in re.finditer(";", sentence[:start])] or [0])
     window = CHANGE_COMPOUNDS.sub(lambda m: " " * len(m.group()), sentence[clause_start:start])
-    breakdown = BREAKDOWN.search(window)
-    if breakdown:
-        window = window[:breakdown.start()]
     window = window[-80:]
     best, kind = -1, "count"
     for key, name in (("count_markers", "count"), ("decrease", "decrease"), ("increase", "increase")):

@@ -44,6 +44,10 @@ def emit(frame: pd.DataFrame, fmt: str = "table", out=None) -> None:
 def table(frame: pd.DataFrame, width: int = 60) -> str:
     if frame.empty:
         return "(no rows)" if len(frame.columns) else ""
+    frame = frame.copy()
+    for column in frame.select_dtypes("datetime").columns:  # DATEs arrive as timestamps
+        if (frame[column].dropna().dt.normalize() == frame[column].dropna()).all():
+            frame[column] = frame[column].dt.date
     shown = frame.astype(object).where(frame.notna(), "")
     shown = shown.map(lambda v: (str(v)[: width - 1] + "…") if len(str(v)) > width else v)
     return shown.to_string(index=False)
