@@ -1,0 +1,49 @@
+"""Helpers for the crawl tests: site files, fast crawl settings, page bodies."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from pipeline.cli_crawl import nightly
+from pipeline.crawl import CrawlConfig
+from pipeline.localsites import LocalSite, Route
+
+FAST = dict(timeout=1.0, retries=2, backoff=0.2, retry_after_max=3.0, log_level="ERROR")
+
+
+def article(title: str, body: str = "", canonical: str | None = None) -> str:
+    link = f"<link rel='canonical' href='{canonical}'>" if canonical else ""
+    body = body or f"{title}. Tỉnh Đắk Nông đã sắp xếp 45 xã còn 20 xã, giảm 25 đơn vị."
+    return (f"<html><head><meta charset='utf-8'><title>{title}</title>{link}</head><body>"
+            f"<article><h1>{title}</h1><p>Ngày 12/3/2025</p><p>{body}</p></article></body></html>")
+
+
+def rss(site: LocalSite, paths: list[str]) -> Route:
+    items = "".join(f"<item><link>{site.url(p)}</link></item>" for p in paths)
+    return Route(f"<rss version='2.0'><channel>{items}</channel></rss>",
+                 content_type="application/rss+xml", conditional=True)
+
+
+def write_site(folder: Path, name: str, site: LocalSite, **fields) -> Path:
+    data = {"name": name, "province": "Đắk Nông", "domains": [site.netloc], "delay": 0.2, **fields}
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def config(tmp_path: Path, **overrides) -> CrawlConfig:
+    values = dict(db=str(tmp_path / "db.duckdb"), sites_dir=str(tmp_path / "sites"),
+                  corpus=str(tmp_path / "corpus"), **FAST)
+    values.update(overrides)
+    return CrawlConfig(**values)
+
+
+def crawl(tmp_path: Path, extract: bool = False, **overrides):
+    return nightly(config(tmp_path, **overrides), extract=extract, echo=lambda *a, **k: None)
+
+
+def gaps(site: LocalSite, skip_robots: bool = True) -> list[float]:
+    times = [s.at for s in site.log if not (skip_robots and s.path == "/robots.txt")]
+    return [b - a for a, b in zip(times, times[1:])]

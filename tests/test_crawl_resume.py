@@ -1,0 +1,122 @@
+"""Resumability (SIGKILL halfway, then run again) and the demo sites."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+from warcio.archiveiterator import ArchiveIterator
+
+from pipeline import crawlstate
+from pipeline.archive import WarcArchive
+from pipeline.core import extract_pending
+from pipeline.crawl import crawl_command
+from pipeline.demo_sites import SAMPLE_DIR, run_demo_via_sites, sample_pages
+from pipeline.ingest import ingest_paths
+from pipeline.localsites import LocalSite, Route
+from pipeline.store import connect
+from crawlkit import article, config, crawl, rss, write_site
+
+COUNT = 12
+
+
+def archived_urls(corpus: Path) -> Counter:
+    seen = Counter()
+    for path in (corpus / "warc").glob("*.warc.gz"):
+        with open(path, "rb") as handle:
+            try:
+                for record in ArchiveIterator(handle):
+                    if record.rec_type == "response":
+                        seen[record.rec_headers.get_header("WARC-Target-URI")] += 1
+            except Exception:
+                pass  # the killed process's last record may be cut short
+    return seen
+
+
+def news_site() -> tuple[LocalSite, list[str]]:
+    site = LocalSite().start()
+    paths = [f"/tin/bai-{i:02d}.html" for i in range(COUNT)]
+    site.routes["/rss.xml"] = rss(site, paths)
+    site.routes.update({p: Route(article(f"Bài {i}", f"Huyện {i} đã sắp xếp {40 + i} xã còn {20 + i} xã."))
+                        for i, p in enumerate(paths)})
+    return site, paths
+
+
+def wait_for_articles(site: LocalSite, count: int, limit: float = 20.0) -> None:
+    deadline = time.monotonic() + limit
+    while len([p for p in site.paths() if p.startswith("/tin/")]) < count:
+        assert time.monotonic() < deadline, "crawl did not get going"
+        time.sleep(0.02)
+
+
+def test_sigkill_halfway_then_rerun_stores_each_article_once(tmp_path):
+    site, paths = news_site()
+    try:
+        write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.25)
+        child = subprocess.Popen(crawl_command(config(tmp_path, run_id="killed")),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_articles(site, COUNT // 2)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        summary = crawl(tmp_path, extract=True)
+        crawl(tmp_path, extract=True)  # a third run changes nothing
+    finally:
+        site.stop()
+    archived = archived_urls(tmp_path / "corpus")
+    assert all(archived[site.url(p)] == 1 for p in paths)
+    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT url) FROM documents").fetchall() == [(COUNT, COUNT)]
+    dupes = con.execute('SELECT doc, indicator, start, "end" FROM facts GROUP BY ALL HAVING count(*) > 1').fetchall()
+    assert dupes == []
+    assert con.execute("SELECT count(DISTINCT doc) FROM facts").fetchall()[0][0] == COUNT
+    assert summary.sites["s"]["new_documents"] == COUNT
+
+
+def test_record_archived_but_not_marked_is_recovered_not_refetched(tmp_path):
+    site, paths = news_site()
+    try:
+        write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.05)
+        con = connect(tmp_path / "db.duckdb")
+        crawlstate.ensure_schema(con)
+        crawlstate.add_discovered(con, "s", [(site.url(paths[0]), None)], "old")
+        archive = WarcArchive(tmp_path / "corpus", "old")
+        crawlstate.add_warc_file(con, str(archive.path), "old")
+        body = article("Bài 0").encode()
+        archive.write_response(site.url(paths[0]), 200, "OK", [("Content-Type", "text/html")], body)
+        archive.close()
+        con.close()  # killed before marking it fetched
+        crawl(tmp_path)
+    finally:
+        site.stop()
+    assert paths[0] not in site.paths()
+    assert archived_urls(tmp_path / "corpus")[site.url(paths[0])] == 1
+
+
+def facts_of(db: Path) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute('SELECT doc, indicator, value, total, percent, locality, province, as_of, '
+                       'start, "end", rule_id FROM facts ORDER BY ALL').fetchall()
+    con.close()
+    return rows
+
+
+def test_demo_sites_give_the_same_facts_as_ingesting_the_samples(tmp_path):
+    sample_dir = SAMPLE_DIR
+    if not list(SAMPLE_DIR.glob("*.html")):
+        sample_dir = tmp_path / "sample"
+        sample_dir.mkdir()
+        for stem, body in sample_pages(sample_dir).items():
+            (sample_dir / f"{stem}.html").write_bytes(body)
+    direct = connect(tmp_path / "direct.duckdb")
+    ingest_paths(direct, [sample_dir])
+    extract_pending(direct)
+    direct.close()
+    summary = run_demo_via_sites(tmp_path / "crawled.duckdb", tmp_path / "corpus", sample_dir,
+                                 echo=lambda *a: None)
+    assert summary.total("new_documents") == len(list(sample_dir.glob("*.html")))
+    assert facts_of(tmp_path / "crawled.duckdb") == facts_of(tmp_path / "direct.duckdb")
+    assert facts_of(tmp_path / "direct.duckdb")
