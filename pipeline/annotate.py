@@ -122,7 +122,17 @@ def merge_shares(sentence, spans):
 
 def number_tags(texts, classes, lexicon) -> list[str]:
     lowered = [t.lower() for t in texts]
-    return [number_tag(lowered, classes, i, lexicon) for i in range(len(texts))]
+    tags = [number_tag(lowered, classes, i, lexicon) for i in range(len(texts))]
+    return mark_ranges(lowered, tags)
+
+
+def mark_ranges(lowered, tags) -> list[str]:
+    """ "từ 2 đến 3 chức danh": a range per person, neither number a count."""
+    for i in range(len(tags) - 2):
+        if tags[i] in NUMBER_TAGS and lowered[i + 1] in ("đến", "tới", "-") and tags[i + 2] in NUMBER_TAGS:
+            if i and lowered[i - 1] == "từ":
+                tags[i] = tags[i + 2] = "RANGE"
+    return tags
 
 
 def number_tag(lowered, classes, i, lexicon) -> str:

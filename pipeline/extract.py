@@ -52,17 +52,20 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
 
 
 def ranked_matches(doc, ruleset):
-    """Matches by rank: higher priority, then shorter, then earlier."""
-    candidates = []
+    """Matches by rank: higher priority, then shorter, then earlier. Of one
+    rule's matches on one number, the longest (it carries most, e.g. a
+    percentage after the count) stands for the rule."""
+    longest = {}
     for match_id, start, end in ruleset.matcher(doc):
         rule = ruleset.rules[doc.vocab.strings[match_id]]
-        if end - start > rule.max_span:
-            continue
         anchor = anchor_token(doc, start, end)
-        if anchor is not None and not per_unit(doc, anchor):
-            candidates.append((-rule.priority, end - start, start, rule, end, anchor))
-    candidates.sort(key=lambda c: c[:3])
-    return [(rule, start, end, anchor) for _, _, start, rule, end, anchor in candidates]
+        if end - start > rule.max_span or anchor is None or per_unit(doc, anchor):
+            continue
+        best = longest.get((rule.id, anchor))
+        if best is None or end - start > best[2] - best[1]:
+            longest[(rule.id, anchor)] = (rule, start, end, anchor)
+    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, c[2] - c[1], c[1]))
+    return ranked
 
 
 def anchor_token(doc, start, end) -> int | None:

@@ -1,0 +1,34 @@
+"""Scores on the two development sets written for vnfacts (not the seeds):
+the bundled sample pages (HTML, through the cleaner) and 50 short excerpts
+in the style of many other outlets. Floors are the scores reached when the
+rules were last tuned; a change that drops below them is a regression."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline import core, store
+from pipeline.evaluate import evaluate
+from pipeline.ingest import ingest_paths
+from pipeline.output import jsonable
+from tests.conftest import REPO, SAMPLE
+
+EXCERPTS = REPO / "tests" / "data" / "excerpts"
+
+
+def score(tmp_path, paths, gold):
+    with store.connect(tmp_path / "dev.duckdb") as con:
+        report = ingest_paths(con, paths)
+        assert not report.errors, report.errors
+        core.extract_pending(con)
+        facts = jsonable(con.execute("SELECT * FROM facts").df())
+    return evaluate(gold, facts)
+
+
+@pytest.mark.parametrize("name,paths,gold,f1,precision", [
+    ("sample", [SAMPLE], REPO / "corpus" / "gold" / "sample.jsonl", 0.90, 0.93),
+    ("excerpts", [EXCERPTS], REPO / "tests" / "data" / "excerpts.gold.jsonl", 0.90, 0.92),
+])
+def test_dev_set_scores(tmp_path, name, paths, gold, f1, precision):
+    result = score(tmp_path, paths, gold)
+    assert result.overall.f1 >= f1, (name, result.overall.f1, result.false_negatives[:5])
+    assert result.overall.precision >= precision, (name, result.false_positives)
