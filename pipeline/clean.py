@@ -28,6 +28,7 @@ cut. Unicode/tone normalization is NOT done here (pipeline.vntext does).
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -338,6 +339,19 @@ def _printed_date(page_text: str, title: str | None) -> date | None:
     return find_published_date(window) or (find_published_date(page_text) if start >= 0 else None)
 
 
+def _visible_page(tree) -> str:
+    _strip_scripts(tree)
+    return _tidy(_visible_lines(tree), keep_blank=False)
+
+
+def _dateline_after_title(tree, title: str | None) -> date | None:
+    scratch = copy.deepcopy(tree)
+    _strip_scripts(scratch)
+    page = _visible_lines(scratch)  # untidied: a bare "15/06/2022 08:42" line counts as furniture
+    start = page.find(title) if title else -1
+    return find_published_date(page[start + len(title):]) if start >= 0 else None
+
+
 def _drop_title_line(text: str, title: str | None) -> str:
     first, _, rest = text.partition("\n")
     return rest if title and first.strip() == title else text
@@ -348,14 +362,15 @@ def clean_html(html: str | bytes, url: str | None = None) -> Cleaned:
     tree = _parse(html)
     site = _site(tree, url)
     title = _title(tree, site)
-    published = _markup_date(tree, url)
     description = _meta(tree, "description", "og:description")
     description = _strip_site_suffix(description, site) if description and site else description
     # From here on the libraries are done: fallbacks may edit the tree.
     text = _body(_extract(tree, url, precision=True), title) or _fallback_text(tree, url, title)
+    # The dateline printed after the headline beats htmldate, which without
+    # meta tags takes the site header's "today" for the publication date.
+    published = _dateline_after_title(tree, title) or _markup_date(tree, url)
     if published is None:
-        _strip_scripts(tree)
-        published = _printed_date(_tidy(_visible_lines(tree), keep_blank=False), title)
+        published = _printed_date(_visible_page(tree), title)
     if not text:
         raise CleanError("no main text found")
     return Cleaned(text=text, title=title, published=published, site=site, description=description)

@@ -33,14 +33,23 @@ def clean(record: dict) -> dict:
     """Stage 1: raw HTML or text -> main text, title, published date, site."""
     if record.get("html") is not None:
         page = clean_html(record["html"], record.get("url"))
-        body, title = page.text, record.get("title") or page.title
-        text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
+        title = record.get("title") or page.title
+        text = "\n\n".join(lead_parts(title, page.description, page.text) + [page.text])
         return {"text": text, "title": title, "published": record.get("published") or page.published,
                 "site": record.get("site") or page.site}
     raw = record.get("text")
     text = clean_text(decode(raw) if isinstance(raw, bytes) else raw)
     return {"text": text, "title": record.get("title") or guess_title(text),
             "published": record.get("published") or find_published_date(text), "site": record.get("site")}
+
+
+def lead_parts(title, description, body) -> list[str]:
+    """Title and sapo go before the body (figures there are facts too),
+    unless the body already starts with them."""
+    parts = [title] if title and not body.startswith(title) else []
+    if description and len(description) > 60 and description[:60] not in body:
+        parts.append(description)
+    return parts
 
 
 def guess_title(text: str) -> str | None:
