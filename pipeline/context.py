@@ -142,5 +142,5 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True
     words = rule.exclude_after and word_regex(rule.exclude_after).search(after[:50])
-    prior = rule.exclude_before and word_regex(rule.exclude_before).search(before)
+    prior = rule.exclude_before and re.search(word_regex(rule.exclude_before).pattern + r"\s*$", before, re.I)
     return bool(words or prior)

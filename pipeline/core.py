@@ -16,6 +16,7 @@ from pipeline.dates import find_published_date
 from pipeline.extract import extract_facts
 from pipeline.rules import load_ruleset
 from pipeline.segment import segment_document
+from pipeline.sites import province_for
 from pipeline.vntext import is_vietnamese, normalize
 
 STAGES = ("clean", "normalize", "segment", "extract", "load")
@@ -72,7 +73,8 @@ def prepare_document(record: dict) -> dict:
     title = normalize(cleaned["title"]) if cleaned["title"] else None
     return {"id": str(record["id"]), "url": record.get("url"), "site": cleaned["site"],
             "title": title, "published": iso(cleaned["published"]),
-            "province": record.get("province"), "text": text,
+            "province": record.get("province") or province_for(record.get("url") or cleaned["site"]),
+            "text": text,
             "content_hash": store.content_hash(text), "source": record.get("source")}
 
 

@@ -179,6 +179,8 @@ def where(text, a_start, scene) -> dict:
     named = [p for p in places.named_places(text[:a_start]) if p[2] in ("province", "district")]
     locality = named[-1][1] if named else scene["locality"]
     province = (places.find_province(locality) if locality else None) or scene["province"]
+    if locality is None and province:  # the text names no place: the site's province
+        locality = places.province_label(province)
     return {"locality": locality, "province": province,
             "province_2025": places.province_2025(province)}
 

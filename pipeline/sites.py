@@ -12,6 +12,7 @@ import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -240,3 +241,18 @@ def _flag_duplicates(sites: list[Site], errors: list[SiteError]) -> None:
             errors.append(SiteError(site.path, "name", f"{site.name!r} also used by {seen[site.name].path}"))
             sites.remove(site)
         seen.setdefault(site.name, site)
+
+
+@lru_cache(maxsize=4)
+def provinces_by_domain(directory: str = str(DEFAULT_SITES_DIR)) -> dict[str, str]:
+    sites, _ = load_sites(directory)
+    return {domain: site.province for site in sites if site.province for domain in site.domains}
+
+
+def province_for(url_or_host: str | None) -> str | None:
+    """The province of a registered site, from a URL or host name."""
+    if not url_or_host:
+        return None
+    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
+    host = (host or "").lower().removeprefix("www.")
+    return provinces_by_domain().get(host)
