@@ -86,12 +86,16 @@ class Lexicon:
     date_words: set[str]
     year_words: set[str]
     measure_words: set[str]
+    sources: dict[str, list[str]] = field(default_factory=dict)  # class -> its regexes
+    phrase_class: dict[str, str] = field(default_factory=dict)  # "khu dân cư" -> HAMLET
 
     def find(self, sentence: str) -> list[tuple[int, int, str]]:
         """(start, end, class) of every lexicon phrase, leftmost-longest."""
         found = []
         for match in self.pattern.finditer(sentence.lower()):
-            found.append((match.start(), match.end(), self.group_class[match.lastgroup]))
+            group = match.lastgroup
+            name = self.phrase_class[" ".join(match.group().split())] if group == "phrase" else self.group_class[group]
+            found.append((match.start(), match.end(), name))
         return found
 
 
@@ -102,7 +106,7 @@ class RuleSet:
     context: dict
     version: str
     matcher: Matcher
-    keywords: re.Pattern
+    keywords: "Prefilter"  # .search(sentence): can a rule match here?
 
 
 def read_yaml(path: Path):
@@ -123,22 +127,41 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
         raise RuleError(path, None, "expected a mapping with 'classes'")
-    alternatives, group_class, classes, levels = [], {}, {}, {}
+    classes, levels, sources, composite, phrase_class = {}, {}, {}, [], {}
     for name, spec in data["classes"].items():
         phrases, regexes, level = class_entries(path, name, spec)
         classes[name], levels[name] = phrases, level
-        alternatives += [(name, r, True) for r in regexes]
-        alternatives += [(name, phrase_regex(p), False) for p in phrases]
-    # composite (regex) classes first, then longer phrases before shorter ones
-    alternatives.sort(key=lambda a: (not a[2], -len(a[1])))
-    parts = []
-    for n, (name, regex, _) in enumerate(alternatives):
-        group_class[f"g{n}"] = name
-        parts.append(f"(?P<g{n}>{regex})")
+        sources[name] = regexes + [phrase_regex(p) for p in phrases]
+        composite += [(name, r) for r in regexes]
+        for phrase in phrases:
+            key = " ".join(normalize(phrase).lower().split())
+            if phrase_class.setdefault(key, name) != name:
+                raise RuleError(path, None, f"phrase '{phrase}' is in both {phrase_class[key]} and {name}")
+    # composite (regex) classes are tried first; then all phrases as one trie,
+    # which finds the longest phrase at a position without trying each in turn
+    group_class = {f"g{n}": name for n, (name, _) in enumerate(composite)}
+    parts = [f"(?P<g{n}>{regex})" for n, (_, regex) in enumerate(composite)]
+    parts.append(f"(?P<phrase>{trie_regex([k.split() for k in phrase_class])})")
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
-    return Lexicon(classes, levels, pattern, group_class, words("document_words"),
-                   words("date_words"), words("year_words"), words("measure_words"))
+    return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
+                   words("year_words"), words("measure_words"), sources, phrase_class)
+
+
+def trie_regex(phrases: list[list[str]]) -> str:
+    """Phrases (lists of syllables) as one regex that prefers the longest."""
+    heads = {}
+    for syllables in phrases:
+        heads.setdefault(syllables[0], []).append(syllables[1:])
+    options = []
+    for head in sorted(heads, key=len, reverse=True):
+        rests = [r for r in heads[head] if r]
+        tail = ""
+        if rests:
+            optional = len(rests) < len(heads[head])
+            tail = r"(?:\s+" + trie_regex(rests) + ")" + ("?" if optional else "")
+        options.append(re.escape(head) + tail)
+    return "(?:" + "|".join(options) + ")"
 
 
 def class_entries(path, name, spec):
@@ -276,9 +299,85 @@ def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
     return matcher
 
 
-def keyword_regex(lexicon: Lexicon) -> re.Pattern:
-    """Pre-filter: any lexicon phrase or composite class anywhere in a sentence."""
-    return re.compile(lexicon.pattern.pattern, re.IGNORECASE)
+NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
+               r"|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)")
+PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
+SYLLABLE = re.compile(r"\w+")
+NUMBER_KEY, PERCENT_KEY = "#", "%"
+
+
+@dataclass
+class Need:
+    """What one pattern needs in a sentence: for each required item the
+    syllables it can start with (a cheap set test), and a regex per run of
+    adjacent required items (the exact test)."""
+    keys: list[frozenset]
+    runs: list[re.Pattern]
+
+    def met(self, syllables: set) -> bool:
+        return all(not syllables.isdisjoint(k) for k in self.keys)
+
+
+class Prefilter:
+    """Which sentences can hold a fact, decided on the raw text before word
+    segmentation: some rule pattern must find every word and class it
+    requires. A class token implies its phrase is in the text, so this never
+    drops a sentence the rules could match (the tests check it on the gold
+    files and the samples; the benchmark on its corpus)."""
+
+    def __init__(self, lexicon: Lexicon, rules: dict[str, Rule], words: dict):
+        self.lexicon, self.words = lexicon, words
+        patterns = {p for r in rules.values() for p in r.patterns}
+        self.needs = [self.need(p) for p in sorted(patterns)]
+
+    def need(self, pattern: str) -> Need:
+        keys, runs, run = [], [], []
+        for item in pattern.split():
+            if item[-1] in "?*" or GAP.match(item):
+                runs, run = runs + [run], []
+                continue
+            regex, key = self.item(item.rstrip("+"))
+            run.append(regex)
+            if key is not None:
+                keys.append(key)
+        runs = [r"(?<!\w)" + r"\s*".join(r) + r"(?!\w)" for r in runs + [run] if r and r != [NUMBER_TEXT]]
+        return Need(keys, [re.compile(r, re.IGNORECASE) for r in runs])
+
+    def item(self, item: str) -> tuple[str, frozenset | None]:
+        if item in NUMBER_ITEMS:
+            return (PERCENT_TEXT, frozenset([PERCENT_KEY])) if item == "PCT" else (NUMBER_TEXT, frozenset([NUMBER_KEY]))
+        item = self.words and expand_words(item, self.words)
+        regexes, keys = [], set()
+        for option in item.split("|"):
+            if option.startswith("@"):
+                regexes += self.lexicon.sources[option[1:]]
+                phrases = self.lexicon.classes[option[1:]]
+                keys = None if keys is None or len(phrases) < len(self.lexicon.sources[option[1:]]) else keys | first_syllables(phrases)
+            else:
+                regexes.append(phrase_regex(option.replace("_", " ")))
+                keys = None if keys is None else keys | first_syllables([option.replace("_", " ")])
+        return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
+
+    def search(self, text: str) -> bool:
+        syllables = set(SYLLABLE.findall(text.lower()))
+        if any(c.isdigit() for c in text) or not syllables.isdisjoint(NUMBER_WORDS_SET):
+            syllables.add(NUMBER_KEY)
+        if "%" in text or "phần trăm" in text.lower():
+            syllables.add(PERCENT_KEY)
+        return any(n.met(syllables) and all(r.search(text) for r in n.runs) for n in self.needs)
+
+
+NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}
+
+
+def first_syllables(phrases) -> set[str]:
+    return {normalize(p).lower().split()[0] for p in phrases if p.split()}
+
+
+def expand_words(item: str, words: dict) -> str:
+    for name, options in words.items():
+        item = re.sub(rf"^{name}$", "|".join(o.replace(" ", "_") for o in options), item)
+    return item
 
 
 def load_ruleset(rules_dir: str | Path | None = None) -> RuleSet:
@@ -298,4 +397,5 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
     rules = load_rule_files(rules_dir, lexicon.classes)
     matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
-    return RuleSet(rules, lexicon, context, version, matcher, keyword_regex(lexicon))
+    return RuleSet(rules, lexicon, context, version, matcher,
+                   Prefilter(lexicon, rules, context.get("pattern_words", {})))
