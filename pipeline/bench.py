@@ -35,7 +35,6 @@ import platform
 import pstats
 import random
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -467,10 +466,6 @@ class RssSampler:
         return self.peak / 2**20
 
 
-def ru_maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux
-
-
 def _rates(seconds: float, docs: int, nbytes: int) -> dict:
     return {
         "seconds": round(seconds, 4),
@@ -660,6 +655,7 @@ def run_e2e(corpus: Path, limit: int | None, db_path: Path, ruleset=None,
             phases["ingest_seconds"] = round(time.perf_counter() - t, 3)
             phases["ingest_errors"] = len(report.errors)
             phases["ingest_error_examples"] = report.errors[:3]
+            phases["peak_rss_ingest_mb"] = round(max(rss.peak, rss.process.memory_info().rss) / 2**20, 1)
             core.extract_pending(con, ruleset=ruleset)
             phases["extract_seconds"] = round(time.perf_counter() - t - phases["ingest_seconds"], 3)
         else:
@@ -1005,7 +1001,7 @@ def _child_main(argv: list[str]) -> int:
     quiet_libraries()
     ruleset = load_ruleset()
     result = run_e2e(corpus, limit, db, ruleset)
-    result["ru_maxrss_mb"] = round(ru_maxrss_mb(), 1)
+    result["rules_version"] = getattr(ruleset, "version", None)
     print(json.dumps(result))
     return 0
 
@@ -1079,6 +1075,7 @@ def quiet_libraries() -> None:
 
 def run_benchmark(opts: Options, log: Callable[[str], None] = lambda s: None) -> dict:
     quiet_libraries()
+    load_start = os.getloadavg()[0]
     results: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine_info(),
                      "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(opts).items()}}
     with tempfile.TemporaryDirectory(prefix="vnfacts-bench-", dir=opts.workdir) as tmp:
@@ -1091,8 +1088,12 @@ def run_benchmark(opts: Options, log: Callable[[str], None] = lambda s: None) ->
         results["corpus_written_seconds"] = round(time.perf_counter() - t, 2)
         n = stats["docs"] if want is None else min(want, stats["docs"])
         if want is not None:   # figures for the first n docs only
-            bench_bytes = sum(len(h.encode("utf-8")) for h, _ in iter_corpus(corpus, n))
-            stats = {**stats, "docs": n, "html_bytes": bench_bytes, "written_docs": stats["docs"]}
+            bench_bytes = samples = 0
+            for html, meta in iter_corpus(corpus, n):
+                bench_bytes += nbytes(html)
+                samples += str(meta.get("source", "")).startswith("corpus/sample")
+            stats = {**stats, "docs": n, "html_bytes": bench_bytes, "sample_pages": samples,
+                     "written_docs": stats["docs"]}
         results["corpus"] = stats
         log(f"corpus: {n} docs ({stats['sample_pages']} sample pages), "
             f"{stats['html_bytes'] / MB:.1f} MB HTML, written in {results['corpus_written_seconds']} s")
@@ -1146,7 +1147,6 @@ def run_benchmark(opts: Options, log: Callable[[str], None] = lambda s: None) ->
             mem = {"small": small, "full": full}
             if "error" not in small and "error" not in full:
                 mem["ratio_peak_rss"] = round(full["peak_rss_mb"] / small["peak_rss_mb"], 3)
-                mem["ratio_ru_maxrss"] = round(full["ru_maxrss_mb"] / small["ru_maxrss_mb"], 3)
             results["memory"] = mem
 
         if opts.profile_docs:
@@ -1157,8 +1157,21 @@ def run_benchmark(opts: Options, log: Callable[[str], None] = lambda s: None) ->
             log("equivalence: pre-filter vs every sentence segmented ...")
             limit = n if opts.equivalence_docs is None else min(n, opts.equivalence_docs)
             results["equivalence"] = run_equivalence(ruleset, corpus, limit, log=log)
+    results["load_average"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"
+    results["rules_version_end"] = _current_rules_version()
+    if results["rules_version_end"] != results.get("rules_version"):
+        log(f"WARNING: the rules changed during the run ({results.get('rules_version')} -> "
+            f"{results['rules_version_end']}); figures mix two rule sets")
     results["targets"] = check_targets(results)
     return results
+
+
+def _current_rules_version() -> str | None:
+    try:
+        from pipeline.rules import RULES_DIR as rules_dir, rules_version
+        return rules_version(Path(rules_dir))
+    except Exception:   # noqa: BLE001 - informative only
+        return None
 
 
 def check_targets(r: dict) -> dict:
@@ -1189,8 +1202,12 @@ def _fmt(value, digits: int = 1) -> str:
 def format_table(r: dict) -> str:
     lines = []
     m = r["machine"]
+    changed = r.get("rules_version_end") not in (None, r.get("rules_version"))
     lines.append(f"machine: {m['nproc']} cores ({m['affinity']} usable), {m['cpu_model']}, "
-                 f"Python {m['python']}; single process; rules {r.get('rules_version')}")
+                 f"Python {m['python']}; single process; rules {r.get('rules_version')}"
+                 + (f" (CHANGED during the run to {r['rules_version_end']})" if changed else ""))
+    if r.get("load_average") is not None:
+        lines.append(f"load average at start / end: {r['load_average']}")
     c = r["corpus"]
     lines.append(f"corpus: {c['docs']:,} docs ({c['sample_pages']} sample pages + wrapped VNTC), "
                  f"{c['html_bytes'] / MB:.1f} MB HTML, "
@@ -1244,8 +1261,10 @@ def format_table(r: dict) -> str:
             if "error" in v:
                 parts.append(f"{key}: ERROR {v['error'][-300:]}")
             else:
-                parts.append(f"{v['docs']:,} docs: peak RSS {v['peak_rss_mb']:.0f} MB "
-                             f"(ru_maxrss {v['ru_maxrss_mb']:.0f}), {v['docs_per_s']} docs/s")
+                during = (f" (after ingest {v['peak_rss_ingest_mb']:.0f} MB)"
+                          if "peak_rss_ingest_mb" in v else "")
+                parts.append(f"{v['docs']:,} docs: peak RSS {v['peak_rss_mb']:.0f} MB{during}, "
+                             f"{v['docs_per_s']} docs/s")
         ratio = mem.get("ratio_peak_rss")
         lines.append("memory (separate processes): " + "; ".join(parts)
                      + (f"; ratio {ratio:.2f}x" if ratio else ""))

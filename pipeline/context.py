@@ -19,6 +19,7 @@ DATE_CUE = re.compile(
     r"(?P<date>\d{1,2}[./-]\d{1,2}[./-]\d{4})|(?<!\w)(?:tính\s+)?(?:đến|tới)\s+(?:hết\s+|cuối\s+)?"
     r"tháng\s+(?P<month>\d{1,2})\s*[./-]\s*(?P<year>\d{4})", re.I)
 YEAR = re.compile(r"(?<!\w)(?:năm|đến|trước|cuối|đầu)\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I)
+NAME_AFTER = re.compile(r"\s+(?!UBND|HĐND|TP\b)[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
 CLAUSE_END = re.compile(r"[;]|\(|\)")
 
 
@@ -35,9 +36,11 @@ def compiled(context: dict) -> dict:
     for kind in ("decrease", "increase"):
         out[kind] = word_regex(context["change"][kind])
     for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now",
-                "exclude_before", "negation_after", "award"):
+                "exclude_before", "negation_after", "award", "domain_cues"):
         out[key] = word_regex(context[key])
     out["over_plan"] = re.compile(context["over_plan"], re.I)
+    out["domain_gated"] = set(context.get("domain_gated", []))
+    out["named_list_gated"] = set(context.get("named_list_gated", []))
     return out
 
 
@@ -139,6 +142,8 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     if re.search(r"(?<!\w)(mỗi|từng)\s[^,;:()]{0,40}$", sentence[:start], re.I):
         return True
     after = sentence[end:clause_end]
+    if rule.indicator in pats["named_list_gated"] and NAME_AFTER.match(sentence[end:]):
+        return True
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True
     words = rule.exclude_after and word_regex(rule.exclude_after).search(after[:50])

@@ -16,6 +16,7 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
     """All facts of one document, deduplicated, with provenance."""
     pats = context.patterns(ruleset)
     scene = document_scene(document)
+    scene["on_topic"] = bool(pats["domain_cues"].search((document.get("title") or "") + "\n" + document["text"]))
     facts, carried, paragraph = [], None, None
     for sentence in sentences:
         if sentence.paragraph != paragraph:
@@ -29,7 +30,7 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
 def document_scene(document: dict) -> dict:
     """Where and when a document is: its place and publication date."""
     locality, province = places.document_place(document.get("title") or "", document["text"])
-    return {"locality": locality,
+    return {"locality": locality, "on_topic": None,
             "province": province or places.canonical_province(document.get("province")),
             "published": document.get("published")}
 
@@ -115,6 +116,8 @@ def char_span(doc, sentence, start, end) -> tuple[int, int]:
 
 def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> dict | None:
     text = sentence.text
+    if rule.indicator in pats["domain_gated"] and not scene["on_topic"]:
+        return None
     q_start, q_end = char_span(doc, sentence, start, end)
     a_start, a_end = char_span(doc, sentence, anchor, anchor + 1)
     clause = context.clause_bounds(text, a_start, a_end)

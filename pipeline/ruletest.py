@@ -12,7 +12,10 @@ from pipeline.core import extract_document
 from pipeline.rules import load_ruleset
 from pipeline.vntext import normalize
 
-EXAMPLE_DOC = {"id": "example", "url": None, "site": None, "title": "", "published": "2024-01-15", "province": None}
+# Examples are read as sentences of an article about the apparatus (its title
+# says so), published on a fixed date.
+EXAMPLE_DOC = {"id": "example", "url": None, "site": None, "title": "Kết quả sắp xếp tổ chức bộ máy",
+               "published": "2024-01-15", "province": None}
 
 
 @dataclass

@@ -10,6 +10,7 @@ from pipeline import store
 
 
 def facts(text, ruleset, **meta):
+    meta.setdefault("title", "Kết quả sắp xếp tổ chức bộ máy")
     document = core.prepare_document({"id": "t", "text": text, **meta})
     return core.extract_document(document, ruleset)
 
@@ -55,7 +56,16 @@ NOT_FACTS = [
     "Tỉnh tặng bằng khen cho 5 tập thể và 21 cá nhân có thành tích trong sáp nhập 12 xã.",
     "Hội nghị diễn ra trong 2 ngày tại 3 huyện.",
     "Còn lại 25 đồng chí là bí thư chi bộ nhưng không là trưởng ấp.",
+    "Tỉnh hợp nhất 2 phường Khánh Hậu, Tân Khánh thành phường Khánh Hậu.",
 ]
+
+
+def test_counts_of_common_things_need_a_document_about_the_apparatus(ruleset):
+    text = "Huyện Cờ Đỏ có 12 xã nuôi vịt chạy đồng và 300 cán bộ thú y."
+    assert facts(text, ruleset, title="Vụ lúa đông xuân") == []
+    assert {f["indicator"] for f in facts(text, ruleset, title="Sắp xếp đơn vị hành chính")} == {"admin_unit", "civil_servant"}
+    strong = "Huyện có 12 bí thư chi bộ kiêm trưởng thôn."
+    assert [f["indicator"] for f in facts(strong, ruleset, title="Vụ lúa")] == ["secretary_hamlet_head"]
 
 
 @pytest.mark.parametrize("text", NOT_FACTS, ids=[t[:40] for t in NOT_FACTS])
