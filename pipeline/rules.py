@@ -358,13 +358,15 @@ class Prefilter:
                 keys = None if keys is None else keys | first_syllables([option.replace("_", " ")])
         return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
 
-    def search(self, text: str) -> bool:
+    def search(self, text: str, exact: bool = True) -> bool:
+        """Can a rule match in this text? exact=False skips the adjacency
+        regexes: a cheaper, looser test for a whole paragraph."""
         syllables = set(SYLLABLE.findall(text.lower()))
         if any(c.isdigit() for c in text) or not syllables.isdisjoint(NUMBER_WORDS_SET):
             syllables.add(NUMBER_KEY)
         if "%" in text or "phần trăm" in text.lower():
             syllables.add(PERCENT_KEY)
-        return any(n.met(syllables) and all(r.search(text) for r in n.runs) for n in self.needs)
+        return any(n.met(syllables) and (not exact or all(r.search(text) for r in n.runs)) for n in self.needs)
 
 
 NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}

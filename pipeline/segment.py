@@ -34,18 +34,19 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Split on newlines first (sent_tokenize ignores them), then underthesea."""
-    sentences = []
-    for number, line in enumerate(LINE.finditer(text)):
-        cursor = line.start()
-        for piece in sent_tokenize(line.group()):
-            start = text.find(piece, cursor, line.end())
-            if start < 0:  # sent_tokenize altered the text; keep the rest whole
-                start = cursor
-                piece = text[cursor:line.end()]
-            end = start + len(piece)
-            if piece.strip():
-                sentences.append(Sentence(start, end, piece, number))
-            cursor = end
+    return [s for number, line in enumerate(LINE.finditer(text)) for s in split_line(text, line, number)]
+
+
+def split_line(text: str, line: re.Match, number: int) -> list[Sentence]:
+    sentences, cursor = [], line.start()
+    for piece in sent_tokenize(line.group()):
+        start = text.find(piece, cursor, line.end())
+        if start < 0:  # sent_tokenize altered the text; keep the rest whole
+            start, piece = cursor, text[cursor:line.end()]
+        end = start + len(piece)
+        if piece.strip():
+            sentences.append(Sentence(start, end, piece, number))
+        cursor = end
     return sentences
 
 
@@ -72,22 +73,30 @@ def locate(sentence: str, word: str, cursor: int) -> int | None:
     return start
 
 
-def segment_document(text: str, prefilter=True, keywords: re.Pattern | None = None) -> list[Sentence]:
+def segment_document(text: str, prefilter=True, keywords=None) -> list[Sentence]:
     """Sentences of a document; candidates carry word offsets.
 
-    With prefilter=False every sentence is segmented (the slow full path the
-    benchmark and tests compare against).
+    With the pre-filter, a paragraph no rule can match is kept whole, neither
+    split into sentences nor segmented into words (what a rule needs within
+    a sentence it needs within the paragraph). With prefilter=False every
+    sentence is split and segmented: the slow full path the benchmark and
+    the tests compare against.
     """
     if keywords is None:
         from pipeline.rules import load_ruleset
         keywords = load_ruleset().keywords
-    sentences = split_sentences(text)
-    for sentence in sentences:
-        if not prefilter or is_candidate(sentence.text, keywords):
-            sentence.words = word_offsets(sentence.text)
+    sentences = []
+    for number, line in enumerate(LINE.finditer(text)):
+        if prefilter and not is_candidate(line.group(), keywords, exact=False):
+            sentences.append(Sentence(line.start(), line.end(), line.group(), number))
+            continue
+        for sentence in split_line(text, line, number):
+            if not prefilter or is_candidate(sentence.text, keywords):
+                sentence.words = word_offsets(sentence.text)
+            sentences.append(sentence)
     return sentences
 
 
-def is_candidate(sentence: str, keywords: re.Pattern) -> bool:
-    """A number (digits or a number word) and a domain word from the rules."""
-    return bool(DIGIT_OR_NUMBER_WORD.search(sentence) and keywords.search(sentence))
+def is_candidate(sentence: str, keywords, exact: bool = True) -> bool:
+    """A number and every word some rule needs (rules.Prefilter)."""
+    return bool(DIGIT_OR_NUMBER_WORD.search(sentence)) and keywords.search(sentence, exact)
