@@ -26,9 +26,7 @@ from __future__ import annotations
 import cProfile
 import gc
 import gzip
-import hashlib
 import html as htmllib
-import io
 import json
 import os
 import platform
@@ -1160,8 +1158,9 @@ def run_benchmark(opts: Options, log: Callable[[str], None] = lambda s: None) ->
     results["load_average"] = f"{load_start:.2f} / {os.getloadavg()[0]:.2f}"
     results["rules_version_end"] = _current_rules_version()
     if results["rules_version_end"] != results.get("rules_version"):
-        log(f"WARNING: the rules changed during the run ({results.get('rules_version')} -> "
-            f"{results['rules_version_end']}); figures mix two rule sets")
+        log(f"WARNING: the rule files changed during the run ({results.get('rules_version')} -> "
+            f"{results['rules_version_end']}); this process kept {results.get('rules_version')} "
+            "(load_ruleset is cached), subprocesses (memory check) may have loaded the new rules")
     results["targets"] = check_targets(results)
     return results
 
@@ -1205,7 +1204,7 @@ def format_table(r: dict) -> str:
     changed = r.get("rules_version_end") not in (None, r.get("rules_version"))
     lines.append(f"machine: {m['nproc']} cores ({m['affinity']} usable), {m['cpu_model']}, "
                  f"Python {m['python']}; single process; rules {r.get('rules_version')}"
-                 + (f" (CHANGED during the run to {r['rules_version_end']})" if changed else ""))
+                 + (f" (files CHANGED on disk during the run to {r['rules_version_end']})" if changed else ""))
     if r.get("load_average") is not None:
         lines.append(f"load average at start / end: {r['load_average']}")
     c = r["corpus"]

@@ -96,14 +96,16 @@ def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[dict]]:
 
 
 def extract_pending(con, everything: bool = False, progress: bool = False, ruleset=None) -> ExtractReport:
-    """Stages 3-5 over stored documents not yet extracted with these rules."""
+    """Stages 3-5 over stored documents not yet extracted with these rules.
+
+    Streams: only the ids are listed up front; texts are read CHUNK at a time,
+    and each chunk's facts replace the old ones in one transaction."""
     ruleset = ruleset or load_ruleset()
-    rows = store.pending_documents(con, ruleset.version, everything)
+    ids = store.pending_ids(con, ruleset.version, everything)
     report = ExtractReport(rules_version=ruleset.version)
-    columns = ("id", "url", "site", "title", "published", "province", "text")
-    bar = tqdm(total=len(rows), unit="doc", desc="extract", disable=not progress)
-    for begin in range(0, len(rows), CHUNK):
-        documents = [dict(zip(columns, row)) for row in rows[begin:begin + CHUNK]]
+    bar = tqdm(total=len(ids), unit="doc", desc="extract", disable=not progress)
+    for begin in range(0, len(ids), CHUNK):
+        documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
         facts = [f for d in documents for f in extract_document(d, ruleset)]
         store.replace_facts(con, [d["id"] for d in documents], facts, ruleset.version)
         report.documents += len(documents)

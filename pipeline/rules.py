@@ -329,6 +329,7 @@ class Prefilter:
         self.lexicon, self.words = lexicon, words
         patterns = {p for r in rules.values() for p in r.patterns}
         self.needs = [self.need(p) for p in sorted(patterns)]
+        self.by_syllable = trigger_index(self.needs)
 
     def need(self, pattern: str) -> Need:
         keys, runs, run = [], [], []
@@ -366,7 +367,20 @@ class Prefilter:
             syllables.add(NUMBER_KEY)
         if "%" in text or "phần trăm" in text.lower():
             syllables.add(PERCENT_KEY)
-        return any(n.met(syllables) and (not exact or all(r.search(text) for r in n.runs)) for n in self.needs)
+        needs = {id(n): n for s in syllables & self.by_syllable.keys() for n in self.by_syllable[s]}
+        return any(n.met(syllables) and (not exact or all(r.search(text) for r in n.runs)) for n in needs.values())
+
+
+def trigger_index(needs: list[Need]) -> dict[str, list[Need]]:
+    """Each need filed under the syllables of its most selective item, so a
+    text is only tested against needs one of its syllables can trigger."""
+    index = {}
+    for need in needs:
+        words = [k for k in need.keys if not k & {NUMBER_KEY, PERCENT_KEY}]
+        trigger = min(words or need.keys, key=len)
+        for syllable in trigger:
+            index.setdefault(syllable, []).append(need)
+    return index
 
 
 NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}

@@ -6,6 +6,7 @@ never one INSERT per row.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import duckdb
@@ -66,15 +67,25 @@ CREATE TABLE IF NOT EXISTS facts (
 """
 
 
+# DuckDB's buffer pool otherwise grows with the database; bounded, it spills
+# to disk, and a nightly run's memory stays flat in corpus size.
+MEMORY_LIMIT = os.environ.get("VNFACTS_DUCKDB_MEMORY", "128MB")
+
+
 def connect(path: str | Path = DEFAULT_DB, read_only: bool = False):
     """Open (and create if needed) the database with its schema."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
     if not read_only:
         con.execute(SCHEMA)
     return con
+
+
+def id_frame(ids: list[str]) -> pd.DataFrame:
+    """A one-column frame of ids for DuckDB to join (typed even when empty)."""
+    return pd.DataFrame({"id": pd.Series(ids, dtype="object").astype(str)})
 
 
 def content_hash(text: str) -> str:
@@ -84,7 +95,7 @@ def content_hash(text: str) -> str:
 def existing_hashes(con, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}
-    frame = pd.DataFrame({"id": ids})
+    frame = id_frame(ids)
     rows = con.execute(
         "SELECT d.id, d.content_hash FROM documents d JOIN frame USING (id)"
     ).fetchall()
@@ -101,7 +112,7 @@ def upsert_documents(con, docs: list[dict]) -> tuple[int, int, int]:
     fresh = [d for d in docs if d["id"] not in known]
     changed = [d for d in docs if d["id"] in known and known[d["id"]] != d["content_hash"]]
     if changed:
-        ids = pd.DataFrame({"id": [d["id"] for d in changed]})
+        ids = id_frame([d["id"] for d in changed])
         con.execute("DELETE FROM facts WHERE doc IN (SELECT id FROM ids)")
         con.execute("DELETE FROM documents WHERE id IN (SELECT id FROM ids)")
     rows = fresh + changed
@@ -113,19 +124,25 @@ def upsert_documents(con, docs: list[dict]) -> tuple[int, int, int]:
     return len(fresh), len(changed), len(docs) - len(rows)
 
 
-def pending_documents(con, rules_version: str, everything: bool = False):
-    """Documents whose facts are missing or from another rules version."""
+def pending_ids(con, rules_version: str, everything: bool = False) -> list[str]:
+    """Ids of documents whose facts are missing or from another rules version."""
     where = "" if everything else "WHERE extracted_version IS DISTINCT FROM ?"
     params = [] if everything else [rules_version]
-    return con.execute(
-        f"SELECT id, url, site, title, published, province, text FROM documents {where} ORDER BY id",
-        params,
-    ).fetchall()
+    return [row[0] for row in con.execute(f"SELECT id FROM documents {where} ORDER BY id", params).fetchall()]
+
+
+def documents_by_id(con, ids: list[str]) -> list[dict]:
+    frame = id_frame(ids)
+    cursor = con.execute(
+        "SELECT d.id, d.url, d.site, d.title, d.published, d.province, d.text "
+        "FROM documents d JOIN frame USING (id) ORDER BY d.id")
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def replace_facts(con, doc_ids: list[str], facts: list[dict], rules_version: str) -> None:
     """Swap the facts of these documents in one transaction (no duplicates)."""
-    ids = pd.DataFrame({"id": doc_ids})
+    ids = id_frame(doc_ids)
     con.execute("BEGIN")
     try:
         con.execute("DELETE FROM facts WHERE doc IN (SELECT id FROM ids)")

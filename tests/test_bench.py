@@ -1,0 +1,165 @@
+"""The benchmark machinery (pipeline/bench.py, pipeline/cli_bench.py); nothing here is timed."""
+from __future__ import annotations
+
+import inspect
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline import bench
+from pipeline.cli_bench import DocsType, bench as bench_command, register
+
+needs_vntc = pytest.mark.skipif(not bench.VNTC_PATH.is_file(), reason="../shared VNTC sample absent")
+
+
+def _pages(n):
+    return list(bench.iter_pages(n, include_samples=False))
+
+
+@needs_vntc
+def test_pages_cover_every_template_and_are_deterministic():
+    first, again = _pages(10), _pages(10)
+    assert {p.template for p in first} == set(bench.TEMPLATES)
+    assert [p.html for p in first] == [p.html for p in again]
+    assert len({p.id for p in first}) == 10
+    for page in first:
+        assert page.meta["id"] == page.id and page.meta["url"] == page.url
+        assert "<script" in page.html and "<nav" in page.html and "<footer" in page.html
+        assert any(f.startswith("Lượt xem") for f in page.furniture)
+
+
+@needs_vntc
+def test_corpus_is_streamed_not_materialised():
+    pages = bench.iter_pages(3, include_samples=False)
+    assert inspect.isgenerator(pages)
+    assert inspect.isgenerator(bench.iter_vntc())
+    assert len(list(pages)) == 3
+
+
+@needs_vntc
+def test_wrapper_round_trips_through_clean_html():
+    clean_html = pytest.importorskip("pipeline.clean").clean_html
+    for page in _pages(10):   # two pages of each template
+        cleaned = clean_html(page.html, page.url)
+        lines = [" ".join(line.split()) for line in cleaned.text.split("\n") if line.strip()]
+        if lines and lines[-1] == page.byline:     # a byline inside the article body may stay
+            lines.pop()
+        assert lines == page.paragraphs, page.template
+        assert cleaned.title == page.title, page.template
+        assert cleaned.published is not None, page.template
+        for furniture in page.furniture:
+            assert furniture not in cleaned.text, (page.template, furniture)
+
+
+@needs_vntc
+def test_corpus_file_round_trip(tmp_path):
+    stats = bench.write_corpus(tmp_path / "c.jsonl", 4, include_samples=False)
+    assert stats["docs"] == 4 and stats["html_bytes"] > 4 * 5000
+    read = list(bench.iter_corpus(tmp_path / "c.jsonl"))
+    assert [m["id"] for _, m in read] == [p.id for p in _pages(4)]
+    assert list(bench.iter_corpus(tmp_path / "c.jsonl", 2)) == read[:2]
+
+
+def _fact(**over):
+    fact = {"doc": "d1", "indicator": "hamlet", "value": 46.0, "total": 67.0, "change": "count",
+            "status": "achieved", "quote": "46/67 thôn", "start": 10, "end": 20,
+            "rule_id": "hamlet.count", "rules_version": "v1"}
+    fact.update(over)
+    return fact
+
+
+def test_equivalence_check_detects_a_difference():
+    same = bench.compare_facts([_fact(), _fact(value=3.0)], [_fact(value=3.0), _fact()])
+    assert same == {"only_fast": [], "only_full": []}
+    # the rules version is not part of a fact's identity
+    assert bench.compare_facts([_fact(rules_version="v2")], [_fact()])["only_fast"] == []
+    missed = bench.compare_facts([_fact()], [_fact(), _fact(value=12.0)])
+    assert missed["only_fast"] == [] and len(missed["only_full"]) == 1
+    assert '"12.0"' in missed["only_full"][0]
+    moved = bench.compare_facts([_fact(start=11)], [_fact()])
+    assert len(moved["only_fast"]) == len(moved["only_full"]) == 1
+    # a duplicate is a difference too (multiset comparison)
+    assert bench.compare_facts([_fact(), _fact()], [_fact()])["only_fast"]
+
+
+def test_equivalence_of_text_reports_prefilter_loss(monkeypatch):
+    segment = pytest.importorskip("pipeline.segment")
+    extract = pytest.importorskip("pipeline.extract")
+    monkeypatch.setattr(segment, "segment_document", lambda text, prefilter=True, keywords=None: prefilter)
+    monkeypatch.setattr(extract, "extract_facts",
+                        lambda doc, full_is_false, rs: [_fact()] if full_is_false else [_fact(), _fact(value=5.0)])
+    result = bench.equivalence_of_text({"id": "d1", "text": "x"}, ruleset=None)
+    assert result["fast"] == 1 and result["full"] == 2 and len(result["only_full"]) == 1
+
+
+def test_median_uses_median_time_for_rates():
+    runs = [bench._rates(s, 100, 2_000_000) for s in (1.0, 4.0, 2.0)]
+    med = bench.median_result(runs)
+    assert med["seconds"] == 2.0 and med["docs_per_s"] == 50.0 and med["mb_per_s"] == 1.0
+
+
+def test_synthetic_facts_fill_every_store_column():
+    store = pytest.importorskip("pipeline.store")
+    rows = bench.synthetic_facts(0, 50, "v")
+    assert len(rows) == 50 and all(set(r) == set(store.FACT_COLUMNS) for r in rows)
+    assert len({r["doc"] for r in rows}) == 10
+
+
+def test_load_through_store(tmp_path):
+    pytest.importorskip("pipeline.store")
+    result = bench.run_load(2_500, tmp_path / "l.duckdb", batch_rows=1_000)
+    assert result["rows"] == result["stored"] == 2_500
+
+
+def test_naive_patterns_compile_and_match():
+    import re
+    patterns = {k: re.compile(v, re.IGNORECASE) for k, v in bench.NAIVE_PATTERNS.items()}
+    assert patterns["hamlet"].search("toàn huyện còn 1.402 thôn").group(1) == "1.402"
+    assert patterns["secretary_hamlet_head"].search(
+        "có 46/67 đồng chí bí thư chi bộ đồng thời là trưởng khóm")
+
+
+def test_targets_and_table_format():
+    results = {
+        "machine": {"nproc": 2, "affinity": 2, "cpu_model": "x", "python": "3.11"},
+        "rules_version": "abc", "options": {"repeat": 1},
+        "corpus": {"docs": 10, "sample_pages": 0, "html_bytes": 150_000},
+        "stages": {**{n: bench._rates(0.01, 10, 30_000) for n in
+                      ("clean", "normalize", "segment", "extract", "load")},
+                   "_pass": {"docs": 10, "facts": 2, "html_bytes": 150_000, "text_bytes": 30_000,
+                             "sentences": 100, "segmented_sentences": 5, "peak_rss_mb": 200.0}},
+        "e2e": {**bench._rates(0.02, 10, 150_000), "entry": "core", "facts": 2, "peak_rss_mb": 210.0},
+        "naive": {**bench._rates(0.2, 10, 150_000), "facts": 1, "peak_rss_mb": 220.0},
+        "speedup_vs_naive": 10.0,
+        "load": {"rows": 1_000_000, "stored": 1_000_000, "seconds": 5.0, "rows_per_s": 200_000,
+                 "batch_rows": 100_000, "peak_rss_mb": 900.0},
+        "reextract": {**bench._rates(0.01, 10, 30_000), "clean_calls": 0, "cleaning_calls": {"clean_html": 0}},
+        "equivalence": {"seeds": {"docs": 5, "facts_full": 40, "mismatched_docs": 1}},
+    }
+    results["targets"] = bench.check_targets(results)
+    assert results["targets"] == {"e2e_ge_300_docs_s": True, "speedup_ge_5x": True,
+                                  "load_1m_lt_10s": True, "reextract_no_clean": True,
+                                  "prefilter_loses_nothing": False}
+    table = bench.format_table(results)
+    assert "END TO END" in table and "naive pipeline" in table and "prefilter_loses_nothing FAIL" in table
+    json.dumps(results)
+
+
+def test_cli_options_and_register():
+    docs = DocsType()
+    assert docs.convert("all", None, None) is None
+    assert docs.convert("0", None, None) is None
+    assert docs.convert("2,000", None, None) == 2000
+    result = CliRunner().invoke(bench_command, ["--help"])
+    assert result.exit_code == 0
+    for option in ("--docs", "--repeat", "--json", "--skip-naive", "--rows"):
+        assert option in result.output
+    import click
+
+    @click.group()
+    def main():
+        pass
+
+    register(main)
+    assert "bench" in main.commands
