@@ -1,0 +1,116 @@
+"""The pre-filter: which sentences can hold a fact, decided on the raw text
+before word segmentation (the hot path), derived from the rules themselves."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.rules import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
+from pipeline.vntext import normalize
+
+NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
+               r"|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)")
+PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
+SYLLABLE = re.compile(r"\w+")
+NUMBER_KEY, PERCENT_KEY = "#", "%"
+
+
+@dataclass
+class Need:
+    """What one pattern needs in a sentence: for each required item the
+    syllables it can start with (a cheap set test), and a regex per run of
+    adjacent required items (the exact test)."""
+    keys: list[frozenset]
+    runs: list[re.Pattern]
+
+    def met(self, syllables: set) -> bool:
+        return all(not syllables.isdisjoint(k) for k in self.keys)
+
+
+class Prefilter:
+    """Which sentences can hold a fact, decided on the raw text before word
+    segmentation: some rule pattern must find every word and class it
+    requires. A class token implies its phrase is in the text, so this never
+    drops a sentence the rules could match (the tests check it on the gold
+    files and the samples; the benchmark on its corpus)."""
+
+    def __init__(self, lexicon: Lexicon, rules: dict[str, Rule], words: dict):
+        self.lexicon, self.words = lexicon, words
+        patterns = {p for r in rules.values() for p in r.patterns}
+        self.needs = [self.need(p) for p in sorted(patterns)]
+        self.by_syllable = trigger_index(self.needs)
+
+    def need(self, pattern: str) -> Need:
+        keys, runs, run = [], [], []
+        for item in pattern.split():
+            if item[-1] in "?*" or GAP.match(item):
+                runs, run = runs + [run], []
+                continue
+            regex, key = self.item(item.rstrip("+"))
+            run.append(regex)
+            if key is not None:
+                keys.append(key)
+        runs = [r"(?<!\w)" + r"\s*".join(r) + r"(?!\w)" for r in runs + [run] if r and r != [NUMBER_TEXT]]
+        return Need(keys, [re.compile(r, re.IGNORECASE) for r in runs])
+
+    def item(self, item: str) -> tuple[str, frozenset | None]:
+        if item in NUMBER_ITEMS:
+            return (PERCENT_TEXT, frozenset([PERCENT_KEY])) if item == "PCT" else (NUMBER_TEXT, frozenset([NUMBER_KEY]))
+        item = self.words and expand_words(item, self.words)
+        regexes, keys = [], set()
+        for option in item.split("|"):
+            if option.startswith("@"):
+                regexes += self.lexicon.sources[option[1:]]
+                phrases = self.lexicon.classes[option[1:]]
+                keys = None if keys is None or len(phrases) < len(self.lexicon.sources[option[1:]]) else keys | first_syllables(phrases)
+            else:
+                regexes.append(phrase_regex(option.replace("_", " ")))
+                keys = None if keys is None else keys | first_syllables([option.replace("_", " ")])
+        return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
+
+    def search(self, text: str, exact: bool = True) -> bool:
+        """Can a rule match in this text? exact=False skips the adjacency
+        regexes: a cheaper, looser test for a whole paragraph."""
+        syllables = syllables_of(text)
+        return any(n.met(syllables) and (not exact or all(r.search(text) for r in n.runs))
+                   for n in self.triggered(syllables))
+
+    def triggered(self, syllables: set) -> list[Need]:
+        found = {id(n): n for s in syllables & self.by_syllable.keys() for n in self.by_syllable[s]}
+        return list(found.values())
+
+
+def syllables_of(text: str) -> set[str]:
+    """The text's syllables, plus a key each for "has a number", "has a %"."""
+    lowered = text.lower()
+    syllables = set(SYLLABLE.findall(lowered))
+    if any(c.isdigit() for c in text) or not syllables.isdisjoint(NUMBER_WORDS_SET):
+        syllables.add(NUMBER_KEY)
+    if "%" in text or "phần trăm" in lowered:
+        syllables.add(PERCENT_KEY)
+    return syllables
+
+
+def trigger_index(needs: list[Need]) -> dict[str, list[Need]]:
+    """Each need filed under the syllables of its most selective item, so a
+    text is only tested against needs one of its syllables can trigger."""
+    index = {}
+    for need in needs:
+        words = [k for k in need.keys if not k & {NUMBER_KEY, PERCENT_KEY}]
+        trigger = min(words or need.keys, key=len)
+        for syllable in trigger:
+            index.setdefault(syllable, []).append(need)
+    return index
+
+
+NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}
+
+
+def first_syllables(phrases) -> set[str]:
+    return {normalize(p).lower().split()[0] for p in phrases if p.split()}
+
+
+def expand_words(item: str, words: dict) -> str:
+    for name, options in words.items():
+        item = re.sub(rf"^{name}$", "|".join(o.replace(" ", "_") for o in options), item)
+    return item
