@@ -124,6 +124,8 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     if context.excluded(text, a_start, q_end, clause[1], rule, pats):
         return None
     fact = numbers(doc, start, end, anchor)
+    if fact["percent"] is None and fact["value"] is not None:
+        fact["percent"] = trailing_share(text[q_end:])
     fact.update(indicator=rule.indicator, rule_id=rule.id,
                 quote=text[q_start:q_end], sentence=text,
                 start=sentence.start + q_start, end=sentence.start + q_end)
@@ -135,6 +137,15 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     fact.update(where(text, a_start, scene))
     fact.update(when(text, a_start, clause, fact["status"], scene, carried, pats))
     return fact
+
+
+TRAILING_SHARE = re.compile(r"^(?:\s+[^\s,;.()\d]+){0,3}?\s*[,(]?\s*(?:tương đương|tương ứng|chiếm|tỷ lệ|tỉ lệ|bằng|đạt)\s+(?:khoảng\s+|gần\s+|hơn\s+)?(\d+(?:,\d+)?)\s*%", re.I)
+
+
+def trailing_share(after: str) -> float | None:
+    """ "giảm 112 đơn vị (tỷ lệ 63,3%)", "..., đạt 42%": the count's share."""
+    found = TRAILING_SHARE.match(after)
+    return as_int_if_whole(parse_number(found.group(1))) if found else None
 
 
 def fact_status(text, a_start, a_end, clause, pats) -> str:

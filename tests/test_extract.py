@@ -15,8 +15,9 @@ def facts(text, ruleset, **meta):
     return core.extract_document(document, ruleset)
 
 
-def one(text, ruleset, indicator, **meta):
-    found = [f for f in facts(text, ruleset, **meta) if f["indicator"] == indicator]
+def one(text, ruleset, indicator, value=None, **meta):
+    found = [f for f in facts(text, ruleset, **meta) if f["indicator"] == indicator
+             and (value is None or f["value"] == value)]
     assert len(found) == 1, found
     return found[0]
 
@@ -32,6 +33,10 @@ CASES = [
     ("Tỉnh có xấp xỉ 900 thôn, tổ dân phố.", "hamlet", {"approx": "about"}),
     ("Toàn tỉnh giảm được 2.218 người hoạt động không chuyên trách ở cấp xã, vượt 19,7% kế hoạch.",
      "part_time_staff", {"over_plan_percent": 19.7, "percent": None}),
+    ("Sau sắp xếp, tỉnh còn 65 đơn vị hành chính cấp xã, giảm 112 đơn vị (tỷ lệ 63,3%).", "admin_unit",
+     {"value": 112, "percent": 63.3, "change": "decrease"}),
+    ("Đến nay có 85 xã thực hiện mô hình bí thư đồng thời là chủ tịch UBND, đạt 42%.",
+     "secretary_committee_chair", {"value": 85, "percent": 42}),
     ("Số lãnh đạo cấp phòng giảm 96 người (trong đó 41 cấp trưởng và 55 cấp phó).", "leader_post", None),
 ]
 
@@ -43,7 +48,7 @@ def test_attributes(ruleset, text, indicator, expect):
         assert sorted(f["value"] for f in found) == [41, 55, 96]
         assert {f["change"] for f in found} == {"decrease"}
         return
-    fact = one(text, ruleset, indicator, published="2024-01-15")
+    fact = one(text, ruleset, indicator, expect.get("value"), published="2024-01-15")
     for key, value in expect.items():
         assert str(fact[key]) == str(value), (key, fact)
 
