@@ -141,7 +141,8 @@ def number_tag(lowered, classes, i, lexicon) -> str:
     after = lowered[i + 1] if i + 1 < len(lowered) else ""
     if text in NUMBER_WORDS:
         counted = i + 1 < len(classes) and classes[i + 1] is not None
-        return "CARDW" if counted and after != "số" else "X"
+        # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
+        return "CARDW" if counted and after != "số" and before != "thành" else "X"
     if not NUMERIC.match(text.rstrip("%")):
         return "X"
     if before in lexicon.document_words:

@@ -13,6 +13,7 @@ from pipeline.vntext import normalize
 DOC_REFERENCE = re.compile(
     r"(?<!\w)(kế hoạch|đề án|quyết định|nghị quyết|chỉ thị|kết luận|chương trình( hành động)?|"
     r"thông báo|tờ trình|hướng dẫn|công văn)( số)? ?\d[\w/.\-]*", re.I)
+BREAKDOWN = re.compile(r"(?<!\w)(trong đó có|trong đó|bao gồm|gồm có)(?!\w)", re.I)
 CHANGE_COMPOUNDS = re.compile(r"(?<!\w)(tăng cường|tăng trưởng|giảm nghèo|giảm thiểu rủi ro|tăng gia)(?!\w)", re.I)
 DATE_CUE = re.compile(
     r"(?<!\w)(?:tính\s+)?(?:đến|tới|tại thời điểm)\s+(?:hết\s+|cuối\s+)?(?:ngày\s+)?"
@@ -79,6 +80,7 @@ def change(sentence, start, clause_start, pats) -> str:
     so "trong đó" and "gồm" are not count markers."""
     clause_start = max([m.end() for m in re.finditer(";", sentence[:start])] or [0])
     window = CHANGE_COMPOUNDS.sub(lambda m: " " * len(m.group()), sentence[clause_start:start])
+    window = BREAKDOWN.sub(lambda m: " " * len(m.group()), window)
     window = window[-80:]
     best, kind = -1, "count"
     for key, name in (("count_markers", "count"), ("decrease", "decrease"), ("increase", "increase")):
