@@ -14,7 +14,7 @@ shared core with other jobs running, so +-20%):
   trafilatura.extract on our tree  fast+precision 2.3 ms, fast 3.5 ms,
                                    default 4.6 ms; on the string +1.5 ms
   clean_html end to end            ~255 docs/s (bytes or str input)
-  pipeline.bench.wrap_article pages (400 VNTC articles, 14 KB avg): ~580
+  pipeline.bench_pages.wrap_article pages (400 VNTC articles, 14 KB avg): ~580
   docs/s, every paragraph kept, no listed furniture, titles exact.
 Every trafilatura setting found 10/10 gold paragraphs on VnExpress, so
 fast=True + favor_precision=True (half the time). include_tables=False:

@@ -13,6 +13,10 @@ from pipeline.vntext import normalize
 DOC_REFERENCE = re.compile(
     r"(?<!\w)(kế hoạch|đề án|quyết định|nghị quyết|chỉ thị|kết luận|chương trình( hành động)?|"
     r"thông báo|tờ trình|hướng dẫn|công văn)( số)? ?\d[\w/.\-]*", re.I)
+# "mỗi thôn có 1 chi bộ và 3 người ...": per-unit figures, up to a new
+# subject ("..., toàn tỉnh có 120 xã")
+PER_UNIT = re.compile(r"(?<!\w)(?:mỗi|từng)\s(?:(?!,\s*(?:toàn|cả|tổng|tỉnh|huyện|thành phố|các|trong đó))[^;:()]){0,60}$", re.I)
+PARENTHESIS = re.compile(r"\([^()]*\)")
 BREAKDOWN = re.compile(r"(?<!\w)(trong đó có|trong đó|bao gồm|gồm có)(?!\w)", re.I)
 CHANGE_COMPOUNDS = re.compile(r"(?<!\w)(tăng cường|tăng trưởng|giảm nghèo|giảm thiểu rủi ro|tăng gia)(?!\w)", re.I)
 DATE_CUE = re.compile(
@@ -81,6 +85,7 @@ def change(sentence, start, clause_start, pats) -> str:
     clause_start = max([m.end() for m in re.finditer(";", sentence[:start])] or [0])
     window = CHANGE_COMPOUNDS.sub(lambda m: " " * len(m.group()), sentence[clause_start:start])
     window = BREAKDOWN.sub(lambda m: " " * len(m.group()), window)
+    window = PARENTHESIS.sub(lambda m: " " * len(m.group()), window)  # "(giảm 3 huyện) và 161 xã"
     window = window[-80:]
     best, kind = -1, "count"
     for key, name in (("count_markers", "count"), ("decrease", "decrease"), ("increase", "increase")):
@@ -141,7 +146,7 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     before = sentence[max(0, start - 25):start]
     if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I):
         return True
-    if re.search(r"(?<!\w)(mỗi|từng)\s[^,;:()]{0,40}$", sentence[:start], re.I):
+    if PER_UNIT.search(sentence[:start]):
         return True
     after = sentence[end:clause_end]
     if rule.indicator in pats["named_list_gated"] and NAME_AFTER.match(sentence[end:]):

@@ -1,4 +1,4 @@
-"""The benchmark machinery (pipeline/bench.py, pipeline/cli_bench.py); nothing here is timed."""
+"""The benchmark machinery (pipeline/bench*.py, pipeline/cli_bench.py); nothing here is timed."""
 from __future__ import annotations
 
 import inspect
@@ -7,20 +7,21 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from pipeline import bench
+from pipeline import bench, bench_checks, bench_corpus, bench_pages, bench_stages
+from pipeline.bench_measure import rates
 from pipeline.cli_bench import DocsType, bench as bench_command, register
 
-needs_vntc = pytest.mark.skipif(not bench.VNTC_PATH.is_file(), reason="../shared VNTC sample absent")
+needs_vntc = pytest.mark.skipif(not bench_corpus.VNTC_PATH.is_file(), reason="../shared VNTC sample absent")
 
 
 def _pages(n):
-    return list(bench.iter_pages(n, include_samples=False))
+    return list(bench_corpus.iter_pages(n, include_samples=False))
 
 
 @needs_vntc
 def test_pages_cover_every_template_and_are_deterministic():
     first, again = _pages(10), _pages(10)
-    assert {p.template for p in first} == set(bench.TEMPLATES)
+    assert {p.template for p in first} == set(bench_pages.TEMPLATES)
     assert [p.html for p in first] == [p.html for p in again]
     assert len({p.id for p in first}) == 10
     for page in first:
@@ -31,9 +32,9 @@ def test_pages_cover_every_template_and_are_deterministic():
 
 @needs_vntc
 def test_corpus_is_streamed_not_materialised():
-    pages = bench.iter_pages(3, include_samples=False)
+    pages = bench_corpus.iter_pages(3, include_samples=False)
     assert inspect.isgenerator(pages)
-    assert inspect.isgenerator(bench.iter_vntc())
+    assert inspect.isgenerator(bench_corpus.iter_vntc())
     assert len(list(pages)) == 3
 
 
@@ -54,11 +55,11 @@ def test_wrapper_round_trips_through_clean_html():
 
 @needs_vntc
 def test_corpus_file_round_trip(tmp_path):
-    stats = bench.write_corpus(tmp_path / "c.jsonl", 4, include_samples=False)
+    stats = bench_corpus.write_corpus(tmp_path / "c.jsonl", 4, include_samples=False)
     assert stats["docs"] == 4 and stats["html_bytes"] > 4 * 5000
-    read = list(bench.iter_corpus(tmp_path / "c.jsonl"))
+    read = list(bench_corpus.iter_corpus(tmp_path / "c.jsonl"))
     assert [m["id"] for _, m in read] == [p.id for p in _pages(4)]
-    assert list(bench.iter_corpus(tmp_path / "c.jsonl", 2)) == read[:2]
+    assert list(bench_corpus.iter_corpus(tmp_path / "c.jsonl", 2)) == read[:2]
 
 
 def _fact(**over):
@@ -70,17 +71,17 @@ def _fact(**over):
 
 
 def test_equivalence_check_detects_a_difference():
-    same = bench.compare_facts([_fact(), _fact(value=3.0)], [_fact(value=3.0), _fact()])
+    same = bench_checks.compare_facts([_fact(), _fact(value=3.0)], [_fact(value=3.0), _fact()])
     assert same == {"only_fast": [], "only_full": []}
     # the rules version is not part of a fact's identity
-    assert bench.compare_facts([_fact(rules_version="v2")], [_fact()])["only_fast"] == []
-    missed = bench.compare_facts([_fact()], [_fact(), _fact(value=12.0)])
+    assert bench_checks.compare_facts([_fact(rules_version="v2")], [_fact()])["only_fast"] == []
+    missed = bench_checks.compare_facts([_fact()], [_fact(), _fact(value=12.0)])
     assert missed["only_fast"] == [] and len(missed["only_full"]) == 1
     assert '"12.0"' in missed["only_full"][0]
-    moved = bench.compare_facts([_fact(start=11)], [_fact()])
+    moved = bench_checks.compare_facts([_fact(start=11)], [_fact()])
     assert len(moved["only_fast"]) == len(moved["only_full"]) == 1
     # a duplicate is a difference too (multiset comparison)
-    assert bench.compare_facts([_fact(), _fact()], [_fact()])["only_fast"]
+    assert bench_checks.compare_facts([_fact(), _fact()], [_fact()])["only_fast"]
 
 
 def test_equivalence_of_text_reports_prefilter_loss(monkeypatch):
@@ -89,32 +90,32 @@ def test_equivalence_of_text_reports_prefilter_loss(monkeypatch):
     monkeypatch.setattr(segment, "segment_document", lambda text, prefilter=True, keywords=None: prefilter)
     monkeypatch.setattr(extract, "extract_facts",
                         lambda doc, full_is_false, rs: [_fact()] if full_is_false else [_fact(), _fact(value=5.0)])
-    result = bench.equivalence_of_text({"id": "d1", "text": "x"}, ruleset=None)
+    result = bench_checks.equivalence_of_text({"id": "d1", "text": "x"}, ruleset=None)
     assert result["fast"] == 1 and result["full"] == 2 and len(result["only_full"]) == 1
 
 
 def test_median_uses_median_time_for_rates():
-    runs = [bench._rates(s, 100, 2_000_000) for s in (1.0, 4.0, 2.0)]
+    runs = [rates(s, 100, 2_000_000) for s in (1.0, 4.0, 2.0)]
     med = bench.median_result(runs)
     assert med["seconds"] == 2.0 and med["docs_per_s"] == 50.0 and med["mb_per_s"] == 1.0
 
 
 def test_synthetic_facts_fill_every_store_column():
     store = pytest.importorskip("pipeline.store")
-    rows = bench.synthetic_facts(0, 50, "v")
+    rows = bench_stages.synthetic_facts(0, 50, "v")
     assert len(rows) == 50 and all(set(r) == set(store.FACT_COLUMNS) for r in rows)
     assert len({r["doc"] for r in rows}) == 10
 
 
 def test_load_through_store(tmp_path):
     pytest.importorskip("pipeline.store")
-    result = bench.run_load(2_500, tmp_path / "l.duckdb", batch_rows=1_000)
+    result = bench_stages.run_load(2_500, tmp_path / "l.duckdb", batch_rows=1_000)
     assert result["rows"] == result["stored"] == 2_500
 
 
 def test_naive_patterns_compile_and_match():
     import re
-    patterns = {k: re.compile(v, re.IGNORECASE) for k, v in bench.NAIVE_PATTERNS.items()}
+    patterns = {k: re.compile(v, re.IGNORECASE) for k, v in bench_stages.NAIVE_PATTERNS.items()}
     assert patterns["hamlet"].search("toàn huyện còn 1.402 thôn").group(1) == "1.402"
     assert patterns["secretary_hamlet_head"].search(
         "có 46/67 đồng chí bí thư chi bộ đồng thời là trưởng khóm")
@@ -125,16 +126,16 @@ def test_targets_and_table_format():
         "machine": {"nproc": 2, "affinity": 2, "cpu_model": "x", "python": "3.11"},
         "rules_version": "abc", "options": {"repeat": 1},
         "corpus": {"docs": 10, "sample_pages": 0, "html_bytes": 150_000},
-        "stages": {**{n: bench._rates(0.01, 10, 30_000) for n in
+        "stages": {**{n: rates(0.01, 10, 30_000) for n in
                       ("clean", "normalize", "segment", "extract", "load")},
                    "_pass": {"docs": 10, "facts": 2, "html_bytes": 150_000, "text_bytes": 30_000,
                              "sentences": 100, "segmented_sentences": 5, "peak_rss_mb": 200.0}},
-        "e2e": {**bench._rates(0.02, 10, 150_000), "entry": "core", "facts": 2, "peak_rss_mb": 210.0},
-        "naive": {**bench._rates(0.2, 10, 150_000), "facts": 1, "peak_rss_mb": 220.0},
+        "e2e": {**rates(0.02, 10, 150_000), "entry": "core", "facts": 2, "peak_rss_mb": 210.0},
+        "naive": {**rates(0.2, 10, 150_000), "facts": 1, "peak_rss_mb": 220.0},
         "speedup_vs_naive": 10.0,
         "load": {"rows": 1_000_000, "stored": 1_000_000, "seconds": 5.0, "rows_per_s": 200_000,
                  "batch_rows": 100_000, "peak_rss_mb": 900.0},
-        "reextract": {**bench._rates(0.01, 10, 30_000), "clean_calls": 0, "cleaning_calls": {"clean_html": 0}},
+        "reextract": {**rates(0.01, 10, 30_000), "clean_calls": 0, "cleaning_calls": {"clean_html": 0}},
         "equivalence": {"seeds": {"docs": 5, "facts_full": 40, "mismatched_docs": 1}},
     }
     results["targets"] = bench.check_targets(results)
