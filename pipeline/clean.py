@@ -28,7 +28,6 @@ cut. Unicode/tone normalization is NOT done here (pipeline.vntext does).
 from __future__ import annotations
 
 import codecs
-import copy
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -344,12 +343,16 @@ def _visible_page(tree) -> str:
     return _tidy(_visible_lines(tree), keep_blank=False)
 
 
+_AFTER_HEADLINE = lxml.etree.XPath(
+    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 15]")
+
+
 def _dateline_after_title(tree, title: str | None) -> date | None:
-    scratch = copy.deepcopy(tree)
-    _strip_scripts(scratch)
-    page = _visible_lines(scratch)  # untidied: a bare "15/06/2022 08:42" line counts as furniture
-    start = page.find(title) if title else -1
-    return find_published_date(page[start + len(title):]) if start >= 0 else None
+    """The date printed in the first lines after the headline (<h1>)."""
+    headline = next((h for h in tree.iter("h1") if title and _node_text(h) == title), None)
+    if headline is None:
+        return None
+    return find_published_date("\n".join(t.strip() for t in _AFTER_HEADLINE(headline)))
 
 
 def _drop_title_line(text: str, title: str | None) -> str:
