@@ -142,7 +142,7 @@ def number_tag(lowered, classes, i, lexicon) -> str:
     if text in NUMBER_WORDS:
         counted = i + 1 < len(classes) and classes[i + 1] is not None
         # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
-        return "CARDW" if counted and after != "số" and before != "thành" else "X"
+        return "CARDW" if counted and after != "số" and before not in ("thành", "trở thành", "làm") else "X"
     if not NUMERIC.match(text.rstrip("%")):
         return "X"
     if before in lexicon.document_words:

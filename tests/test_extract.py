@@ -62,6 +62,10 @@ NOT_FACTS = [
     "Hội nghị diễn ra trong 2 ngày tại 3 huyện.",
     "Còn lại 25 đồng chí là bí thư chi bộ nhưng không là trưởng ấp.",
     "Tỉnh hợp nhất 2 phường Khánh Hậu, Tân Khánh thành phường Khánh Hậu.",
+    "Sau hợp nhất, Sở Nội vụ và Sở Lao động - Thương binh và Xã hội trở thành một cơ quan.",
+    "Hội nghị có sự tham dự của 200 đại biểu đến từ 15 sở, ngành.",
+    "Liên hệ đường dây nóng 0912 345 678 để phản ánh về việc sáp nhập thôn.",
+    "Năm 2024, tỉnh có 15 xã đạt chuẩn nông thôn mới và 3 huyện hoàn thành nhiệm vụ.",
 ]
 
 
