@@ -153,6 +153,8 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
         return True
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True
-    words = rule.exclude_after and word_regex(rule.exclude_after).search(after[:50])
+    # what the counted things do: the words after them, up to the next comma
+    predicate = re.split(r"[,;.(:]", after[:50], maxsplit=1)[0]
+    words = rule.exclude_after and word_regex(rule.exclude_after).search(predicate)
     prior = rule.exclude_before and re.search(word_regex(rule.exclude_before).pattern + r"\s*$", before, re.I)
     return bool(words or prior)

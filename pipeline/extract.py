@@ -65,7 +65,9 @@ def ranked_matches(doc, ruleset):
         best = longest.get((rule.id, anchor))
         if best is None or end - start > best[2] - best[1]:
             longest[(rule.id, anchor)] = (rule, start, end, anchor)
-    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, c[2] - c[1], c[1]))
+    # a count's match goes before a percentage's, so "98.765 cử tri đồng ý,
+    # chiếm 97,1%" is one fact, not a count and a separate share
+    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, doc[c[3]].tag_ == "PCT", c[2] - c[1], c[1]))
     return ranked
 
 
