@@ -25,7 +25,6 @@ ALIASES = {"TP.HCM": "Hồ Chí Minh", "TP HCM": "Hồ Chí Minh", "TPHCM": "H�
            "Sài Gòn": "Hồ Chí Minh", "Huế": "Thừa Thiên Huế", "Đắc Lắc": "Đắk Lắk",
            "Đắk Nông": "Đắk Nông", "Bà Rịa-Vũng Tàu": "Bà Rịa - Vũng Tàu"}
 UNIT_WORDS = r"(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường|thị trấn)"
-NAME = r"(?:[A-ZĐ\u00c0-\u1ef9][\w\u00c0-\u1ef9']*(?:\s+|-))*?[A-ZĐ\u00c0-\u1ef9][\w\u00c0-\u1ef9']*"
 NAMED_UNIT = re.compile(
     rf"(?<!\w)(?P<unit>(?i:{UNIT_WORDS}))\s+(?P<name>(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ][\w]*)(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ\d][\w]*){{0,3}})"
 )
@@ -34,7 +33,6 @@ UNIT_LEVEL = {"tỉnh": "province", "thành phố": "district", "tp": "district"
               "xã": "commune", "phường": "commune", "thị trấn": "commune"}
 _NAMES = sorted(PROVINCES + list(ALIASES), key=len, reverse=True)
 PROVINCE_NAME = re.compile(r"(?<!\w)(" + "|".join(re.escape(normalize(n)) for n in _NAMES) + r")(?!\w)")
-WHOLE_PROVINCE = re.compile(r"(?<!\w)(toàn tỉnh|toàn thành phố|của tỉnh|trên địa bàn tỉnh|cấp tỉnh)(?!\w)", re.I)
 
 
 def canonical_province(name: str | None) -> str | None:

@@ -43,11 +43,6 @@ def fix_tone_placement(text: str) -> str:
     return unicodedata.normalize("NFC", moved)
 
 
-def fold(text: str) -> str:
-    """Lower-case form used for matching words (keeps diacritics)."""
-    return text.lower()
-
-
 def parse_number(token: str) -> float | None:
     """Read a number as Vietnamese press writes it; None if it is not one.
 
@@ -69,17 +64,6 @@ def as_int_if_whole(number: float | None):
     if number is None:
         return None
     return int(number) if float(number).is_integer() else number
-
-
-def parse_fraction(token: str) -> tuple[float, float] | None:
-    """ "46/67" -> (46, 67); None for anything else."""
-    match = re.fullmatch(r"(\d[\d.]*)/(\d[\d.]*)", token)
-    if not match:
-        return None
-    part, whole = parse_number(match.group(1)), parse_number(match.group(2))
-    if part is None or whole is None:
-        return None
-    return part, whole
 
 
 def is_vietnamese(text: str, minimum: float = 0.02) -> bool:
