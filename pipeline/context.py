@@ -56,6 +56,11 @@ def patterns(ruleset) -> dict:
     return ruleset._context_patterns
 
 
+def on_topic(document: dict, pats) -> bool:
+    """Is the document about the apparatus (a domain cue in title or text)?"""
+    return bool(pats["domain_cues"].search((document.get("title") or "") + "\n" + document["text"]))
+
+
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     """The ';'-delimited clause (parentheses too) around a number."""
     before = [m.end() for m in CLAUSE_END.finditer(sentence, 0, start)]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from pipeline import store
+from pipeline import context, store
 from pipeline.clean import CleanError, clean_html, clean_text, decode
 from pipeline.dates import find_published_date
 from pipeline.extract import extract_facts
@@ -85,7 +85,8 @@ def iso(value) -> str | None:
 def extract_document(document: dict, ruleset=None, prefilter: bool = True) -> list[dict]:
     """Stages 3-4 for one stored document: segment, then apply the rules."""
     ruleset = ruleset or load_ruleset()
-    sentences = segment_document(document["text"], prefilter, ruleset.keywords)
+    topic = context.on_topic(document, context.patterns(ruleset))
+    sentences = segment_document(document["text"], prefilter, ruleset.keywords, topic)
     return extract_facts(document, sentences, ruleset)
 
 

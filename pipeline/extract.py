@@ -16,7 +16,7 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
     """All facts of one document, deduplicated, with provenance."""
     pats = context.patterns(ruleset)
     scene = document_scene(document)
-    scene["on_topic"] = bool(pats["domain_cues"].search((document.get("title") or "") + "\n" + document["text"]))
+    scene["on_topic"] = context.on_topic(document, pats)
     facts, carried, paragraph = [], None, None
     for sentence in sentences:
         if sentence.paragraph != paragraph:

@@ -34,11 +34,15 @@ class Prefilter:
     drops a sentence the rules could match (the tests check it on the gold
     files and the samples; the benchmark on its corpus)."""
 
-    def __init__(self, lexicon: Lexicon, rules: dict[str, Rule], words: dict):
+    def __init__(self, lexicon: Lexicon, rules: dict[str, Rule], words: dict, gated=()):
         self.lexicon, self.words = lexicon, words
-        patterns = {p for r in rules.values() for p in r.patterns}
-        self.needs = [self.need(p) for p in sorted(patterns)]
-        self.by_syllable = trigger_index(self.needs)
+        every = {p for r in rules.values() for p in r.patterns}
+        ungated = {p for r in rules.values() if r.indicator not in gated for p in r.patterns}
+        needs = {p: self.need(p) for p in sorted(every)}
+        self.needs = list(needs.values())
+        # off topic (no domain cue in the document) only ungated rules count
+        self.by_syllable = {True: trigger_index(self.needs),
+                            False: trigger_index([needs[p] for p in sorted(ungated)])}
 
     def need(self, pattern: str) -> Need:
         keys, runs, run = [], [], []
@@ -68,15 +72,17 @@ class Prefilter:
                 keys = None if keys is None else keys | first_syllables([option.replace("_", " ")])
         return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
 
-    def search(self, text: str, exact: bool = True) -> bool:
+    def search(self, text: str, exact: bool = True, on_topic: bool = True) -> bool:
         """Can a rule match in this text? exact=False skips the adjacency
-        regexes: a cheaper, looser test for a whole paragraph."""
+        regexes: a cheaper, looser test for a whole paragraph. Off topic,
+        only rules whose facts need no domain cue are considered."""
         syllables = syllables_of(text)
         return any(n.met(syllables) and (not exact or all(r.search(text) for r in n.runs))
-                   for n in self.triggered(syllables))
+                   for n in self.triggered(syllables, on_topic))
 
-    def triggered(self, syllables: set) -> list[Need]:
-        found = {id(n): n for s in syllables & self.by_syllable.keys() for n in self.by_syllable[s]}
+    def triggered(self, syllables: set, on_topic: bool = True) -> list[Need]:
+        index = self.by_syllable[on_topic]
+        found = {id(n): n for s in syllables & index.keys() for n in index[s]}
         return list(found.values())
 
 

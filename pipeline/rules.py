@@ -319,4 +319,4 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     from pipeline.prefilter import Prefilter
 
     return RuleSet(rules, lexicon, context, version, matcher,
-                   Prefilter(lexicon, rules, context.get("pattern_words", {})))
+                   Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())))

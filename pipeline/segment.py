@@ -73,10 +73,12 @@ def locate(sentence: str, word: str, cursor: int) -> int | None:
     return start
 
 
-def segment_document(text: str, prefilter=True, keywords=None) -> list[Sentence]:
+def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = True) -> list[Sentence]:
     """Sentences of a document; candidates carry word offsets.
 
-    With the pre-filter, a paragraph no rule can match is kept whole, neither
+    on_topic=False (the document has no domain cue) limits the pre-filter to
+    the rules whose facts need none. With the pre-filter, a paragraph no rule
+    can match is kept whole, neither
     split into sentences nor segmented into words (what a rule needs within
     a sentence it needs within the paragraph). With prefilter=False every
     sentence is split and segmented: the slow full path the benchmark and
@@ -87,16 +89,16 @@ def segment_document(text: str, prefilter=True, keywords=None) -> list[Sentence]
         keywords = load_ruleset().keywords
     sentences = []
     for number, line in enumerate(LINE.finditer(text)):
-        if prefilter and not is_candidate(line.group(), keywords, exact=False):
+        if prefilter and not is_candidate(line.group(), keywords, exact=False, on_topic=on_topic):
             sentences.append(Sentence(line.start(), line.end(), line.group(), number))
             continue
         for sentence in split_line(text, line, number):
-            if not prefilter or is_candidate(sentence.text, keywords):
+            if not prefilter or is_candidate(sentence.text, keywords, on_topic=on_topic):
                 sentence.words = word_offsets(sentence.text)
             sentences.append(sentence)
     return sentences
 
 
-def is_candidate(sentence: str, keywords, exact: bool = True) -> bool:
-    """A number and every word some rule needs (rules.Prefilter)."""
-    return bool(DIGIT_OR_NUMBER_WORD.search(sentence)) and keywords.search(sentence, exact)
+def is_candidate(sentence: str, keywords, exact: bool = True, on_topic: bool = True) -> bool:
+    """A number and every word some rule needs (pipeline.prefilter)."""
+    return bool(DIGIT_OR_NUMBER_WORD.search(sentence)) and keywords.search(sentence, exact, on_topic)
