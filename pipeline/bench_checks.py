@@ -40,11 +40,9 @@ def compare_facts(fast: list[dict], full: list[dict]) -> dict:
 
 def equivalence_of_text(doc: dict, ruleset) -> dict:
     """Facts with the pre-filter vs every sentence segmented, on one stored document."""
-    from pipeline.extract import extract_facts
-    from pipeline.segment import segment_document
-    keywords = getattr(ruleset, "keywords", None)
-    fast = extract_facts(doc, segment_document(doc["text"], True, keywords), ruleset)
-    full = extract_facts(doc, segment_document(doc["text"], False, keywords), ruleset)
+    from pipeline.core import extract_document
+    fast = extract_document(doc, ruleset, prefilter=True)
+    full = extract_document(doc, ruleset, prefilter=False)
     diff = compare_facts(fast, full)
     return {"doc": doc["id"], "fast": len(fast), "full": len(full), **diff}
 

@@ -85,7 +85,7 @@ def run_stages(corpus: Path, limit: int | None, db_path: Path, ruleset) -> dict:
     per batch of LOAD_BATCH_DOCS documents into a fresh DuckDB file.
     clean is measured on HTML bytes, the other stages on clean-text bytes.
     """
-    from pipeline import core, store
+    from pipeline import context, core, store
     from pipeline.clean import CleanError
     from pipeline.extract import extract_facts
     from pipeline.segment import segment_document
@@ -109,7 +109,8 @@ def run_stages(corpus: Path, limit: int | None, db_path: Path, ruleset) -> dict:
                 timers["clean"] += clean_timer.seconds - before
                 continue
             t1 = clock()
-            sents = segment_document(document["text"], True, ruleset.keywords)
+            topic = context.on_topic(document, context.patterns(ruleset))
+            sents = segment_document(document["text"], True, ruleset.keywords, topic)
             t2 = clock()
             facts = extract_facts(document, sents, ruleset)
             t3 = clock()

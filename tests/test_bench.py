@@ -84,14 +84,18 @@ def test_equivalence_check_detects_a_difference():
     assert bench_checks.compare_facts([_fact(), _fact()], [_fact()])["only_fast"]
 
 
-def test_equivalence_of_text_reports_prefilter_loss(monkeypatch):
-    segment = pytest.importorskip("pipeline.segment")
-    extract = pytest.importorskip("pipeline.extract")
-    monkeypatch.setattr(segment, "segment_document", lambda text, prefilter=True, keywords=None: prefilter)
-    monkeypatch.setattr(extract, "extract_facts",
-                        lambda doc, full_is_false, rs: [_fact()] if full_is_false else [_fact(), _fact(value=5.0)])
-    result = bench_checks.equivalence_of_text({"id": "d1", "text": "x"}, ruleset=None)
-    assert result["fast"] == 1 and result["full"] == 2 and len(result["only_full"]) == 1
+def test_equivalence_check_reports_a_fact_only_the_full_path_finds():
+    result = bench_checks.compare_facts([_fact()], [_fact(), _fact(value=5.0)])
+    assert result["only_fast"] == [] and len(result["only_full"]) == 1
+
+
+def test_equivalence_of_text_on_a_real_document_agrees():
+    from pipeline.rules import load_ruleset
+
+    doc = {"id": "d1", "title": "Sắp xếp thôn", "published": "2024-01-01", "province": None, "url": None,
+           "text": "Tỉnh có 1.234 thôn, tổ dân phố.\nThời tiết hôm nay đẹp, 30 độ."}
+    result = bench_checks.equivalence_of_text(doc, load_ruleset())
+    assert result["fast"] == result["full"] == 1 and not result["only_fast"] and not result["only_full"]
 
 
 def test_median_uses_median_time_for_rates():
