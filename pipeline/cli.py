@@ -56,7 +56,7 @@ def ingest(paths, db_path):
     from pipeline.ingest import ingest_paths
 
     with store.connect(db_path) as con:
-        report = ingest_paths(con, paths)
+        report = ingest_paths(con, paths, progress=sys.stderr.isatty())
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     click.echo(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from tqdm import tqdm
+
 from pipeline import core, store
 from pipeline.clean import CleanError
 
@@ -100,11 +102,19 @@ def ingest_records(con, records: Iterable[dict], source: str, report: IngestRepo
     return report
 
 
-def ingest_paths(con, paths: Iterable[str | Path]) -> IngestReport:
+def ingest_paths(con, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
     report = IngestReport()
+    bar = tqdm(unit="doc", desc="ingest", disable=not progress)
     for path in iter_files(paths, report):
         if path.suffix.lower() not in SUFFIXES:
             report.errors.append(f"{path}: unsupported file type (use .jsonl, .html or .txt)")
             continue
-        ingest_records(con, records_from_file(path, report), str(path), report)
+        ingest_records(con, counted(records_from_file(path, report), bar), str(path), report)
+    bar.close()
     return report
+
+
+def counted(records: Iterator[dict], bar) -> Iterator[dict]:
+    for record in records:
+        bar.update(1)
+        yield record
