@@ -64,12 +64,13 @@ class Prefilter:
         regexes, keys = [], set()
         for option in item.split("|"):
             if option.startswith("@"):
-                regexes += self.lexicon.sources[option[1:]]
-                phrases = self.lexicon.classes[option[1:]]
-                keys = None if keys is None or len(phrases) < len(self.lexicon.sources[option[1:]]) else keys | first_syllables(phrases)
+                name = option[1:]
+                regexes += self.lexicon.sources[name]
+                keys = None if keys is None else (keys | key_syllables(self.lexicon.classes[name])
+                                                  | set(self.lexicon.keywords.get(name, [])))
             else:
                 regexes.append(phrase_regex(option.replace("_", " ")))
-                keys = None if keys is None else keys | first_syllables([option.replace("_", " ")])
+                keys = None if keys is None else keys | key_syllables([option.replace("_", " ")])
         return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
 
     def search(self, text: str, exact: bool = True, on_topic: bool = True) -> bool:
@@ -112,8 +113,10 @@ def trigger_index(needs: list[Need]) -> dict[str, list[Need]]:
 NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}
 
 
-def first_syllables(phrases) -> set[str]:
-    return {normalize(p).lower().split()[0] for p in phrases if p.split()}
+def key_syllables(phrases) -> set[str]:
+    """One syllable each phrase must contain: its last, usually the rarest
+    ("trách" of "người hoạt động không chuyên trách")."""
+    return {normalize(p).lower().split()[-1] for p in phrases if p.split()}
 
 
 def expand_words(item: str, words: dict) -> str:

@@ -88,6 +88,7 @@ class Lexicon:
     measure_words: set[str]
     sources: dict[str, list[str]] = field(default_factory=dict)  # class -> its regexes
     phrase_class: dict[str, str] = field(default_factory=dict)  # "khu dân cư" -> HAMLET
+    keywords: dict[str, list[str]] = field(default_factory=dict)  # regex class -> syllables it needs
 
     def find(self, sentence: str) -> list[tuple[int, int, str]]:
         """(start, end, class) of every lexicon phrase, leftmost-longest."""
@@ -127,9 +128,9 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
         raise RuleError(path, None, "expected a mapping with 'classes'")
-    classes, levels, sources, composite, phrase_class = {}, {}, {}, [], {}
+    classes, levels, sources, composite, phrase_class, keywords = {}, {}, {}, [], {}, {}
     for name, spec in data["classes"].items():
-        phrases, regexes, level = class_entries(path, name, spec)
+        phrases, regexes, level, keywords[name] = class_entries(path, name, spec)
         classes[name], levels[name] = phrases, level
         sources[name] = regexes + [phrase_regex(p) for p in phrases]
         composite += [(name, r) for r in regexes]
@@ -145,7 +146,7 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
     return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
-                   words("year_words"), words("measure_words"), sources, phrase_class)
+                   words("year_words"), words("measure_words"), sources, phrase_class, keywords)
 
 
 def trie_regex(phrases: list[list[str]]) -> str:
@@ -180,7 +181,10 @@ def class_entries(path, name, spec):
             re.compile(regex)
         except re.error as error:
             raise RuleError(path, None, f"class '{name}': bad regex {regex!r}: {error}") from None
-    return [str(p) for p in spec.get("phrases", [])], regexes, level
+    keywords = spec.get("keywords")
+    if regexes and not (isinstance(keywords, list) and keywords):
+        raise RuleError(path, None, f"class '{name}': a regex class needs 'keywords' (syllables every match contains one of)")
+    return [str(p) for p in spec.get("phrases", [])], regexes, level, [normalize(k).lower() for k in keywords or []]
 
 
 def compile_pattern(text: str, classes: dict, path, rule_id, words: dict | None = None) -> list[dict]:
