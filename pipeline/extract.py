@@ -14,6 +14,8 @@ SHARE_OF = re.compile(r"(?P<value>\d+(?:\.\d{3})*)\s*(?:/|trên tổng số|tron
 
 def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
     """All facts of one document, deduplicated, with provenance."""
+    if not any(s.candidate for s in sentences):  # most documents of a news stream
+        return []
     pats = context.patterns(ruleset)
     scene = document_scene(document)
     scene["on_topic"] = context.on_topic(document, pats)

@@ -68,14 +68,16 @@ def as_int_if_whole(number: float | None):
 
 def is_vietnamese(text: str, minimum: float = 0.02) -> bool:
     """Cheap check: enough Vietnamese-specific letters among the letters."""
-    letters = [c for c in text[:5000] if c.isalpha()]
-    if len(letters) < 20:
+    sample = text[:3000]
+    letters = len(LETTER.findall(sample))
+    if letters < 20:
         return False
-    specific = sum(1 for c in letters if c in VIETNAMESE_LETTERS)
-    return specific / len(letters) >= minimum
+    return len(VIETNAMESE_LETTER.findall(sample)) / letters >= minimum
 
 
 VIETNAMESE_LETTERS = set(
     "ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ"
     "ĂÂĐÊÔƠƯÀẢÃÁẠẰẲẴẮẶẦẨẪẤẬÈẺẼÉẸỀỂỄẾỆÌỈĨÍỊÒỎÕÓỌỒỔỖỐỘỜỞỠỚỢÙỦŨÚỤỪỬỮỨỰỲỶỸÝỴ"
 )
+LETTER = re.compile(r"[^\W\d_]")
+VIETNAMESE_LETTER = re.compile("[" + "".join(sorted(VIETNAMESE_LETTERS)) + "]")
