@@ -28,6 +28,7 @@ cut. Unicode/tone normalization is NOT done here (pipeline.vntext does).
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -179,6 +180,9 @@ _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 
+# trafilatura logs "discarding data" whenever precision mode finds nothing;
+# clean_html falls back to other readings then, so that is not news.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 _NEVER_TEXT = ("script", "style", "noscript", "template", "nav", "footer", "aside", "form", "iframe", "svg")
 
 
