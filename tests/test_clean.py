@@ -12,7 +12,7 @@ import pytest
 from pipeline.clean import CleanError, Cleaned, clean_html, clean_text, is_furniture
 from pipeline.dates import find_published_date
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from tests.conftest import SHARED
 VNEXPRESS = SHARED / "data" / "html" / "vnexpress.net_4672302.html"
 SEEDS = SHARED / "corpus" / "seeds"
 PAGES = Path(__file__).resolve().parent / "data" / "pages"
@@ -58,19 +58,6 @@ def test_vnexpress_no_junk(vnexpress):
 def test_vnexpress_str_and_bytes_agree():
     raw = VNEXPRESS.read_bytes()
     assert clean_html(raw) == clean_html(raw.decode("utf-8"))
-
-
-def test_vnexpress_speed():
-    """Throughput on a 222 KB page (a shared core: a loose floor, rate printed)."""
-    raw = VNEXPRESS.read_bytes()
-    clean_html(raw)
-    runs = 20
-    start = time.perf_counter()
-    for _ in range(runs):
-        clean_html(raw)
-    rate = runs / (time.perf_counter() - start)
-    print(f"clean_html on VnExpress page: {rate:.0f} docs/s")
-    assert rate > 40
 
 
 # --- our own test pages -----------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.dates import find_published_date, is_dateline, month_end, parse_vn_date
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from tests.conftest import SHARED
 SEEDS = SHARED / "corpus" / "seeds"
 
 
