@@ -12,6 +12,7 @@ NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong
                r"|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)")
 PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
 SYLLABLE = re.compile(r"\w+")
+DIGIT = re.compile(r"\d")
 NUMBER_KEY, PERCENT_KEY = "#", "%"
 
 
@@ -19,12 +20,14 @@ NUMBER_KEY, PERCENT_KEY = "#", "%"
 class Need:
     """What one pattern needs in a sentence: for each required item the
     syllables it can start with (a cheap set test), and a regex per run of
-    adjacent required items (the exact test)."""
+    adjacent required items (the exact test). `mask` has one bit per key
+    set (see Prefilter.present)."""
     keys: list[frozenset]
     runs: list[re.Pattern]
+    mask: int = 0
 
-    def met(self, syllables: set) -> bool:
-        return all(not syllables.isdisjoint(k) for k in self.keys)
+    def met(self, present: int) -> bool:
+        return not self.mask & ~present
 
 
 class Prefilter:
@@ -38,8 +41,10 @@ class Prefilter:
         self.lexicon, self.words = lexicon, words
         every = {p for r in rules.values() for p in r.patterns}
         ungated = {p for r in rules.values() if r.indicator not in gated for p in r.patterns}
+        self.regexes: dict[str, re.Pattern] = {}  # one object per run: memoized per text
         needs = {p: self.need(p) for p in sorted(every)}
         self.needs = list(needs.values())
+        self.key_bits = key_bits(self.needs)
         # off topic (no domain cue in the document) only ungated rules count
         self.by_syllable = {True: trigger_index(self.needs),
                             False: trigger_index([needs[p] for p in sorted(ungated)])}
@@ -55,7 +60,7 @@ class Prefilter:
             if key is not None:
                 keys.append(key)
         runs = [r"(?<!\w)" + r"\s*".join(r) + r"(?!\w)" for r in runs + [run] if r and r != [NUMBER_TEXT]]
-        return Need(keys, [re.compile(r, re.IGNORECASE) for r in runs])
+        return Need(keys, [self.regexes.setdefault(r, re.compile(r, re.IGNORECASE)) for r in runs])
 
     def item(self, item: str) -> tuple[str, frozenset | None]:
         if item in NUMBER_ITEMS:
@@ -78,8 +83,18 @@ class Prefilter:
         regexes: a cheaper, looser test for a whole paragraph. Off topic,
         only rules whose facts need no domain cue are considered."""
         syllables = syllables_of(text)
-        return any(n.met(syllables) and (not exact or all(r.search(text) for r in n.runs))
-                   for n in self.triggered(syllables, on_topic))
+        present, found = self.present(syllables), {}
+        for need in self.triggered(syllables, on_topic):
+            if need.met(present) and (not exact or all(run_found(r, text, found) for r in need.runs)):
+                return True
+        return False
+
+    def present(self, syllables: set) -> int:
+        """Bit i set when the text has a syllable of key set i."""
+        bits = 0
+        for syllable in syllables & self.key_bits.keys():
+            bits |= self.key_bits[syllable]
+        return bits
 
     def triggered(self, syllables: set, on_topic: bool = True) -> list[Need]:
         index = self.by_syllable[on_topic]
@@ -87,11 +102,32 @@ class Prefilter:
         return list(found.values())
 
 
+def run_found(regex: re.Pattern, text: str, found: dict) -> bool:
+    """regex.search(text), once per text: patterns share many runs."""
+    if regex not in found:
+        found[regex] = regex.search(text) is not None
+    return found[regex]
+
+
+def key_bits(needs: list[Need]) -> dict[str, int]:
+    """Give each distinct key set a bit and set each need's mask; returns
+    syllable -> the bits of the key sets it belongs to."""
+    bit_of: dict[frozenset, int] = {}
+    by_syllable: dict[str, int] = {}
+    for need in needs:
+        for key in need.keys:
+            bit = bit_of.setdefault(key, 1 << len(bit_of))
+            need.mask |= bit
+            for syllable in key:
+                by_syllable[syllable] = by_syllable.get(syllable, 0) | bit
+    return by_syllable
+
+
 def syllables_of(text: str) -> set[str]:
     """The text's syllables, plus a key each for "has a number", "has a %"."""
     lowered = text.lower()
     syllables = set(SYLLABLE.findall(lowered))
-    if any(c.isdigit() for c in text) or not syllables.isdisjoint(NUMBER_WORDS_SET):
+    if DIGIT.search(text) or not syllables.isdisjoint(NUMBER_WORDS_SET):
         syllables.add(NUMBER_KEY)
     if "%" in text or "phần trăm" in lowered:
         syllables.add(PERCENT_KEY)

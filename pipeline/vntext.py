@@ -15,9 +15,16 @@ ODD_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]")
 HYPHENS = re.compile(r"[\u00ac\u2010\u2011\u2012\u2013\u2014\u2212]")
 # Old style puts the tone on the second vowel of a syllable-final oa/oe/uy
 # ("hoá", "uỷ"); we store the style most Vietnamese sites now use ("hóa", "ủy").
-OLD_TONE = re.compile(
-    r"(?<![qQ])([oOuU])([aAeEyY])([" + TONE_MARKS + r"])(?![\w\u0300-\u036f])", re.UNICODE
-)
+# Worked on NFC text: each toned a/e/y maps to (tone mark, bare vowel).
+_TONED = {unicodedata.normalize("NFC", base + mark): (mark, base)
+          for base in "aAeEyY" for mark in TONE_MARKS}
+OLD_TONE = re.compile(r"(?<![qQ])([oOuU])([" + "".join(_TONED) + r"])(?![\w\u0300-\u036f])")
+
+
+def _move_tone(m: re.Match) -> str:
+    mark, vowel = _TONED[m.group(2)]
+    return unicodedata.normalize("NFC", m.group(1) + mark) + vowel
+
 
 NUMBER_WORDS = {
     "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7,
@@ -35,12 +42,8 @@ def normalize(text: str) -> str:
 
 
 def fix_tone_placement(text: str) -> str:
-    """Move old-style tone marks: "hoá" -> "hóa", "thuỷ" -> "thủy"."""
-    decomposed = unicodedata.normalize("NFD", text)
-    if not any(mark in decomposed for mark in TONE_MARKS):
-        return text
-    moved = OLD_TONE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), decomposed)
-    return unicodedata.normalize("NFC", moved)
+    """Move old-style tone marks: "hoá" -> "hóa", "thuỷ" -> "thủy" (NFC in, NFC out)."""
+    return OLD_TONE.sub(_move_tone, text)
 
 
 def parse_number(token: str) -> float | None:
