@@ -43,6 +43,7 @@ def compiled(context: dict) -> dict:
     for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now",
                 "exclude_before", "negation_after", "award", "domain_cues"):
         out[key] = word_regex(context[key])
+    out["domain_cue_words"] = sorted({normalize(w).lower() for w in context["domain_cues"]})
     out["over_plan"] = re.compile(context["over_plan"], re.I)
     out["domain_gated"] = set(context.get("domain_gated", []))
     out["named_list_gated"] = set(context.get("named_list_gated", []))
@@ -58,7 +59,13 @@ def patterns(ruleset) -> dict:
 
 def on_topic(document: dict, pats) -> bool:
     """Is the document about the apparatus (a domain cue in title or text)?"""
-    return bool(pats["domain_cues"].search((document.get("title") or "") + "\n" + document["text"]))
+    text = (document.get("title") or "") + "\n" + document["text"]
+    # A substring test per cue is far cheaper than the word-bounded regex
+    # scan, and most off-topic texts contain none of them.
+    lowered = text.lower()
+    if not any(cue in lowered for cue in pats["domain_cue_words"]):
+        return False
+    return bool(pats["domain_cues"].search(text))
 
 
 def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS runs (
     new_documents INTEGER,
     failures TEXT,             -- JSON: reason -> count
     facts INTEGER,
-    status TEXT,               -- running | crawled | done | crashed
+    status TEXT,               -- running | crawled | done | crashed | interrupted
     PRIMARY KEY (run_id, site)
 );
 CREATE TABLE IF NOT EXISTS warc_files (
@@ -190,6 +190,9 @@ def mark_warc_recovered(con, path: str) -> None:
 # --- runs -------------------------------------------------------------------
 
 def start_run(con, run_id: str, sites: list[str]) -> None:
+    """Record a new run; an earlier run still 'running' was killed (only one
+    process can hold the database), so it is marked 'interrupted'."""
+    con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND run_id <> ?", [run_id])
     con.executemany(
         "INSERT INTO runs (run_id, site, started_at, status) VALUES (?, ?, ?, 'running') "
         "ON CONFLICT DO NOTHING",

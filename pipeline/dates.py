@@ -26,6 +26,8 @@ _WORDS = (
     r"\s*(?:,|\s|năm)\s*(?:năm\s+)?(?P<y3>\d{4})(?!\d)"
 )
 DATE_RE = re.compile(f"{_DMY}|{_ISO}|{_WORDS}", re.IGNORECASE)
+# Every form has a four-digit year: lines without one are skipped cheaply.
+_YEAR_DIGITS = re.compile(r"\d{4}")
 _ONE_DATE = re.compile(rf"(?:ngày\s*:?\s*)?(?:{_DMY}|{_ISO}|{_WORDS})\s*\.?", re.IGNORECASE)
 
 TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])\s?[:h]\s?[0-5]\d(?!\d)")
@@ -101,7 +103,8 @@ def _score(line: str) -> int | None:
 def is_dateline(line: str) -> bool:
     """A short line that is only a printed date: "Thứ Ba, 21/5/2024, 09:30"."""
     line = _nfc(line)
-    return len(line) < 100 and DATE_RE.search(line) is not None and _residual_words(line) <= 1
+    return (len(line) < 100 and _YEAR_DIGITS.search(line) is not None
+            and DATE_RE.search(line) is not None and _residual_words(line) <= 1)
 
 
 def _header_lines(text: str) -> list[str]:
@@ -118,6 +121,8 @@ def find_published_date(text: str) -> date | None:
     """
     best: tuple[int, date] | None = None
     for line in _header_lines(_nfc(text or "")):
+        if not _YEAR_DIGITS.search(line):
+            continue
         found = [d for d in map(_from_match, DATE_RE.finditer(line)) if d]
         score = _score(line) if found else None
         if score is not None and (best is None or score > best[0]):

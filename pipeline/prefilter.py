@@ -11,6 +11,7 @@ from pipeline.vntext import normalize
 NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
                r"|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)")
 PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
+LIST_JOINER = r"(?:,|và|hoặc|-|/)"  # annotate.LIST_JOINERS
 SYLLABLE = re.compile(r"\w+")
 DIGIT = re.compile(r"\d")
 NUMBER_KEY, PERCENT_KEY = "#", "%"
@@ -19,9 +20,9 @@ NUMBER_KEY, PERCENT_KEY = "#", "%"
 @dataclass
 class Need:
     """What one pattern needs in a sentence: for each required item the
-    syllables it can start with (a cheap set test), and a regex per run of
-    adjacent required items (the exact test). `mask` has one bit per key
-    set (see Prefilter.present)."""
+    syllables one of which it contains (a cheap set test), and a regex per
+    run of items between two gaps, to be found in order (the exact test).
+    `mask` has one bit per key set (see Prefilter.present)."""
     keys: list[frozenset]
     runs: list[re.Pattern]
     mask: int = 0
@@ -50,17 +51,35 @@ class Prefilter:
                             False: trigger_index([needs[p] for p in sorted(ungated)])}
 
     def need(self, pattern: str) -> Need:
+        """Keys from the required items; one regex per run of items between
+        two gaps, optional items inside it as optional groups."""
         keys, runs, run = [], [], []
-        for item in pattern.split():
-            if item[-1] in "?*" or GAP.match(item):
-                runs, run = runs + [run], []
+        for item in pattern.split() + ["~0"]:  # a last gap closes the last run
+            if GAP.match(item):
+                if any(op in ("", "+") for _, op, _ in run):
+                    runs.append(self.run_regex(run))
+                run = []
                 continue
-            regex, key = self.item(item.rstrip("+"))
-            run.append(regex)
-            if key is not None:
+            op = item[-1] if item[-1] in "?*+" else ""
+            core = item.rstrip("?*+")
+            regex, key = self.item(core)
+            run.append((regex, op, "number" if core in NUMBER_ITEMS else "class" if core[0] == "@" else "word"))
+            if key is not None and op in ("", "+"):
                 keys.append(key)
-        runs = [r"(?<!\w)" + r"\s*".join(r) + r"(?!\w)" for r in runs + [run] if r and r != [NUMBER_TEXT]]
-        return Need(keys, [self.regexes.setdefault(r, re.compile(r, re.IGNORECASE)) for r in runs])
+        return Need(keys, runs)
+
+    def run_regex(self, run: list[tuple[str, str, str]]) -> re.Pattern:
+        parts = []
+        for i, (regex, op, kind) in enumerate(run):
+            if kind == "class" and 0 < i < len(run) - 1:  # annotate merges "xã, phường" into one token
+                regex = f"{regex}(?:\\s*{LIST_JOINER}\\s*{regex})*"
+            parts.append(f"(?:{regex}\\s*){op}" if op else f"{regex}\\s*")
+        # Word edges only where a word starts or ends the run: underthesea
+        # splits "23h" into "23" + "h", so a number may touch a letter.
+        before = r"(?<!\w)" if word_edge(run) else ""
+        after = r"(?!\w)" if word_edge(run[::-1]) else ""
+        source = before + "".join(parts) + after
+        return self.regexes.setdefault(source, re.compile(source, re.IGNORECASE))
 
     def item(self, item: str) -> tuple[str, frozenset | None]:
         if item in NUMBER_ITEMS:
@@ -85,7 +104,7 @@ class Prefilter:
         syllables = syllables_of(text)
         present, found = self.present(syllables), {}
         for need in self.triggered(syllables, on_topic):
-            if need.met(present) and (not exact or all(run_found(r, text, found) for r in need.runs)):
+            if need.met(present) and (not exact or runs_in_order(need.runs, text, found)):
                 return True
         return False
 
@@ -102,11 +121,40 @@ class Prefilter:
         return list(found.values())
 
 
-def run_found(regex: re.Pattern, text: str, found: dict) -> bool:
-    """regex.search(text), once per text: patterns share many runs."""
+def word_edge(run: list[tuple[str, str, str]]) -> bool:
+    """Can only a word or class item start the run (all before it optional)?"""
+    for _, op, kind in run:
+        if kind == "number":
+            return False
+        if op in ("", "+"):
+            return True
+    return True
+
+
+def runs_in_order(runs: list[re.Pattern], text: str, found: dict) -> bool:
+    """Each run found after the start of the previous one. The rule's own
+    match has its runs in this order, and the leftmost match of each run
+    starts no later than the rule's, so this never rejects a real match."""
+    pos = 0
+    for regex in runs:
+        start = first_start(regex, text, pos, found)
+        if start < 0:
+            return False
+        pos = start + 1
+    return True
+
+
+def first_start(regex: re.Pattern, text: str, pos: int, found: dict) -> int:
+    """Where regex first matches in text at or after pos (-1: nowhere); the
+    search from 0 is kept per text, since patterns share many runs."""
     if regex not in found:
-        found[regex] = regex.search(text) is not None
-    return found[regex]
+        match = regex.search(text)
+        found[regex] = match.start() if match else -1
+    first = found[regex]
+    if first < 0 or first >= pos:
+        return first
+    match = regex.search(text, pos)
+    return match.start() if match else -1
 
 
 def key_bits(needs: list[Need]) -> dict[str, int]:

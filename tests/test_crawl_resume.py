@@ -74,6 +74,8 @@ def test_sigkill_halfway_then_rerun_stores_each_article_once(tmp_path):
     assert dupes == []
     assert con.execute("SELECT count(DISTINCT doc) FROM facts").fetchall()[0][0] == COUNT
     assert summary.sites["s"]["new_documents"] == COUNT
+    statuses = dict(con.execute("SELECT run_id, status FROM runs WHERE run_id = 'killed' OR status <> 'done'").fetchall())
+    assert statuses == {"killed": "interrupted"}
 
 
 def test_record_archived_but_not_marked_is_recovered_not_refetched(tmp_path):

@@ -1,0 +1,61 @@
+"""The pre-filter decides, before word segmentation, which sentences a rule
+could match. It may cost nothing in recall: the fast path must find exactly
+what segmenting every sentence finds."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline import core
+from pipeline.prefilter import runs_in_order
+from tests.conftest import REPO, SAMPLE
+
+EXCERPTS = REPO / "tests" / "data" / "excerpts"
+ORDERED = "@AGENCY ~~10 VERB được|thêm? APPROX? NUM"
+
+
+def runs_pass(ruleset, pattern: str, text: str) -> bool:
+    return runs_in_order(ruleset.keywords.need(pattern).runs, text, {})
+
+
+@pytest.mark.parametrize("text,passes", [
+    ("Các sở, ngành đã giảm được khoảng 12 biên chế", True),
+    ("Các sở, ngành đã giảm 12 biên chế", True),
+    # the runs are there, but in the wrong order for the pattern
+    ("Giảm 12 biên chế là việc của các sở", False),
+    # "giảm" and the number are not adjacent (only optional words may sit between)
+    ("Các sở đã giảm mạnh, tới 12 biên chế", False),
+])
+def test_runs_must_appear_in_the_patterns_order(ruleset, text, passes):
+    assert runs_pass(ruleset, ORDERED, text) is passes
+
+
+def test_a_number_may_touch_a_letter(ruleset):
+    """underthesea splits "23h" into "23" + "h": the rule sees NUM "23"."""
+    text = "Các khu dân cư ở phường này được cấp nước từ 23h đến 5h sáng."
+    assert runs_pass(ruleset, "@HAMLET ~~12 VERB được|thêm? APPROX? NUM", text)
+    document = core.prepare_document({"id": "hours", "text": "Cấp nước sạch\n\n" + text})
+    key = lambda f: (f["indicator"], f["value"], f["start"])
+    assert (sorted(map(key, core.extract_document(document, ruleset)))
+            == sorted(map(key, core.extract_document(document, ruleset, prefilter=False))))
+
+
+def test_a_class_inside_a_run_may_be_a_list(ruleset):
+    """annotate merges "xã, phường" into one token, so a run with a class in
+    its middle must accept the list there."""
+    assert runs_pass(ruleset, "NUM @COMMUNE giảm", "có 5 xã, phường giảm")
+    assert not runs_pass(ruleset, "NUM @COMMUNE giảm", "có 5 xã mới, phường giảm")
+
+
+def _documents():
+    pages = [{"id": p.stem, "html": p.read_bytes(), "url": None} for p in sorted(SAMPLE.glob("*.html"))]
+    texts = [{"id": p.stem, "text": p.read_bytes()} for p in sorted(EXCERPTS.glob("*.txt"))]
+    return pages + texts
+
+
+@pytest.mark.parametrize("record", _documents(), ids=lambda r: r["id"])
+def test_fast_path_finds_what_the_full_path_finds(ruleset, record):
+    document = core.prepare_document(record)
+    key = lambda f: (f["indicator"], str(f["value"]), str(f["percent"]), f["start"], f["rule_id"])
+    fast = sorted(map(key, core.extract_document(document, ruleset, prefilter=True)))
+    full = sorted(map(key, core.extract_document(document, ruleset, prefilter=False)))
+    assert fast == full
