@@ -179,7 +179,18 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 
 # --- HTML -----------------------------------------------------------------
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+def _html_parser() -> lxml.etree.HTMLParser:
+    """lxml.html's parser, minus its per-element Python class lookup (form
+    and input classes we never use): every element is an HtmlElement, which
+    trafilatura and htmldate require, and parsing is ~5% faster."""
+    parser = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True)
+    parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
+
+
+_PARSER = _html_parser()
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 
