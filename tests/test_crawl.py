@@ -1,6 +1,8 @@
 """Crawl behaviour, judged by what a real server on 127.0.0.1 saw."""
 from __future__ import annotations
 
+import gzip
+
 import duckdb
 import pytest
 
@@ -160,3 +162,21 @@ def test_windows_1258_page_and_custom_selectors_come_out_as_nfc_text(tmp_path, s
     assert unicodedata.normalize("NFC", sentence) in text and "Quảng cáo" not in text
     assert (title, str(published), province) == ("Sắp xếp xã", "2025-04-05", "Thừa Thiên Huế")
     assert source.startswith("warc:") and "#" in source
+
+
+def test_gzipped_sitemap_and_page_template_listing(tmp_path, servers):
+    site = servers()
+    urlset = ("<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+              f"<url><loc>{site.url('/tin/s.html')}</loc></url></urlset>")
+    site.routes["/sitemap.xml.gz"] = Route(gzip.compress(urlset.encode()), content_type="application/x-gzip")
+    for n in (1, 2, 3):  # page 4 is missing: the listing ends there
+        site.routes[f"/thoi-su/trang-{n}.html"] = Route(f"<a href='/tin/t{n}.html'>x</a>")
+    site.routes.update({p: Route(article(p)) for p in ("/tin/s.html", "/tin/t1.html", "/tin/t2.html", "/tin/t3.html")})
+    write_site(tmp_path / "sites", "s", site, sitemaps=[site.url("/sitemap.xml.gz")],
+               start_urls=[site.url("/thoi-su/trang-1.html")], next_page=site.url("/thoi-su/trang-{page}.html"),
+               max_pages=6, article_pattern="/tin/")
+    summary = crawl(tmp_path)
+    assert summary.sites["s"]["fetched"] == 4
+    requested = set(site.paths())
+    assert {"/thoi-su/trang-2.html", "/thoi-su/trang-3.html", "/thoi-su/trang-4.html"} <= requested
+    assert "/thoi-su/trang-5.html" not in requested
