@@ -27,7 +27,6 @@ cut. Unicode/tone normalization is NOT done here (pipeline.vntext does).
 """
 from __future__ import annotations
 
-import codecs
 import logging
 import re
 import unicodedata
@@ -42,6 +41,7 @@ import trafilatura
 from trafilatura.settings import Extractor
 
 from pipeline.dates import find_published_date, is_dateline
+from pipeline.decode import DecodeError, decode_document
 
 
 class CleanError(ValueError):
@@ -140,42 +140,16 @@ def clean_text(text: str) -> str:
     return result
 
 
-# --- decoding ---------------------------------------------------------------
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
-_BOMS = [(codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
-
-
-def _candidate_encodings(data: bytes) -> list[str]:
-    # UTF-8 goes before the declared charset: valid UTF-8 with Vietnamese
-    # letters is practically never legacy text, while templates often
-    # declare iso-8859-1 and serve UTF-8 (latin-1 would "decode" anything).
-    names = ["utf-8"]
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        names.append(m.group(1).decode("ascii", "replace"))
-    return names + ["windows-1258"]
-
-
 def decode(data: bytes) -> str:
     """Bytes -> str by BOM, UTF-8, meta charset, then windows-1258."""
     return _decode(data)[0]
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(name), name
-            except UnicodeDecodeError as exc:
-                raise CleanError(f"undecodable input after a {name} BOM") from exc
-    if b"\x00" in data:
-        raise CleanError("binary input: NUL bytes")
-    for name in _candidate_encodings(data):
-        try:
-            return data.decode(name), name
-        except (LookupError, UnicodeDecodeError):
-            continue
-    raise CleanError("undecodable input (not UTF-8, declared charset or windows-1258)")
+    try:
+        return decode_document(data)
+    except DecodeError as exc:
+        raise CleanError(str(exc)) from exc
 
 
 # --- HTML -----------------------------------------------------------------

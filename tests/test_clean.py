@@ -148,6 +148,11 @@ def test_windows_1258_page_is_not_utf8():
         # UTF-8 with a BOM
         b"\xef\xbb\xbf<html><body><p>Ng\xc3\xa0y 20/5, UBND x\xc3\xa3 B\xc3\xacnh Minh c\xc3\xb4ng "
         b"b\xe1\xbb\x91 ngh\xe1\xbb\x8b quy\xe1\xba\xbft s\xc3\xa1p nh\xe1\xba\xadp th\xc3\xb4n.</p></body></html>",
+        # UTF-16, both byte orders
+        b"\xfe\xff" + "<html><body><p>Ngày 20/5, UBND xã Bình Minh công bố nghị quyết sáp nhập thôn."
+        "</p></body></html>".encode("utf-16-be"),
+        b"\xff\xfe" + "<html><body><p>Ngày 20/5, UBND xã Bình Minh công bố nghị quyết sáp nhập thôn."
+        "</p></body></html>".encode("utf-16-le"),
         # UTF-8 declared as iso-8859-1 (latin-1 would turn it into mojibake)
         '<html><head><meta charset="iso-8859-1"></head><body><p>Ngày 20/5, UBND xã Bình Minh '
         "công bố nghị quyết sáp nhập thôn.</p></body></html>".encode("utf-8"),

@@ -68,6 +68,8 @@ def test_encodings_come_out_as_nfc_vietnamese():
         (encode_cp1258(page.format("utf-8")), "text/html; charset=utf-8"),       # wrong declaration
         (encode_cp1258(page.format("x")), None),                                  # nothing usable
         (b"\xef\xbb\xbf" + page.format("windows-1252").encode(), None),           # BOM wins
+        (b"\xff\xfe" + page.format("utf-16").encode("utf-16-le"), None),
+        (b"\xfe\xff" + page.format("utf-16").encode("utf-16-be"), None),
     ]
     for body, header in cases:
         assert nfc in decode_html(body, header)
