@@ -14,6 +14,7 @@ PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
 LIST_JOINER = r"(?:,|và|hoặc|-|/)"  # annotate.LIST_JOINERS
 SYLLABLE = re.compile(r"\w+")
 DIGIT = re.compile(r"\d")
+ESCAPE = re.compile(r"\\.")  # "\W", "\d": not letters to lower-case
 NUMBER_KEY, PERCENT_KEY = "#", "%"
 
 
@@ -79,7 +80,10 @@ class Prefilter:
         before = r"(?<!\w)" if word_edge(run) else ""
         after = r"(?!\w)" if word_edge(run[::-1]) else ""
         source = before + "".join(parts) + after
-        return self.regexes.setdefault(source, re.compile(source, re.IGNORECASE))
+        # Searched in lower-cased text: without IGNORECASE re is twice as fast.
+        cased = any(c.isupper() for c in ESCAPE.sub("", source))
+        flags = re.IGNORECASE if cased else 0
+        return self.regexes.setdefault(source, re.compile(source, flags))
 
     def item(self, item: str) -> tuple[str, frozenset | None]:
         if item in NUMBER_ITEMS:
@@ -101,10 +105,11 @@ class Prefilter:
         """Can a rule match in this text? exact=False skips the adjacency
         regexes: a cheaper, looser test for a whole paragraph. Off topic,
         only rules whose facts need no domain cue are considered."""
-        syllables = syllables_of(text)
+        lowered = text.lower()
+        syllables = syllables_of(lowered)
         present, found = self.present(syllables), {}
         for need in self.triggered(syllables, on_topic):
-            if need.met(present) and (not exact or runs_in_order(need.runs, text, found)):
+            if need.met(present) and (not exact or runs_in_order(need.runs, lowered, found)):
                 return True
         return False
 
@@ -171,13 +176,13 @@ def key_bits(needs: list[Need]) -> dict[str, int]:
     return by_syllable
 
 
-def syllables_of(text: str) -> set[str]:
-    """The text's syllables, plus a key each for "has a number", "has a %"."""
-    lowered = text.lower()
+def syllables_of(lowered: str) -> set[str]:
+    """The syllables of a lower-cased text, plus a key each for "has a
+    number", "has a %"."""
     syllables = set(SYLLABLE.findall(lowered))
-    if DIGIT.search(text) or not syllables.isdisjoint(NUMBER_WORDS_SET):
+    if DIGIT.search(lowered) or not syllables.isdisjoint(NUMBER_WORDS_SET):
         syllables.add(NUMBER_KEY)
-    if "%" in text or "phần trăm" in lowered:
+    if "%" in lowered or "phần trăm" in lowered:
         syllables.add(PERCENT_KEY)
     return syllables
 
