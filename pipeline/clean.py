@@ -192,12 +192,23 @@ def _node_text(el: lxml.html.HtmlElement) -> str:
     return " ".join(el.text_content().split())
 
 
-def _meta(tree, *keys: str) -> str | None:
-    for key in keys:
-        for value in tree.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content'):
-            if value.strip():
-                return _SPACES.sub(" ", value).strip()
-    return None
+_META_CONTENT = lxml.etree.XPath("//meta[@content]")
+_CANONICAL = lxml.etree.XPath('//link[@rel="canonical"]/@href')
+
+
+def _metas(tree) -> dict[str, str]:
+    """<meta> property or name -> its first non-blank content (one pass)."""
+    found: dict[str, str] = {}
+    for el in _META_CONTENT(tree):
+        content = _SPACES.sub(" ", el.get("content")).strip()
+        for key in (el.get("property"), el.get("name")):
+            if key and content:
+                found.setdefault(key, content)
+    return found
+
+
+def _meta(metas: dict[str, str], *keys: str) -> str | None:
+    return next((metas[key] for key in keys if key in metas), None)
 
 
 _SUFFIX = re.compile(r"\s+[-|–]\s+([^-|–]{2,40})$")
@@ -221,9 +232,9 @@ def _strip_site_suffix(text: str, site: str | None) -> str:
     return text
 
 
-def _title(tree, site: str | None) -> str | None:
+def _title(tree, metas: dict, site: str | None) -> str | None:
     """h1 wins when it looks like a headline; else og:title, else <title>."""
-    og = _meta(tree, "og:title", "twitter:title")
+    og = _meta(metas, "og:title", "twitter:title")
     # Under 3 words an h1 is usually the site logo ("Báo Bạc Liêu").
     h1s = [t for t in map(_node_text, tree.xpath("//h1")) if len(t.split()) >= 3]
     matching = [h for h in h1s if og and (h in og or og in h)]
@@ -239,10 +250,10 @@ def _host(url: str | None) -> str | None:
     return host[4:] if host and host.startswith("www.") else host
 
 
-def _site(tree, url: str | None) -> str | None:
-    canonical = tree.xpath('//link[@rel="canonical"]/@href')
-    return (_meta(tree, "og:site_name") or _host(url)
-            or _host(_meta(tree, "og:url")) or _host(canonical[0] if canonical else None))
+def _site(tree, metas: dict, url: str | None) -> str | None:
+    canonical = _CANONICAL(tree)
+    return (_meta(metas, "og:site_name") or _host(url)
+            or _host(_meta(metas, "og:url")) or _host(canonical[0] if canonical else None))
 
 
 def _markup_date(tree, url: str | None) -> date | None:
@@ -364,9 +375,10 @@ def _drop_title_line(text: str, title: str | None) -> str:
 def clean_html(html: str | bytes, url: str | None = None) -> Cleaned:
     """Main text, title, publication date, site and description of a page."""
     tree = _parse(html)
-    site = _site(tree, url)
-    title = _title(tree, site)
-    description = _meta(tree, "description", "og:description")
+    metas = _metas(tree)
+    site = _site(tree, metas, url)
+    title = _title(tree, metas, site)
+    description = _meta(metas, "description", "og:description")
     description = _strip_site_suffix(description, site) if description and site else description
     # From here on the libraries are done: fallbacks may edit the tree.
     # Elements trafilatura would discard anyway go first, in C: the same
