@@ -101,15 +101,14 @@ class Prefilter:
                 keys = None if keys is None else keys | key_syllables([option.replace("_", " ")])
         return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
 
-    def search(self, text: str, exact: bool = True, on_topic: bool = True) -> bool:
-        """Can a rule match in this text? exact=False skips the adjacency
-        regexes: a cheaper, looser test for a whole paragraph. Off topic,
-        only rules whose facts need no domain cue are considered."""
+    def search(self, text: str, on_topic: bool = True) -> bool:
+        """Can a rule match in this text? Off topic, only rules whose facts
+        need no domain cue are considered."""
         lowered = text.lower()
         syllables = syllables_of(lowered)
         present, found = self.present(syllables), {}
         for need in self.triggered(syllables, on_topic):
-            if need.met(present) and (not exact or runs_in_order(need.runs, lowered, found)):
+            if need.met(present) and runs_in_order(need.runs, lowered, found):
                 return True
         return False
 

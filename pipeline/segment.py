@@ -78,27 +78,30 @@ def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = 
 
     on_topic=False (the document has no domain cue) limits the pre-filter to
     the rules whose facts need none. With the pre-filter, a paragraph no rule
-    can match is kept whole, neither
-    split into sentences nor segmented into words (what a rule needs within
-    a sentence it needs within the paragraph). With prefilter=False every
-    sentence is split and segmented: the slow full path the benchmark and
-    the tests compare against.
+    can match is kept whole, neither split into sentences nor segmented into
+    words: a sentence is a slice of its paragraph that starts and ends at a
+    word edge, so what a rule finds in the sentence it finds in the
+    paragraph. With prefilter=False every sentence is split and segmented:
+    the slow full path the benchmark and the tests compare against.
     """
     if keywords is None:
         from pipeline.rules import load_ruleset
         keywords = load_ruleset().keywords
     sentences = []
     for number, line in enumerate(LINE.finditer(text)):
-        if prefilter and not is_candidate(line.group(), keywords, exact=False, on_topic=on_topic):
+        if prefilter and not is_candidate(line.group(), keywords, on_topic=on_topic):
             sentences.append(Sentence(line.start(), line.end(), line.group(), number))
             continue
-        for sentence in split_line(text, line, number):
-            if not prefilter or is_candidate(sentence.text, keywords, on_topic=on_topic):
+        pieces = split_line(text, line, number)
+        for sentence in pieces:
+            # a one-sentence paragraph was just checked
+            whole = len(pieces) == 1 and sentence.text == line.group()
+            if not prefilter or whole or is_candidate(sentence.text, keywords, on_topic=on_topic):
                 sentence.words = word_offsets(sentence.text)
             sentences.append(sentence)
     return sentences
 
 
-def is_candidate(sentence: str, keywords, exact: bool = True, on_topic: bool = True) -> bool:
+def is_candidate(sentence: str, keywords, on_topic: bool = True) -> bool:
     """A number and every word some rule needs (pipeline.prefilter)."""
-    return bool(DIGIT_OR_NUMBER_WORD.search(sentence)) and keywords.search(sentence, exact, on_topic)
+    return bool(DIGIT_OR_NUMBER_WORD.search(sentence)) and keywords.search(sentence, on_topic)
