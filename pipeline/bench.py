@@ -307,7 +307,8 @@ def _summary_lines(r: dict) -> list[str]:
     p, e = r["stages"]["_pass"], r["e2e"]
     lines = [f"facts: staged pass {p['facts']:,}, end to end {e['facts']:,} ({e.get('stored_docs', 0):,} docs stored)"
              + (f", naive {r['naive']['facts']:,}" if "naive" in r else "")
-             + f"; sentences {p['sentences']:,}, segmented {p['segmented_sentences']:,}"
+             + f"; sentences (a paragraph no rule can match counts as one) {p['sentences']:,}, "
+             + f"word-segmented {p['segmented_sentences']:,}"
              + (f" ({100 * p['segmented_sentences'] / p['sentences']:.1f}%)" if p["sentences"] else "")]
     if "reextract" in r:
         x = r["reextract"]

@@ -136,9 +136,10 @@ def word_edge(run: list[tuple[str, str, str]]) -> bool:
 
 
 def runs_in_order(runs: list[re.Pattern], text: str, found: dict) -> bool:
-    """Each run found after the start of the previous one. The rule's own
-    match has its runs in this order, and the leftmost match of each run
-    starts no later than the rule's, so this never rejects a real match."""
+    """Each run found after the start of the previous one. A rule's match
+    has its runs in this order, one after another; the leftmost match of
+    each run starts before that run of the rule's match ends, so the next
+    search starts no later than the next run: a real match is never rejected."""
     pos = 0
     for regex in runs:
         start = first_start(regex, text, pos, found)
