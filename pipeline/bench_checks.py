@@ -16,12 +16,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from pipeline.bench_corpus import REPO, SHARED, iter_corpus, iter_corpus_pages, iter_sample_pages
+from pipeline.bench_corpus import GOLD_PATH, REPO, SHARED, iter_corpus, iter_corpus_pages, iter_sample_pages
 from pipeline.bench_measure import ingest_record, load_ruleset, quiet_libraries
 from pipeline.bench_stages import run_e2e
 
 SEEDS_DIR = SHARED / "corpus" / "seeds"
-GOLD_PATH = SHARED / "gold" / "seeds.jsonl"
 MEMORY_SMALL = 1000
 _IGNORED = {"rules_version", "extracted_at"}   # not part of a fact's identity
 

@@ -18,6 +18,7 @@ from pipeline.bench_pages import Page, wrap_article
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("VNFACTS_SHARED", REPO.parent / "shared"))
 VNTC_PATH = SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz"
+GOLD_PATH = SHARED / "gold" / "seeds.jsonl"
 SAMPLE_DIR = REPO / "corpus" / "sample"
 
 

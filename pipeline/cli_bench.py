@@ -56,7 +56,12 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
     writes the same figures as JSON. Single process; run on an idle machine.
     """
     from pipeline import bench as lib
+    from pipeline.bench_corpus import GOLD_PATH, VNTC_PATH
 
+    missing = [p for p in (VNTC_PATH, GOLD_PATH) if not p.is_file()]
+    if missing:
+        raise click.ClickException(f"shared data not found: {missing[0]} (clone next to ../shared "
+                                   "or set VNFACTS_SHARED to the shared folder)")
     opts = lib.Options(docs=docs, repeat=repeat, skip_naive=skip_naive, rows=rows,
                        memory=not skip_memory, equivalence=not skip_equivalence,
                        equivalence_docs=equivalence_docs, profile_docs=profile_docs,

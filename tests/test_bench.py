@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from pipeline import bench, bench_checks, bench_corpus, bench_pages, bench_stages
 from pipeline.bench_measure import rates
 from pipeline.cli_bench import DocsType, bench as bench_command, register
+from tests.conftest import run_cli
 
 needs_vntc = pytest.mark.skipif(not bench_corpus.VNTC_PATH.is_file(), reason="../shared VNTC sample absent")
 
@@ -168,3 +169,10 @@ def test_cli_options_and_register():
 
     register(main)
     assert "bench" in main.commands
+
+
+def test_bench_without_the_shared_data_says_where_it_looked(tmp_path):
+    result = run_cli("bench", "--docs", "10", env={"VNFACTS_SHARED": str(tmp_path)}, check=False)
+    assert result.returncode == 1
+    assert str(tmp_path / "data" / "bulk" / "vntc_sample.jsonl.gz") in result.stderr
+    assert "VNFACTS_SHARED" in result.stderr and "Traceback" not in result.stderr
