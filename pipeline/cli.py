@@ -121,7 +121,7 @@ def export(what, fmt, output, db_path):
 
 @main.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
-@click.option("--errors", is_flag=True, help="list false positives and false negatives")
+@click.option("--errors", is_flag=True, help="list false positives, false negatives and wrong attributes of matched facts")
 @click.option("--json", "as_json", is_flag=True, help="print the scores as JSON")
 @db_option
 def evaluate_command(gold, errors, as_json, db_path):

@@ -7,6 +7,8 @@ dates in its sentence or, for as_of, earlier in its paragraph.
 from __future__ import annotations
 
 import re
+from datetime import date
+
 from pipeline.dates import month_end, parse_vn_date
 from pipeline.vntext import normalize
 
@@ -23,6 +25,8 @@ DATE_CUE = re.compile(
     r"(?<!\w)(?:tính\s+)?(?:đến|tới|tại thời điểm)\s+(?:hết\s+|cuối\s+)?(?:ngày\s+)?"
     r"(?P<date>\d{1,2}[./-]\d{1,2}[./-]\d{4})|(?<!\w)(?:tính\s+)?(?:đến|tới)\s+(?:hết\s+|cuối\s+)?"
     r"tháng\s+(?P<month>\d{1,2})\s*[./-]\s*(?P<year>\d{4})", re.I)
+# "đến cuối năm 2020", "tính đến hết năm 2020": the last day of that year
+YEAR_END = re.compile(r"(?<!\w)(?:tính\s+)?(?:đến|tới)\s+(?:hết|cuối)\s+năm\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.I)
 YEAR = re.compile(r"(?<!\w)(?:năm|đến|trước|cuối|đầu)\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I)
 NAME_AFTER = re.compile(r"\s+(?!UBND|HĐND|TP\b)[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
 CLAUSE_END = re.compile(r"[;]|\(|\)")
@@ -43,6 +47,7 @@ def compiled(context: dict) -> dict:
     for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now",
                 "exclude_before", "negation_after", "award", "domain_cues"):
         out[key] = word_regex(context[key])
+    out["as_of_now_not"] = word_regex(context.get("as_of_now_not", ["\x00"]))
     out["domain_cue_words"] = sorted({normalize(w).lower() for w in context["domain_cues"]})
     out["over_plan"] = re.compile(context["over_plan"], re.I)
     out["domain_gated"] = set(context.get("domain_gated", []))
@@ -128,9 +133,14 @@ def sentence_status(sentence, start, pats) -> str | None:
     return None
 
 
-def explicit_as_of(text: str):
-    """The last "đến ngày 30.6.2022" / "đến cuối tháng 5/2017" in text."""
+def explicit_as_of(text: str, years: bool = True):
+    """The last "đến ngày 30.6.2022" / "đến cuối tháng 5/2017" in text; with
+    years, "đến cuối năm 2020" (2020-12-31) too. A target's "đến cuối năm
+    2020" is its target year, not a date the figure refers to."""
     found = last_match(DATE_CUE, text)
+    year_end = last_match(YEAR_END, text) if years else None
+    if year_end and (not found or year_end.start() > found.start()):
+        return date(int(year_end.group("year")), 12, 31)
     if not found:
         return None
     if found.group("date"):
@@ -140,7 +150,7 @@ def explicit_as_of(text: str):
 
 
 def says_now(text: str, pats) -> bool:
-    return bool(pats["as_of_now"].search(text))
+    return bool(pats["as_of_now"].search(pats["as_of_now_not"].sub(" ", text)))
 
 
 def target_year(sentence, start, clause_end) -> int | None:

@@ -43,6 +43,8 @@ class Evaluation:
     attributes: Counter = field(default_factory=Counter)
     false_positives: list = field(default_factory=list)
     false_negatives: list = field(default_factory=list)
+    # matched pairs whose attribute differs: {doc, indicator, attribute, gold, predicted, quote}
+    attribute_errors: list = field(default_factory=list)
 
     def attribute_accuracy(self) -> dict:
         return {a: self.attributes[a] / self.overall.tp if self.overall.tp else None for a in ATTRIBUTES}
@@ -122,7 +124,12 @@ def score_document(result: Evaluation, pairs, missed, extra) -> None:
         result.strict.fp += not strict_match(g, p)
         result.strict.fn += not strict_match(g, p)
         for attribute in ATTRIBUTES:
-            result.attributes[attribute] += str(g.get(attribute)) == str(p.get(attribute))
+            same = str(g.get(attribute)) == str(p.get(attribute))
+            result.attributes[attribute] += same
+            if not same:
+                result.attribute_errors.append({
+                    "doc": g["doc"], "indicator": g["indicator"], "attribute": attribute,
+                    "gold": g.get(attribute), "predicted": p.get(attribute), "quote": p.get("quote")})
     for g in missed:
         result.overall.fn += 1
         result.strict.fn += 1

@@ -205,7 +205,10 @@ def where(text, a_start, scene) -> dict:
 
 def when(text, a_start, clause, status, scene, carried, pats) -> dict:
     before = text[:a_start]
-    as_of = context.explicit_as_of(before) or carried
+    # A date carried from an earlier sentence does not date a target stated
+    # as one ("chỉ tiêu giảm 40%"); a count followed by a plan keeps it.
+    planned = status == "target" and pats["target_before"].search(text[clause[0]:a_start])
+    as_of = context.explicit_as_of(before, years=status == "achieved") or (None if planned else carried)
     if as_of is None and (status == "achieved" or context.says_now(before, pats)):
         as_of = scene["published"]
     year = context.target_year(text, a_start, clause[1]) if status == "target" else None

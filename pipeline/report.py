@@ -22,6 +22,7 @@ def print_evaluation(result, errors: bool = False, as_json: bool = False) -> Non
         if errors:
             data["false_positives"] = [brief(f) for f in result.false_positives]
             data["false_negatives"] = [brief(f) for f in result.false_negatives]
+            data["attribute_errors"] = result.attribute_errors
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return
     click.echo(f"{'':28} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
@@ -33,6 +34,8 @@ def print_evaluation(result, errors: bool = False, as_json: bool = False) -> Non
         for label, facts in (("false positive", result.false_positives), ("false negative", result.false_negatives)):
             for fact in facts:
                 click.echo(f"{label}: {json.dumps(brief(fact), ensure_ascii=False, default=str)}")
+        for error in result.attribute_errors:
+            click.echo(f"wrong {error['attribute']}: {json.dumps(error, ensure_ascii=False, default=str)}")
 
 
 def brief(fact: dict) -> dict:

@@ -38,6 +38,13 @@ CASES = [
     ("Đến nay có 85 xã thực hiện mô hình bí thư đồng thời là chủ tịch UBND, đạt 42%.",
      "secretary_committee_chair", {"value": 85, "percent": 42}),
     ("Số lãnh đạo cấp phòng giảm 96 người (trong đó 41 cấp trưởng và 55 cấp phó).", "leader_post", None),
+    ("Đến cuối năm 2020, các sở đã giảm 27 phòng, ban chuyên môn.", "agency", {"value": 27, "as_of": "2020-12-31"}),
+    # a target's "đến cuối năm" is its target year, not the date of the figure
+    ("Phấn đấu đến cuối năm 2025 đạt 100% bí thư chi bộ đồng thời là trưởng thôn.", "secretary_hamlet_head",
+     {"status": "target", "target_year": 2025, "as_of": None}),
+    # "thực hiện" (implement) is not "hiện" (now)
+    ("Các cấp ủy cần tiếp tục thực hiện mô hình 100% bí thư chi bộ kiêm trưởng thôn.", "secretary_hamlet_head",
+     {"status": "target", "as_of": None}),
 ]
 
 
@@ -51,6 +58,15 @@ def test_attributes(ruleset, text, indicator, expect):
     fact = one(text, ruleset, indicator, expect.get("value"), published="2024-01-15")
     for key, value in expect.items():
         assert str(fact[key]) == str(value), (key, fact)
+
+
+def test_a_paragraphs_date_dates_what_was_done_not_a_stated_target(ruleset):
+    text = ("Đến hết tháng 6.2022, toàn tỉnh giảm được 2.218 người hoạt động không chuyên trách. "
+            "12/12 huyện hoàn thành chỉ tiêu giảm 40% số người hoạt động không chuyên trách ở thôn.")
+    found = {(f["value"], f["percent"]): f for f in facts(text, ruleset, published="2024-01-15")
+             if f["indicator"] == "part_time_staff"}
+    assert str(found[(2218, None)]["as_of"]) == "2022-06-30"
+    assert found[(None, 40)]["status"] == "target" and found[(None, 40)]["as_of"] is None
 
 
 NOT_FACTS = [

@@ -30,6 +30,14 @@ def test_eval_command_prints_scores_and_errors(seeds_db):
     data = json.loads(out)
     assert set(data) >= {"overall", "strict", "per_indicator", "attribute_accuracy", "false_positives"}
     assert data["overall"]["tp"] == len([f for fs in read_gold(SEEDS_GOLD)[0].values() for f in fs]) - data["overall"]["fn"]
+    # each wrong attribute of a matched fact is listed; their count agrees with the accuracy
+    errors = data["attribute_errors"]
+    for name, accuracy in data["attribute_accuracy"].items():
+        wrong = [e for e in errors if e["attribute"] == name]
+        assert round(1 - len(wrong) / data["overall"]["tp"], 6) == round(accuracy, 6)
+        assert all(str(e["gold"]) != str(e["predicted"]) and e["quote"] for e in wrong)
+    text = run_cli("eval", SEEDS_GOLD, "--db", seeds_db, "--errors").stdout
+    assert text.count("\nwrong ") == len(errors)
 
 
 def test_every_fact_points_at_its_quote_in_the_stored_text(seeds_db):
