@@ -137,7 +137,7 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     fact["change"] = rule.change or context.change(text, a_start, clause[0], pats)
     fact["status"] = rule.status or fact_status(text, a_start, a_end, clause, pats)
     fact["over_plan_percent"] = context.over_plan(text, a_end, len(text), pats)
-    fact["level"] = rule.level or fact_level(doc, start, end, anchor)
+    fact["level"] = rule.level or fact_level(doc, start, end, anchor) or clause_level(text, clause[0], a_start)
     fact.update(where(text, a_start, scene))
     fact.update(when(text, a_start, clause, fact["status"], scene, carried, pats))
     return fact
@@ -178,6 +178,15 @@ def fact_level(doc, start, end, anchor) -> str | None:
     return None
 
 
+def clause_level(text: str, clause_start: int, a_start: int) -> str | None:
+    """ "tinh giản biên chế đối với công chức cấp xã, ... giảm được 697 biên
+    chế": the last "cấp xã/huyện/tỉnh" said earlier in the clause."""
+    found = None
+    for found in LEVEL_WORDS.finditer(text.lower(), clause_start, a_start):
+        pass
+    return LEVEL_NAMES[found.group(1)] if found else None
+
+
 LEVEL_OF = {"HAMLET": "hamlet", "COMMUNE": "commune", "DISTRICT": "district",
             "PROVINCE": "province", "LEVEL_COMMUNE": "commune", "LEVEL_HAMLET": "hamlet",
             "LEVEL_DISTRICT": "district", "LEVEL_PROVINCE": "province",
@@ -190,7 +199,10 @@ LEVEL_WORDS = re.compile(r"cấp (xã|huyện|tỉnh|thôn)(?!\w)")
 def level_in_words(text: str) -> str | None:
     """ "đơn vị hành chính cấp xã" names its level inside the phrase."""
     found = LEVEL_WORDS.search(text) if " " in text else None
-    return {"xã": "commune", "huyện": "district", "tỉnh": "province", "thôn": "hamlet"}[found.group(1)] if found else None
+    return LEVEL_NAMES[found.group(1)] if found else None
+
+
+LEVEL_NAMES = {"xã": "commune", "huyện": "district", "tỉnh": "province", "thôn": "hamlet"}
 
 
 def where(text, a_start, scene) -> dict:

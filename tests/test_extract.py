@@ -39,6 +39,9 @@ CASES = [
      "secretary_committee_chair", {"value": 85, "percent": 42}),
     ("Số lãnh đạo cấp phòng giảm 96 người (trong đó 41 cấp trưởng và 55 cấp phó).", "leader_post", None),
     ("Đến cuối năm 2020, các sở đã giảm 27 phòng, ban chuyên môn.", "agency", {"value": 27, "as_of": "2020-12-31"}),
+    # the level said earlier in the clause, when none follows the number
+    ("Thực hiện tinh giản biên chế đối với công chức cấp xã, toàn tỉnh đã giảm được 697 biên chế.",
+     "civil_servant", {"value": 697, "level": "commune"}),
     # a target's "đến cuối năm" is its target year, not the date of the figure
     ("Phấn đấu đến cuối năm 2025 đạt 100% bí thư chi bộ đồng thời là trưởng thôn.", "secretary_hamlet_head",
      {"status": "target", "target_year": 2025, "as_of": None}),

@@ -25,6 +25,13 @@ def test_seeds_score_at_least_095(seeds_db):
     assert result.overall.precision >= 0.95, result.false_positives
 
 
+def test_seed_attributes_stay_right(seeds_db):
+    """Floors at the accuracy reached (level and province: see README)."""
+    accuracy = evaluate(SEEDS_GOLD, stored_facts(seeds_db)).attribute_accuracy()
+    floors = {"as_of": 1.0, "target_year": 0.97, "approx": 0.97, "level": 0.9, "province": 0.76}
+    assert all(accuracy[name] >= floor for name, floor in floors.items()), accuracy
+
+
 def test_eval_command_prints_scores_and_errors(seeds_db):
     out = run_cli("eval", SEEDS_GOLD, "--db", seeds_db, "--json", "--errors").stdout
     data = json.loads(out)
