@@ -6,6 +6,7 @@ import re
 
 from pipeline import context, places
 from pipeline.annotate import build_doc
+from pipeline.rules import PREVIOUS
 from pipeline.vntext import as_int_if_whole, parse_number
 
 ANCHOR_TAGS = ("CARD", "CARDW", "FRAC")
@@ -19,12 +20,14 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
     pats = context.patterns(ruleset)
     scene = document_scene(document)
     scene["on_topic"] = context.on_topic(document, pats)
-    facts, carried, paragraph = [], None, None
+    facts, carried, paragraph, recent = [], None, None, None
     for sentence in sentences:
         if sentence.paragraph != paragraph:
-            carried, paragraph = None, sentence.paragraph
+            carried, paragraph, recent = None, sentence.paragraph, None
         if sentence.candidate:
-            facts += sentence_facts(sentence, document, scene, carried, ruleset, pats)
+            scene["previous"] = recent  # what an anaphoric rule's "tỷ lệ này" refers to
+            found = sentence_facts(sentence, document, scene, carried, ruleset, pats)
+            facts, recent = facts + found, (found[-1] if found else recent)
         carried = context.explicit_as_of(sentence.text) or carried
     return deduplicate(facts)
 
@@ -120,7 +123,9 @@ def char_span(doc, sentence, start, end) -> tuple[int, int]:
 
 def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> dict | None:
     text = sentence.text
-    if rule.indicator in pats["domain_gated"] and not scene["on_topic"]:
+    earlier = scene.get("previous") if rule.indicator == PREVIOUS else None
+    indicator = earlier["indicator"] if earlier else rule.indicator
+    if indicator == PREVIOUS or (indicator in pats["domain_gated"] and not scene["on_topic"]):
         return None
     q_start, q_end = char_span(doc, sentence, start, end)
     a_start, a_end = char_span(doc, sentence, anchor, anchor + 1)
@@ -130,7 +135,7 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     fact = numbers(doc, start, end, anchor)
     if fact["percent"] is None and fact["value"] is not None:
         fact["percent"] = trailing_share(text[q_end:])
-    fact.update(indicator=rule.indicator, rule_id=rule.id,
+    fact.update(indicator=indicator, rule_id=rule.id,
                 quote=text[q_start:q_end], sentence=text,
                 start=sentence.start + q_start, end=sentence.start + q_end)
     fact["approx"] = rule.approx or context.approx(text, a_start, a_end, pats)
@@ -139,6 +144,9 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     fact["over_plan_percent"] = context.over_plan(text, a_end, len(text), pats)
     fact["level"] = rule.level or fact_level(doc, start, end, anchor) or clause_level(text, clause[0], a_start)
     fact.update(where(text, a_start, scene))
+    if earlier:  # "tỷ lệ này" is about the earlier fact's thing and place
+        fact["level"] = fact["level"] or earlier["level"]
+        fact.update({k: earlier[k] for k in ("locality", "province", "province_2025")})
     fact.update(when(text, a_start, clause, fact["status"], scene, carried, pats))
     return fact
 

@@ -31,6 +31,9 @@ INDICATORS = (
     "leader_post", "admin_unit", "hamlet", "agency", "public_service_unit",
     "party_org", "voter_approval",
 )
+# A rule whose indicator is PREVIOUS reads a figure about the paragraph's
+# previous fact ("tỷ lệ này đạt 30%"): it takes that fact's indicator.
+PREVIOUS = "previous"
 LEVELS = ("hamlet", "commune", "district", "province")
 RULE_KEYS = {
     "id", "indicator", "patterns", "priority", "level", "change", "status",
@@ -242,8 +245,9 @@ def validate_rule(raw, path: Path, classes) -> Rule:
     unknown = set(raw) - RULE_KEYS
     if unknown:
         raise RuleError(path, rule_id, f"unknown key(s) {sorted(unknown)}")
-    if raw.get("indicator") not in INDICATORS:
-        raise RuleError(path, rule_id, f"indicator must be one of FACTS.md's 14 keys, got {raw.get('indicator')!r}")
+    if raw.get("indicator") not in INDICATORS + (PREVIOUS,):
+        raise RuleError(path, rule_id, f"indicator must be one of FACTS.md's 14 keys or '{PREVIOUS}', "
+                                       f"got {raw.get('indicator')!r}")
     patterns = raw.get("patterns")
     if not patterns or not all(isinstance(p, str) for p in patterns):
         raise RuleError(path, rule_id, "'patterns' must be a non-empty list of strings")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.core import extract_document
-from pipeline.rules import load_ruleset
+from pipeline.rules import PREVIOUS, load_ruleset
 from pipeline.vntext import normalize
 
 # Examples are read as sentences of an article about the apparatus (its title
@@ -43,15 +43,20 @@ def fits(fact: dict, expect: dict) -> bool:
     return True
 
 
+def made_by(rule, fact: dict) -> bool:
+    """A fact of the rule's indicator; for an anaphoric rule, one it made."""
+    return fact["rule_id"] == rule.id if rule.indicator == PREVIOUS else fact["indicator"] == rule.indicator
+
+
 def check_example(rule, example: dict, ruleset) -> Outcome:
-    facts = [f for f in facts_of(example["text"], ruleset) if f["indicator"] == rule.indicator]
+    facts = [f for f in facts_of(example["text"], ruleset) if made_by(rule, f)]
     passed = any(fits(f, example["expect"]) for f in facts)
     found = "; ".join(describe(f) for f in facts) or "no fact of this indicator"
     return Outcome(rule.id, "example", example["text"], passed, "" if passed else f"expected {example['expect']}, got {found}")
 
 
 def check_counterexample(rule, text: str, ruleset) -> Outcome:
-    facts = [f for f in facts_of(text, ruleset) if f["indicator"] == rule.indicator]
+    facts = [f for f in facts_of(text, ruleset) if made_by(rule, f)]
     detail = "" if not facts else "unexpected " + "; ".join(describe(f) for f in facts)
     return Outcome(rule.id, "counterexample", text, not facts, detail)
 

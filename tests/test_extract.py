@@ -101,11 +101,12 @@ def test_not_facts(ruleset, text):
     assert facts(text, ruleset) == []
 
 
-@pytest.mark.xfail(strict=True, reason="anaphora: 'tỷ lệ này' refers to a model named in an earlier sentence")
-def test_gap_anaphoric_rate(ruleset):
+def test_anaphoric_rate_takes_the_previous_facts_indicator(ruleset):
     text = ("Hiện có 20% bí thư cấp ủy cấp xã không phải người địa phương. "
             "Phấn đấu đến năm 2025 tỷ lệ này đạt từ 30% trở lên.")
-    assert any(f["percent"] == 30 for f in facts(text, ruleset))
+    found = [f for f in facts(text, ruleset) if f["percent"] == 30]
+    assert [(f["indicator"], f["status"], f["approx"], f["level"]) for f in found] == [
+        ("non_local_leader", "target", "at_least", "commune")]
 
 
 @pytest.mark.xfail(strict=True, reason="a figure whose counted thing is only in the previous sentence")
