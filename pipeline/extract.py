@@ -189,9 +189,7 @@ def fact_level(doc, start, end, anchor) -> str | None:
 def clause_level(text: str, clause_start: int, a_start: int) -> str | None:
     """ "tinh giản biên chế đối với công chức cấp xã, ... giảm được 697 biên
     chế": the last "cấp xã/huyện/tỉnh" said earlier in the clause."""
-    found = None
-    for found in LEVEL_WORDS.finditer(text.lower(), clause_start, a_start):
-        pass
+    found = context.last_match(LEVEL_WORDS, text[clause_start:a_start].lower())
     return LEVEL_NAMES[found.group(1)] if found else None
 
 
