@@ -1,5 +1,44 @@
 """vnfacts: Vietnamese provincial news -> quantitative facts in DuckDB.
 
-Stages (see pipeline.core): clean -> normalize -> segment -> extract -> load.
+The library API. The stages, in the order written once in pipeline.core:
+
+    clean -> normalize -> segment -> extract -> load
+
+    import pipeline
+    ruleset = pipeline.load_ruleset()
+    document = pipeline.prepare({"id": "1", "html": page, "url": url})
+    facts = pipeline.extract(document, ruleset)
+    with pipeline.connect("facts.duckdb") as con:
+        pipeline.load(con, [document], facts, ruleset.version)
+
+Names load on first use, so `import pipeline` (and `vnfacts --help`) stays
+cheap: spaCy and underthesea load only when a stage runs.
 """
+from __future__ import annotations
+
+import importlib
+
 __version__ = "0.1.0"
+
+# name -> module that defines it
+_API = {
+    "prepare": "pipeline.core", "load": "pipeline.core", "extract_document": "pipeline.core",
+    "segment": "pipeline.core", "process_html": "pipeline.core",
+    "extract_pending": "pipeline.core", "ExtractReport": "pipeline.core", "STAGES": "pipeline.core",
+    "connect": "pipeline.store", "load_ruleset": "pipeline.extract.rules", "RuleError": "pipeline.extract.rules",
+    "CleanError": "pipeline.clean", "ingest_paths": "pipeline.ingest", "ingest_records": "pipeline.ingest",
+    "IngestReport": "pipeline.ingest",
+    "extract_facts": "pipeline.extract.facts",
+}
+__all__ = sorted([*_API, "extract"])
+
+
+def __getattr__(name: str):
+    if name == "extract":  # the stage and its subpackage are one callable module
+        import pipeline.extract
+        return pipeline.extract
+    if name not in _API:
+        raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_API[name]), name)
+    globals()[name] = value
+    return value

@@ -10,14 +10,15 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
-from pipeline import context, store
+from pipeline import store
 from pipeline.clean import CleanError, clean_html, clean_text, decode
-from pipeline.dates import find_published_date
-from pipeline.extract import extract_facts
-from pipeline.rules import load_ruleset
-from pipeline.segment import segment_document
-from pipeline.sites import province_for
-from pipeline.vntext import is_vietnamese, normalize
+from pipeline.extract import context
+from pipeline.extract.facts import extract_facts
+from pipeline.extract.rules import load_ruleset
+from pipeline.extract.segment import segment_document
+from pipeline.lang.dates import find_published_date
+from pipeline.lang.places import province_for
+from pipeline.lang.vntext import is_vietnamese, normalize
 
 STAGES = ("clean", "normalize", "segment", "extract", "load")
 CHUNK = 200
@@ -82,12 +83,29 @@ def iso(value) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else (value or None)
 
 
+def segment(document: dict, ruleset=None, prefilter: bool = True) -> list:
+    """Stage 3 for one stored document: the sentences a rule could match,
+    word-segmented (with prefilter=False, every sentence)."""
+    ruleset = ruleset or load_ruleset()
+    topic = context.on_topic(document, context.patterns(ruleset))
+    return segment_document(document["text"], prefilter, ruleset.keywords, topic)
+
+
 def extract_document(document: dict, ruleset=None, prefilter: bool = True) -> list[dict]:
     """Stages 3-4 for one stored document: segment, then apply the rules."""
     ruleset = ruleset or load_ruleset()
-    topic = context.on_topic(document, context.patterns(ruleset))
-    sentences = segment_document(document["text"], prefilter, ruleset.keywords, topic)
-    return extract_facts(document, sentences, ruleset)
+    return extract_facts(document, segment(document, ruleset, prefilter), ruleset)
+
+
+def load(con, documents: list[dict], facts: list[dict], rules_version: str) -> None:
+    """Stage 5: store documents (unchanged ones are kept) and replace their facts."""
+    store.upsert_documents(con, documents)
+    store.replace_facts(con, [d["id"] for d in documents], facts, rules_version)
+
+
+# The library API's names for the stage entry points (pipeline/__init__.py).
+prepare = prepare_document
+extract = extract_document
 
 
 def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[dict]]:

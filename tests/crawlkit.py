@@ -5,9 +5,9 @@ from pathlib import Path
 
 import yaml
 
-from pipeline.cli_crawl import nightly
-from pipeline.crawl import CrawlConfig
-from pipeline.localsites import LocalSite, Route
+from pipeline.crawl.localsites import LocalSite, Route
+from pipeline.crawl.nightly import nightly
+from pipeline.crawl.spider import CrawlConfig
 
 FAST = dict(timeout=1.0, retries=2, backoff=0.2, retry_after_max=3.0, log_level="ERROR")
 

@@ -7,9 +7,14 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from pipeline import bench, bench_checks, bench_corpus, bench_pages, bench_stages
-from pipeline.bench_measure import rates
-from pipeline.cli_bench import DocsType, bench as bench_command, register
+from pipeline.bench import checks as bench_checks
+from pipeline.bench import corpus as bench_corpus
+from pipeline.bench import pages as bench_pages
+from pipeline.bench import run as bench
+from pipeline.bench import stages as bench_stages
+from pipeline.bench.measure import rates
+from pipeline.cli.bench import DocsType, register
+from pipeline.cli.bench import bench as bench_command
 from tests.conftest import run_cli
 
 needs_vntc = pytest.mark.skipif(not bench_corpus.VNTC_PATH.is_file(), reason="../shared VNTC sample absent")
@@ -91,7 +96,7 @@ def test_equivalence_check_reports_a_fact_only_the_full_path_finds():
 
 
 def test_equivalence_of_text_on_a_real_document_agrees():
-    from pipeline.rules import load_ruleset
+    from pipeline.extract.rules import load_ruleset
 
     doc = {"id": "d1", "title": "Sắp xếp thôn", "published": "2024-01-01", "province": None, "url": None,
            "text": "Tỉnh có 1.234 thôn, tổ dân phố.\nThời tiết hôm nay đẹp, 30 độ."}

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.clean import CleanError, Cleaned, clean_html, clean_text, is_furniture
-from pipeline.dates import find_published_date
-
+from pipeline.clean import Cleaned, CleanError, clean_html, clean_text, is_furniture
+from pipeline.lang.dates import find_published_date
 from tests.conftest import SHARED
+
 VNEXPRESS = SHARED / "data" / "html" / "vnexpress.net_4672302.html"
 SEEDS = SHARED / "corpus" / "seeds"
 PAGES = Path(__file__).resolve().parent / "data" / "pages"

@@ -10,7 +10,7 @@ import click
 import duckdb
 import pytest
 
-from pipeline.cli import main
+from pipeline.cli.main import main
 from tests.conftest import run_cli
 
 

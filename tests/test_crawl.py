@@ -5,9 +5,9 @@ import gzip
 
 import duckdb
 import pytest
-
-from pipeline.localsites import LocalSite, Route
 from crawlkit import article, crawl, gaps, rss, write_site
+
+from pipeline.crawl.localsites import LocalSite, Route
 
 
 @pytest.fixture
@@ -145,7 +145,8 @@ def test_invalid_site_file_is_reported_and_others_still_run(tmp_path, servers):
 
 def test_windows_1258_page_and_custom_selectors_come_out_as_nfc_text(tmp_path, servers):
     import unicodedata
-    from pipeline.decode import encode_cp1258
+
+    from pipeline.lang.decode import encode_cp1258
     site = servers()
     sentence = "Tỉnh Thừa Thiên Huế đã sắp xếp 152 xã, phường còn 133 đơn vị hành chính."
     page = (f"<html><head><meta charset='utf-8'><title>Huế</title></head><body><h1 class='t'>Sắp xếp xã</h1>"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-
-from pipeline.localsites import LocalSite, Route
 from crawlkit import article, crawl, rss, write_site
+
+from pipeline.crawl.localsites import LocalSite, Route
 
 MAX_SIZE = 100_000
 FAULTS = {

@@ -9,17 +9,16 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+from crawlkit import article, config, crawl, rss, write_site
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline import crawlstate
-from pipeline.archive import WarcArchive
 from pipeline.core import extract_pending
-from pipeline.crawl import crawl_command
-from pipeline.demo_sites import SAMPLE_DIR, run_demo_via_sites, sample_pages
+from pipeline.crawl.archive import WarcArchive
+from pipeline.crawl.demo import SAMPLE_DIR, run_demo_via_sites, sample_pages
+from pipeline.crawl.localsites import LocalSite, Route
+from pipeline.crawl.spider import crawl_command
 from pipeline.ingest import ingest_paths
-from pipeline.localsites import LocalSite, Route
-from pipeline.store import connect
-from crawlkit import article, config, crawl, rss, write_site
+from pipeline.store import connect, crawlstate
 
 COUNT = 12
 

@@ -4,10 +4,16 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
-from pipeline.archive import WarcArchive, iter_pointers, read_record
-from pipeline.crawl_discover import canonical_url, doc_id, parse_date, parse_feed, parse_sitemap
-from pipeline.crawl_fetch import retry_after_seconds
-from pipeline.decode import decode_html, encode_cp1258
+from pipeline.crawl.archive import WarcArchive, iter_pointers, read_record
+from pipeline.crawl.discover import (
+    canonical_url,
+    doc_id,
+    parse_date,
+    parse_feed,
+    parse_sitemap,
+)
+from pipeline.crawl.fetch import retry_after_seconds
+from pipeline.lang.decode import decode_html, encode_cp1258
 
 VI = "Sáp nhập 71 xã của tỉnh Đắk Nông; Thừa Thiên Huế giảm 25 đầu mối, thủy lợi hóa."
 
@@ -89,9 +95,9 @@ def test_warc_round_trip_and_cut_tail(tmp_path):
 
 def test_status_flags_a_site_whose_yield_dropped_to_zero(tmp_path):
     from click.testing import CliRunner
-    from pipeline import crawlstate
-    from pipeline.cli_crawl import status_cmd
-    from pipeline.store import connect
+
+    from pipeline.cli.crawl import status_cmd
+    from pipeline.store import connect, crawlstate
     con = connect(tmp_path / "db.duckdb")
     crawlstate.ensure_schema(con)
     for run, docs, facts in (("r1", 5, 9), ("r2", 3, 4), ("r3", 0, 0)):

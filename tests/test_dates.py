@@ -1,15 +1,19 @@
-"""pipeline.dates: Vietnamese date expressions and printed publication dates."""
+"""pipeline.lang.dates: Vietnamese date expressions and printed publication dates."""
 from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from pipeline.dates import find_published_date, is_dateline, month_end, parse_vn_date
-
+from pipeline.lang.dates import (
+    find_published_date,
+    is_dateline,
+    month_end,
+    parse_vn_date,
+)
 from tests.conftest import SHARED
+
 SEEDS = SHARED / "corpus" / "seeds"
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline import core, store
-from pipeline.evaluate import evaluate
+from pipeline.cli.output import jsonable
 from pipeline.ingest import ingest_paths
-from pipeline.output import jsonable
+from pipeline.quality.evaluate import evaluate
 from tests.conftest import REPO, SAMPLE
 
 EXCERPTS = REPO / "tests" / "data" / "excerpts"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import core
+from pipeline import core, store
 from pipeline.ingest import ingest_records
-from pipeline import store
 
 
 def facts(text, ruleset, **meta):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import core
-from pipeline.prefilter import runs_in_order
+from pipeline.extract.prefilter import runs_in_order
 from tests.conftest import REPO, SAMPLE
 
 EXCERPTS = REPO / "tests" / "data" / "excerpts"

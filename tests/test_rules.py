@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-from pipeline.rules import RULES_DIR, RuleError, load_ruleset
-from pipeline.ruletest import check_counterexample, check_example
+from pipeline.extract.rules import RULES_DIR, RuleError, load_ruleset
+from pipeline.quality.ruletest import check_counterexample, check_example
 from tests.conftest import run_cli
 
 RULESET = load_ruleset()
@@ -28,7 +27,7 @@ def test_rule_counterexample(rule, text):
 
 
 def test_every_indicator_has_rules_with_examples():
-    from pipeline.rules import INDICATORS, PREVIOUS
+    from pipeline.extract.rules import INDICATORS, PREVIOUS
 
     covered = {r.indicator for r in RULESET.rules.values() if r.examples and r.counterexamples}
     assert covered == set(INDICATORS) | {PREVIOUS}

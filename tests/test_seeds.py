@@ -6,11 +6,11 @@ import json
 import duckdb
 
 from pipeline import core, store
-from pipeline.evaluate import evaluate, read_gold
+from pipeline.cli.output import jsonable
+from pipeline.extract.rules import load_ruleset
+from pipeline.extract.segment import is_candidate, split_sentences
 from pipeline.ingest import ingest_paths
-from pipeline.output import jsonable
-from pipeline.rules import load_ruleset
-from pipeline.segment import is_candidate, split_sentences
+from pipeline.quality.evaluate import evaluate, read_gold
 from tests.conftest import SEEDS, SEEDS_GOLD, run_cli
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.crawl_discover import parse_html
-from pipeline.crawl_ingest import apply_selectors
-from pipeline.decode import decode_html
-from pipeline.sites import PROVINCES, SiteError, load_site, load_sites
+from pipeline.crawl.discover import parse_html
+from pipeline.crawl.ingest import apply_selectors
+from pipeline.crawl.sites import SiteError, load_site, load_sites
+from pipeline.lang.decode import decode_html
+from pipeline.lang.places import PROVINCES
 
 REGISTRY = Path("rules/sites")
 FIXTURES = Path("tests/data/sites")

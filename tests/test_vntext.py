@@ -1,7 +1,7 @@
 """Vietnamese text handling: the example table is the spec."""
 import pytest
 
-from pipeline.vntext import is_vietnamese, normalize, parse_number
+from pipeline.lang.vntext import is_vietnamese, normalize, parse_number
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -1,0 +1,1 @@
+"""The benchmark: stages and the end-to-end path timed against a naive pipeline."""

@@ -1,0 +1,90 @@
+"""`vnfacts bench`: throughput and memory of every stage, against the naive pipeline."""
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import click
+
+
+class DocsType(click.ParamType):
+    """A positive count, or "all" / 0 for the full set."""
+    name = "N|all"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, int):
+            return None if value == 0 else value
+        text = str(value).strip().lower()
+        if text in ("all", "0", "full"):
+            return None
+        try:
+            number = int(text.replace(",", "").replace("_", ""))
+        except ValueError:
+            self.fail(f"{value!r} is not a number or 'all'", param, ctx)
+        if number < 0:
+            self.fail("must be >= 0", param, ctx)
+        return None if number == 0 else number
+
+
+@click.command("bench")
+@click.option("--docs", type=DocsType(), default="2000", show_default=True,
+              help="Benchmark documents (bundled sample pages, then wrapped VNTC articles); "
+                   "'all' or 0 for the full set (12,786 + samples).")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run the timed passes K times and report the median.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the figures as JSON [default: bench-results/bench-<timestamp>.json].")
+@click.option("--skip-naive", is_flag=True, help="Do not time the naive pipeline (no ratio).")
+@click.option("--rows", type=click.IntRange(min=0), default=1_000_000, show_default=True,
+              help="Synthetic fact rows for the DuckDB load test (0 = skip).")
+@click.option("--skip-memory", is_flag=True,
+              help="Do not run the 1,000-doc vs full-set end-to-end passes in subprocesses.")
+@click.option("--skip-equivalence", is_flag=True, help="Do not check pre-filter vs full segmentation.")
+@click.option("--equivalence-docs", type=DocsType(), default="all", show_default=True,
+              help="Benchmark docs to check for pre-filter equivalence (seeds and samples are always checked).")
+@click.option("--profile-docs", type=click.IntRange(min=0), default=500, show_default=True,
+              help="Profile the end-to-end pass (cProfile) on this many docs (0 = no profile).")
+@click.option("--no-samples", is_flag=True, help="Leave the bundled corpus/sample pages out.")
+def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalence,
+          equivalence_docs, profile_docs, no_samples):
+    """Time clean, normalize, segment, extract, load and the whole path HTML -> DuckDB.
+
+    The corpus is ../shared/data/bulk/vntc_sample.jsonl.gz wrapped in news-page HTML
+    (streamed through a temporary file, never held in memory). Prints a table and
+    writes the same figures as JSON. Single process; run on an idle machine.
+    """
+    from pipeline.bench import run as lib
+    from pipeline.bench.corpus import GOLD_PATH, VNTC_PATH
+
+    missing = [p for p in (VNTC_PATH, GOLD_PATH) if not p.is_file()]
+    if missing:
+        raise click.ClickException(f"shared data not found: {missing[0]} (clone next to ../shared "
+                                   "or set VNFACTS_SHARED to the shared folder)")
+    opts = lib.Options(docs=docs, repeat=repeat, skip_naive=skip_naive, rows=rows,
+                       memory=not skip_memory, equivalence=not skip_equivalence,
+                       equivalence_docs=equivalence_docs, profile_docs=profile_docs,
+                       include_samples=not no_samples)
+    started = time.time()
+
+    def log(message: str) -> None:
+        click.echo(f"[{time.time() - started:7.1f}s] {message}", err=True)
+
+    results = lib.run_benchmark(opts, log=log)
+    results["command"] = " ".join(shlex.quote(a) for a in sys.argv)
+    results["elapsed_seconds"] = round(time.time() - started, 1)
+    if json_path is None:
+        json_path = Path("bench-results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    lib.write_json(results, json_path)
+    click.echo(lib.format_table(results))
+    click.echo(f"\nJSON: {json_path}")
+
+
+def register(group: click.Group) -> None:
+    """Add `bench` to the main click group (called from pipeline/cli.py)."""
+    group.add_command(bench)
+
+
+if __name__ == "__main__":
+    bench()

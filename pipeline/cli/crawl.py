@@ -1,0 +1,95 @@
+"""Commands `crawl`, `run` (the nightly one) and `status`.
+
+`register(group)` adds them to the main click group (pipeline/cli.py).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from pipeline.crawl.nightly import nightly, print_summary
+from pipeline.crawl.sites import DEFAULT_SITES_DIR
+from pipeline.crawl.spider import CrawlConfig
+from pipeline.paths import CORPUS_DIR
+from pipeline.store import DEFAULT_DB, connect
+from pipeline.store import crawlstate as state
+
+# --- click --------------------------------------------------------------------
+
+def crawl_options(func):
+    options = [
+        click.argument("site", nargs=-1),
+        click.option("--db", "db", default=str(DEFAULT_DB), show_default=True, help="DuckDB database."),
+        click.option("--sites", "sites_dir", default=str(DEFAULT_SITES_DIR), show_default=True,
+                     help="Folder of site files."),
+        click.option("--corpus", default=str(CORPUS_DIR), show_default=True,
+                     help="Folder whose warc/ subfolder receives the archive."),
+        click.option("--since", default=None, metavar="YYYY-MM-DD",
+                     help="Only articles a feed or sitemap dates on or after this day."),
+        click.option("--timeout", default=30.0, show_default=True, help="Seconds per download."),
+        click.option("--max-size", default=5 * 1024 * 1024, show_default=True,
+                     help="Largest response in bytes."),
+        click.option("--retries", default=2, show_default=True, help="Retries per request."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _config(site, db, sites_dir, corpus, since, timeout, max_size, retries) -> CrawlConfig:
+    if since:
+        datetime.strptime(since, "%Y-%m-%d")  # fail early on a bad date
+    return CrawlConfig(db=db, sites_dir=sites_dir, corpus=corpus, since=since, timeout=timeout,
+                       max_size=max_size, retries=retries, names=list(site))
+
+
+@click.command("crawl")
+@crawl_options
+def crawl_cmd(**options):
+    """Crawl sites (all, or the named SITEs), archive to WARC, store new documents."""
+    summary = nightly(_config(**options), extract=False)
+    print_summary(summary)
+    raise SystemExit(summary.exit_code)
+
+
+@click.command("run")
+@crawl_options
+def run_cmd(**options):
+    """Nightly run: crawl, archive, clean, extract and load, with a summary."""
+    summary = nightly(_config(**options), extract=True)
+    print_summary(summary)
+    raise SystemExit(summary.exit_code)
+
+
+@click.command("status")
+@click.option("--db", default=str(DEFAULT_DB), show_default=True, help="DuckDB database.")
+@click.option("--runs", "limit", default=5, show_default=True, help="How many recent runs.")
+def status_cmd(db: str, limit: int):
+    """Recent runs per site; flags sites whose yield dropped to zero."""
+    if not Path(db).exists():
+        raise click.ClickException(f"no database at {db}")
+    con = connect(db, read_only=True)
+    _print_status(con, limit)
+    con.close()
+
+
+def _print_status(con, limit: int) -> None:
+    try:
+        rows, alerts = state.last_runs(con, limit), state.yield_drops(con)
+    except Exception:  # database made before the crawl tables existed
+        rows, alerts = [], []
+    if not rows:
+        click.echo("no runs yet")
+    click.echo(f"{'run':<22}{'site':<22}{'found':>7}{'fetched':>9}{'new':>6}{'facts':>7}  status / failures")
+    for run_id, site, _, found, fetched, new, failures, facts, status in rows:
+        click.echo(f"{run_id:<22}{site:<22}{found or 0:>7}{fetched or 0:>9}{new or 0:>6}"
+                   f"{facts if facts is not None else '-':>7}  {status} {failures or ''}")
+    for site, why in alerts:
+        click.echo(f"WARNING {site}: {why} (layout probably changed; check its site file)")
+
+
+def register(group) -> None:
+    for command in (crawl_cmd, run_cmd, status_cmd):
+        group.add_command(command)

@@ -1,0 +1,212 @@
+"""The `vnfacts` command: a thin layer over the library's stage functions."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+import pipeline
+from pipeline import store
+from pipeline.cli.output import emit, jsonable, output_options
+from pipeline.paths import QUERIES_DIR, SAMPLE_DIR
+
+EXPORT_COLUMNS = {
+    "facts": ", ".join(f'"{c}"' for c in store.FACT_COLUMNS),
+    "documents": "id, url, site, title, published, province, text, content_hash, source, extracted_version",
+}
+
+
+def db_option(command):
+    return click.option("--db", "db_path", default=str(store.DEFAULT_DB), show_default=True,
+                        type=click.Path(dir_okay=False), help="DuckDB database file")(command)
+
+
+class Group(click.Group):
+    """Turns the library's input errors into one clear line, no traceback."""
+
+    def invoke(self, ctx):
+
+        try:
+            return super().invoke(ctx)
+        except (pipeline.RuleError, pipeline.CleanError) as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vnfacts")
+def main():
+    """vnfacts: Vietnamese provincial news -> facts in DuckDB, queryable with SQL.
+
+    Stages: clean -> normalize -> segment -> extract -> load.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@db_option
+def ingest(paths, db_path):
+    """Store documents from JSON Lines, .html/.txt files or folders of them.
+
+    JSONL lines carry id, url, site, title, published and text or html;
+    a file's id is its stem. Re-ingesting the same document changes nothing.
+    """
+
+    with store.connect(db_path) as con:
+        report = pipeline.ingest_paths(con, paths, progress=sys.stderr.isatty())
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.errors)} errors", err=True)
+    sys.exit(1 if report.errors and not (report.added or report.updated or report.unchanged) else 0)
+
+
+@main.command()
+@click.option("--all", "everything", is_flag=True, help="re-extract every document")
+@db_option
+def extract(everything, db_path):
+    """Extract facts from documents not yet extracted with the current rules."""
+    with store.connect(db_path) as con:
+        report = pipeline.extract_pending(con, everything, progress=sys.stderr.isatty())
+    click.echo(f"{report.documents} documents extracted, {report.facts} facts "
+               f"(rules version {report.rules_version})", err=True)
+
+
+def saved_queries() -> dict[str, Path]:
+    return {p.stem: p for p in sorted(QUERIES_DIR.glob("*.sql"))}
+
+
+@main.command()
+@click.argument("sql", required=False)
+@click.option("--list", "list_saved", is_flag=True, help="list the saved queries")
+@output_options
+@db_option
+def query(sql, list_saved, fmt, db_path):
+    """Run SQL, or a saved query by NAME (see --list), and print the result."""
+    saved = saved_queries()
+    if list_saved or not sql:
+        for name, path in saved.items():
+            click.echo(f"{name:24} {path.read_text(encoding='utf-8').splitlines()[0].lstrip('- ')}")
+        return
+    text = saved[sql].read_text(encoding="utf-8") if sql in saved else sql
+    with store.connect(db_path, read_only=Path(db_path).exists()) as con:
+        try:
+            frame = con.execute(text).df()
+        except Exception as error:  # DuckDB raises many kinds; all are the user's SQL
+            raise click.ClickException(f"query failed: {error}") from None
+    emit(frame, fmt)
+
+
+@main.command()
+@click.argument("what", type=click.Choice(["facts", "documents"]))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="file to write (default: standard output)")
+@db_option
+def export(what, fmt, output, db_path):
+    """Export facts (FACTS.md fields + provenance) or documents."""
+    sql = f"SELECT {EXPORT_COLUMNS[what]} FROM {what} ORDER BY 1"
+    with store.connect(db_path) as con:
+        if output:
+            options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER", "parquet": "FORMAT parquet"}[fmt]
+            con.execute(f"COPY ({sql}) TO '{output.replace(chr(39), chr(39) * 2)}' ({options})")
+            click.echo(f"wrote {output}", err=True)
+        elif fmt == "parquet":
+            raise click.UsageError("parquet needs -o FILE")
+        else:
+            emit(con.execute(sql).df(), "nl" if fmt == "jsonl" else "csv")
+
+
+@main.command(name="eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.option("--errors", is_flag=True, help="list false positives, false negatives and wrong attributes of matched facts")
+@click.option("--json", "as_json", is_flag=True, help="print the scores as JSON")
+@db_option
+def evaluate_command(gold, errors, as_json, db_path):
+    """Precision, recall and F1 of the stored facts against a GOLD.jsonl file."""
+    from pipeline.quality.evaluate import evaluate
+    from pipeline.quality.report import print_evaluation
+
+    with store.connect(db_path) as con:
+        frame = con.execute(f"SELECT {EXPORT_COLUMNS['facts']} FROM facts").df()
+    predicted = jsonable(frame)
+    try:
+        result = evaluate(gold, predicted)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    print_evaluation(result, errors, as_json)
+
+
+@main.command()
+@click.option("--direct", is_flag=True, help="ingest the sample files directly instead of crawling them")
+@db_option
+def demo(direct, db_path):
+    """Run the whole pipeline on the bundled sample corpus and show facts.
+
+    The samples are served as three small news sites on 127.0.0.1 (a feed,
+    a sitemap, paginated listings) and crawled with the nightly `run`;
+    nothing leaves this machine.
+    """
+    from pipeline.crawl.demo import run_demo_via_sites
+
+    if direct:
+        with store.connect(db_path) as con:
+            pipeline.ingest_paths(con, [SAMPLE_DIR])
+            pipeline.extract_pending(con, progress=sys.stderr.isatty())
+    else:
+        run_demo_via_sites(db_path, echo=lambda *a: click.echo(" ".join(map(str, a)), err=True))
+    with store.connect(db_path) as con:
+        frame = con.execute(
+            "SELECT province, indicator, value, total, percent, change, status, as_of, quote "
+            "FROM facts ORDER BY province, doc, start").df()
+    emit(frame, "table")
+    click.echo(f"\n{len(frame)} facts in {db_path}. Try: vnfacts query facts_by_province", err=True)
+
+
+@main.group()
+def rules():
+    """Inspect and test the rules under rules/."""
+
+
+@rules.command(name="test")
+@click.option("--rule", "only", help="only rules whose id starts with this")
+def rules_test(only):
+    """Run every rule's examples and counterexamples."""
+    from pipeline.quality.ruletest import run_rule_examples
+
+    outcomes = run_rule_examples(only=only)
+    failed = [o for o in outcomes if not o.passed]
+    for outcome in failed:
+        click.echo(f"FAIL {outcome.rule_id} {outcome.kind}: {outcome.text}\n     {outcome.detail}")
+    click.echo(f"{len(outcomes) - len(failed)}/{len(outcomes)} examples pass")
+    sys.exit(1 if failed else 0)
+
+
+@rules.command(name="list")
+@output_options
+def rules_list(fmt):
+    """List the rules with their id, indicator and number of examples."""
+    import pandas as pd
+
+
+    ruleset = pipeline.load_ruleset()
+    frame = pd.DataFrame([{"id": r.id, "indicator": r.indicator, "patterns": len(r.patterns),
+                           "examples": len(r.examples), "file": Path(r.path).name}
+                          for r in ruleset.rules.values()])
+    emit(frame, fmt)
+    click.echo(f"rules version {ruleset.version}", err=True)
+
+
+def register_plugins() -> None:
+    """Commands from the crawler and benchmark modules."""
+    from pipeline.cli import bench as cli_bench
+    from pipeline.cli import crawl as cli_crawl
+
+    cli_bench.register(main)
+    cli_crawl.register(main)
+
+
+register_plugins()
+
+
+if __name__ == "__main__":
+    main()

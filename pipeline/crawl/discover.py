@@ -1,0 +1,183 @@
+"""Finding article URLs: canonical URLs, feeds, sitemaps, listing pages.
+
+Pure functions over bytes/text, no network, so each is testable alone.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import PurePosixPath
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from pipeline.lang.dates import DATE_RE, parse_vn_date
+
+# Query parameters that only say where a reader came from.
+TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|yclid|zarsrc|zalo_\w+|_ga|_gl|mc_cid|mc_eid|"
+    r"igshid|ref|ref_src|source|share|from|cmpid|gidzl|srsltid|at_\w+)$", re.I)
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+
+def canonical_url(url: str, base: str | None = None) -> str:
+    """One spelling per page: absolute, no fragment, no tracking parameters,
+    lower-case scheme and host, no default port, sorted query."""
+    parts = urlsplit(urljoin(base, url.strip()) if base else url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port in (None, 80 if scheme == "http" else 443) else f"{host}:{port}"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if not TRACKING.match(k))
+    path = re.sub(r"/{2,}", "/", parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def doc_id(site_name: str, template: str, url: str) -> str:
+    """Document id from the canonical URL: by default <site>-<last segment sans extension>."""
+    slug = PurePosixPath(urlsplit(url).path).stem
+    slug = re.sub(r"[^\w.-]+", "-", slug, flags=re.ASCII).strip("-")
+    digest = hashlib.sha1(url.encode()).hexdigest()[:12]
+    return template.format(site=site_name, slug=slug or digest, hash=digest)
+
+
+def parse_date(text: str | None) -> date | None:
+    """A date from RSS (RFC 822), ISO 8601, or Vietnamese day-first forms."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for parse in (_rfc822, _iso, parse_vn_date):
+        try:
+            found = parse(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            found = None
+        if found:
+            return found
+    match = DATE_RE.search(text)  # a date inside words: "Cập nhật ngày: 02/04/2025"
+    return parse_vn_date(match.group(0)) if match else None
+
+
+def _rfc822(text: str) -> date | None:
+    return parsedate_to_datetime(text).date() if re.search(r"[A-Za-z]{3}", text) else None
+
+
+def _iso(text: str) -> date | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+
+
+def _xml_root(body: bytes):
+    if body[:2] == b"\x1f\x8b":  # a .xml.gz file served without Content-Encoding
+        body = gzip.decompress(body)[:MAX_SITEMAP_BYTES]
+    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(body.lstrip(), parser)
+    except etree.XMLSyntaxError:  # not XML at all (an HTML error page, binary junk)
+        return None
+
+
+def _local(el) -> str:
+    return etree.QName(el).localname.lower() if isinstance(el.tag, str) else ""
+
+
+def _child_text(el, *names: str) -> str | None:
+    for child in el:
+        if _local(child) in names and (child.text or "").strip():
+            return child.text.strip()
+    return None
+
+
+def parse_feed(body: bytes, base: str) -> list[tuple[str, date | None]]:
+    """(url, date) of each item of an RSS or Atom feed."""
+    root = _xml_root(body)
+    if root is None:
+        return []
+    found = []
+    for item in root.iter():
+        if _local(item) not in ("item", "entry"):
+            continue
+        link = _item_link(item)
+        when = _child_text(item, "pubdate", "published", "updated", "date", "issued")
+        if link:
+            found.append((canonical_url(link, base), parse_date(when)))
+    return found
+
+
+def _item_link(item) -> str | None:
+    for child in item:
+        if _local(child) == "link":
+            href = child.get("href")
+            if href and child.get("rel", "alternate") == "alternate":
+                return href
+            if not href and (child.text or "").strip():
+                return child.text.strip()
+    guid = next((c for c in item if _local(c) == "guid"), None)
+    if guid is not None and guid.get("isPermaLink", "true") == "true":
+        return (guid.text or "").strip() or None
+    return None
+
+
+def parse_sitemap(body: bytes, base: str) -> tuple[str, list[tuple[str, date | None]]]:
+    """('index', child sitemaps) or ('urlset', pages), each with its lastmod
+    or news publication date."""
+    root = _xml_root(body)
+    if root is None:
+        return "urlset", []
+    kind = "index" if _local(root) == "sitemapindex" else "urlset"
+    entries = []
+    for el in root:
+        if _local(el) not in ("sitemap", "url"):
+            continue
+        loc = _child_text(el, "loc")
+        if loc:
+            entries.append((canonical_url(loc, base), parse_date(_entry_date(el))))
+    return kind, entries
+
+
+def _entry_date(el) -> str | None:
+    for node in el.iter():
+        if _local(node) in ("publication_date", "lastmod") and (node.text or "").strip():
+            return node.text.strip()
+    return None
+
+
+def parse_html(text: str):
+    try:
+        return lxml_html.fromstring(text or "<html/>")
+    except (etree.ParserError, ValueError):
+        return lxml_html.fromstring("<html/>")
+
+
+def page_links(tree, base: str) -> list[str]:
+    """Canonical URLs of every http(s) link of a page, in page order."""
+    urls = []
+    for href in tree.xpath("//a/@href"):
+        if href.strip().lower().startswith(("javascript:", "mailto:", "tel:", "#")):
+            continue
+        url = canonical_url(href, base)
+        if url.startswith(("http://", "https://")):
+            urls.append(url)
+    return list(dict.fromkeys(urls))
+
+
+def next_pages(tree, base: str, next_page: str | None, page: int) -> list[str]:
+    """The following listing page: a URL template with {page}, or a CSS selector for the link."""
+    if not next_page:
+        return []
+    if "{page}" in next_page:
+        return [canonical_url(next_page.format(page=page + 1), base)]
+    try:
+        links = tree.cssselect(next_page)
+    except Exception:  # cssselect raises its own SelectorError types
+        return []
+    hrefs = [a.get("href") for a in links if a.get("href")]
+    return [canonical_url(h, base) for h in hrefs[:1]]
+
+
+def canonical_link(tree, base: str) -> str | None:
+    hrefs = tree.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href")
+    return canonical_url(hrefs[0], base) if hrefs and hrefs[0].strip() else None

@@ -1,0 +1,104 @@
+"""From archived responses to stored documents.
+
+Reads each fetched, not yet stored article from its WARC record (never the
+network), decodes it, applies the site's selectors if it has any, and hands
+the record to `ingest.ingest_records`. The document id comes from the
+canonical URL, so one article is one document however it was reached.
+"""
+from __future__ import annotations
+
+from itertools import groupby
+
+import pipeline
+from pipeline.crawl.archive import read_record
+from pipeline.crawl.discover import (
+    canonical_link,
+    canonical_url,
+    doc_id,
+    parse_date,
+    parse_html,
+)
+from pipeline.crawl.sites import Site
+from pipeline.lang.decode import decode_html
+from pipeline.store import crawlstate as state
+
+BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "li", "blockquote", "tr", "table", "ul", "ol", "section", "figure", "figcaption"}
+
+
+def build_record(site: Site, url: str, pointer: str) -> dict:
+    """The ingest record of one archived article page."""
+    response = read_record(pointer)
+    html = decode_html(response.body, response.content_type, site.encoding)
+    tree = parse_html(html)
+    canonical = canonical_link(tree, response.url or url)
+    if not canonical or not site.owns(canonical):
+        canonical = canonical_url(url)
+    record = {"id": doc_id(site.name, site.doc_id, canonical), "url": canonical,
+              "site": site.name, "province": site.province, "published": None,
+              "title": None, "source": pointer}
+    if site.selectors:
+        record.update(apply_selectors(tree, site.selectors))
+    else:
+        record["html"] = html
+    return record
+
+
+def apply_selectors(tree, selectors: dict) -> dict:
+    """title/published/text from the site's CSS selectors."""
+    for junk in tree.xpath("//script|//style|//noscript"):
+        junk.drop_tree()
+    return {
+        "title": _first_text(tree, selectors.get("title")),
+        "published": _date(tree, selectors.get("date")),
+        "text": body_text(tree, selectors["body"]),
+    }
+
+
+def _first_text(tree, css: str | None) -> str | None:
+    nodes = tree.cssselect(css) if css else []
+    text = " ".join(nodes[0].text_content().split()) if nodes else ""
+    return text or None
+
+
+def _date(tree, css: str | None) -> str | None:
+    nodes = tree.cssselect(css) if css else []
+    if not nodes:
+        return None
+    node = nodes[0]
+    raw = node.get("datetime") or node.get("content") or node.text_content()
+    found = parse_date(raw)
+    return found.isoformat() if found else None
+
+
+def body_text(tree, css: str) -> str:
+    """One line per paragraph (block element or <br>) of the matched body elements."""
+    lines = []
+    for node in tree.cssselect(css):
+        for el in node.iter():
+            if el.tag in BLOCK_TAGS:
+                el.text, el.tail = "\n" + (el.text or ""), "\n" + (el.tail or "")
+        for line in node.text_content().split("\n"):
+            line = " ".join(line.split())
+            if line:
+                lines.append(line)
+    return "\n".join(lines)
+
+
+def store_fetched(con, sites: dict[str, Site], run_id: str) -> dict[str, object]:
+    """Ingest every fetched article not yet in documents; returns an IngestReport per site."""
+
+    reports = {}
+    rows = state.unstored_articles(con, list(sites))
+    for name, group in groupby(rows, key=lambda row: row[1]):
+        records, stored, report = [], [], pipeline.IngestReport()
+        for url, _, pointer in group:
+            try:
+                record = build_record(sites[name], url, pointer)
+            except (OSError, ValueError, StopIteration) as error:
+                report.errors.append(f"{pointer}: cannot read archived page: {error}")
+                continue
+            records.append(record)
+            stored.append((url, record["id"]))
+        reports[name] = pipeline.ingest_records(con, records, source=f"crawl:{name}", report=report)
+        state.mark_stored(con, stored, run_id)
+    return reports

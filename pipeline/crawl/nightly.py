@@ -1,0 +1,98 @@
+"""The nightly run: crawl the sites in a child process, store new documents,
+extract their facts, and summarise per site. The CLI and the demo call it."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import click
+
+import pipeline
+from pipeline.crawl.ingest import store_fetched
+from pipeline.crawl.sites import load_sites
+from pipeline.crawl.spider import CrawlConfig, crawl_in_subprocess
+from pipeline.store import connect
+from pipeline.store import crawlstate as state
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    sites: dict = field(default_factory=dict)   # name -> counts
+    errors: list = field(default_factory=list)  # site file and ingest problems
+    exit_code: int = 0
+
+    def total(self, key: str) -> int:
+        return sum((row.get(key) or 0) for row in self.sites.values())
+
+
+def new_run_id() -> str:
+    return datetime.now().strftime("%Y%m%dT%H%M%S%f")
+
+
+def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo) -> RunSummary:
+    """Crawl the sites, store new documents and (if extract) extract their facts."""
+    config.run_id = config.run_id or new_run_id()
+    sites, errors = load_sites(config.sites_dir, config.names)
+    summary = RunSummary(config.run_id, errors=[str(e) for e in errors])
+    for error in errors:
+        echo(f"site file error: {error}", err=True)
+    if not sites:
+        summary.exit_code = 1 if errors else 0
+        return summary
+    con = connect(config.db)
+    state.ensure_schema(con)
+    state.start_run(con, config.run_id, [s.name for s in sites])
+    con.close()  # the crawl process needs the database to itself
+    echo(f"run {config.run_id}: crawling {len(sites)} site(s)")
+    summary.exit_code = crawl_in_subprocess(_child_config(config, sites), echo=echo)
+    _finish(config, {s.name: s for s in sites}, extract, summary, echo)
+    return summary
+
+
+def _child_config(config: CrawlConfig, sites) -> CrawlConfig:
+    child = CrawlConfig(**{**config.__dict__})
+    child.names = [s.name for s in sites]
+    return child
+
+
+def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> None:
+    con = connect(config.db)
+    try:
+        reports = store_fetched(con, sites, config.run_id)
+        if extract:
+            echo("extracting facts from new documents")
+            pipeline.extract_pending(con)
+        facts = state.facts_by_site(con, config.run_id) if extract else {}
+        status = "done" if summary.exit_code == 0 else "crashed"
+        for name in sites:
+            report = reports.get(name)
+            added = report.added + report.updated if report else 0
+            summary.errors += report.errors if report else []
+            state.record_results(con, config.run_id, name, added,
+                                 facts.get(name, 0) if extract else None, status)
+        summary.sites = _rows(con, config.run_id)
+    finally:
+        con.close()
+
+
+def _rows(con, run_id: str) -> dict:
+    rows = con.execute(
+        "SELECT site, discovered, fetched, new_documents, failures, facts FROM runs "
+        "WHERE run_id = ? ORDER BY site", [run_id]).fetchall()
+    keys = ("discovered", "fetched", "new_documents", "failures", "facts")
+    return {r[0]: dict(zip(keys, (r[1], r[2], r[3], json.loads(r[4] or "{}"), r[5]))) for r in rows}
+
+
+def print_summary(summary: RunSummary, echo=click.echo) -> None:
+    echo(f"\nrun {summary.run_id}")
+    echo(f"{'site':<24}{'found':>7}{'fetched':>9}{'new docs':>10}{'facts':>7}{'failed':>8}")
+    for name, row in summary.sites.items():
+        failed = sum(row["failures"].values())
+        echo(f"{name:<24}{row['discovered'] or 0:>7}{row['fetched'] or 0:>9}"
+             f"{row['new_documents'] or 0:>10}{row['facts'] if row['facts'] is not None else '-':>7}{failed:>8}")
+    echo(f"{'total':<24}{summary.total('discovered'):>7}{summary.total('fetched'):>9}"
+         f"{summary.total('new_documents'):>10}{summary.total('facts'):>7}")
+    for error in summary.errors[:20]:
+        echo(f"  problem: {error}")

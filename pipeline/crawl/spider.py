@@ -1,0 +1,400 @@
+"""The crawl: one Scrapy spider over all selected sites, in its own process.
+
+Scrapy's reactor starts once per process, so every crawl runs as
+`python -m pipeline.crawl.spider ...` (see `crawl_command`); the CLI and the tests
+start it as a subprocess, which also makes a crash or SIGKILL harmless: the
+state table and the WARC files say what was done, and the next run resumes.
+
+Per response: archive it to WARC, then record it in `crawl_urls`. Discovery
+reads feeds, sitemaps and listing pages (conditional requests); an article
+URL that was fetched once is never requested again.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import CrawlerProcess
+
+from pipeline.crawl.archive import WarcArchive, iter_pointers
+from pipeline.crawl.discover import (
+    canonical_link,
+    canonical_url,
+    next_pages,
+    page_links,
+    parse_feed,
+    parse_html,
+    parse_sitemap,
+)
+from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
+from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
+from pipeline.paths import CORPUS_DIR
+from pipeline.store import connect
+from pipeline.store import crawlstate as state
+
+SOURCE_KINDS = ("feed", "sitemap", "listing")
+# Statuses the spider wants to see itself (redirects stay with Scrapy).
+HANDLED_STATUS = [304] + list(range(400, 600))
+GONE_STATUS = set(range(400, 500)) - {408, 429}
+HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
+
+
+@dataclass
+class CrawlConfig:
+    db: str = "extracted/vnfacts.duckdb"
+    sites_dir: str = str(DEFAULT_SITES_DIR)
+    corpus: str = str(CORPUS_DIR)
+    run_id: str = ""
+    since: str | None = None
+    timeout: float = 30.0
+    max_size: int = 5 * 1024 * 1024
+    retries: int = 2
+    backoff: float = 2.0
+    retry_after_max: float = 300.0
+    log_level: str = "ERROR"
+    user_agent: str = "vnfacts-research-crawler/0.1 (+https://github.com/vnfacts)"
+    names: list[str] = field(default_factory=list)
+
+
+def crawl_settings(config: CrawlConfig) -> dict:
+    return {
+        "BOT_NAME": "vnfacts", "USER_AGENT": config.user_agent, "ROBOTSTXT_OBEY": True,
+        "LOG_LEVEL": config.log_level, "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
+        "DOWNLOAD_DELAY": DEFAULT_DELAY, "DOWNLOAD_DELAY_JITTER": 0.0,
+        "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "DOWNLOAD_TIMEOUT": config.timeout, "DOWNLOAD_MAXSIZE": config.max_size,
+        "DOWNLOAD_WARNSIZE": 0, "REDIRECT_MAX_TIMES": 5, "RETRY_ENABLED": False,
+        "VNFACTS_RETRIES": config.retries, "VNFACTS_BACKOFF": config.backoff,
+        "VNFACTS_RETRY_AFTER_MAX": config.retry_after_max,
+        "DOWNLOADER_MIDDLEWARES": {
+            "pipeline.crawl.fetch.HostSlotMiddleware": 50,   # before robots.txt (100)
+            "pipeline.crawl.fetch.PoliteRetryMiddleware": 550,
+        },
+    }
+
+
+@dataclass
+class SiteStats:
+    discovered: int = 0
+    fetched: int = 0
+    failures: Counter = field(default_factory=Counter)
+    open_requests: int = 0
+    reported: bool = False
+
+
+class SitesSpider(scrapy.Spider):
+    name = "vnfacts"
+
+    def __init__(self, sites: list[Site], config: CrawlConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.sites = {s.name: s for s in sites}
+        self.config = config
+        self.since = date.fromisoformat(config.since) if config.since else None
+        self.stats_by_site = {s.name: SiteStats() for s in sites}
+        self.con = connect(config.db)
+        state.ensure_schema(self.con)
+        state.start_run(self.con, config.run_id, list(self.sites))
+        self.archive = WarcArchive(config.corpus, config.run_id)
+        state.add_warc_file(self.con, str(self.archive.path), config.run_id)
+        recover_archives(self.con, str(self.archive.path))
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(skip_non_html, signal=signals.headers_received)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        return spider
+
+    def delay_for(self, url: str) -> float:
+        """The politeness delay of the host: the largest of the sites living on it."""
+        delays = [s.delay for s in self.sites.values() if s.owns(url)]
+        return max(delays) if delays else DEFAULT_DELAY
+
+    # --- scheduling --------------------------------------------------------
+
+    async def start(self):
+        for site in self.sites.values():
+            for request in self.site_start(site):
+                yield request
+
+    def site_start(self, site: Site):
+        for kind, urls in (("feed", site.feeds), ("sitemap", site.sitemaps),
+                           ("listing", site.start_urls)):
+            for url in urls:
+                yield self.source_request(site, canonical_url(url), kind, page=1)
+        for url, kind in pending_sources(self.con, site.name):
+            yield self.source_request(site, url, kind, page=2)
+        for url in state.pending_articles(self.con, site.name):
+            yield self.article_request(site, url)
+
+    def source_request(self, site: Site, url: str, kind: str, page: int = 1):
+        etag, modified = state.validators(self.con, url)
+        headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
+        return self._request(site, url, kind, self.parse_source, headers, page=page)
+
+    def article_request(self, site: Site, url: str):
+        return self._request(site, url, "article", self.parse_article, {})
+
+    def _request(self, site: Site, url: str, kind: str, callback, headers, **meta):
+        self.stats_by_site[site.name].open_requests += 1
+        self.crawler.engine.downloader.per_slot_settings.setdefault(
+            slot_key(url), {"delay": self.delay_for(url), "concurrency": 1, "jitter": 0.0})
+        meta.update(site=site.name, kind=kind, state_url=url, handle_httpstatus_list=HANDLED_STATUS)
+        return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers,
+                              meta=meta, dont_filter=False)
+
+    # --- responses ---------------------------------------------------------
+
+    def parse_source(self, response):
+        site, kind, url = self._context(response.request)
+        try:
+            pointer = self.archive_response(response)
+            if response.status == 304:
+                etag, modified = state.validators(self.con, url)
+                self._mark_fetched(site, url, kind, 304, None, etag, modified)
+                return
+            if response.status >= 400:
+                self._fail(site, url, kind, f"http_{response.status}", response.status, pointer)
+                return
+            yield from self.discover_from(site, kind, response)
+            self._mark_fetched(site, url, kind, response.status, pointer,
+                               _header(response, "ETag"), _header(response, "Last-Modified"))
+        except Exception as error:  # one bad page never stops the crawl
+            self._fail(site, url, kind, f"parse_error:{type(error).__name__}", response.status, None)
+        finally:
+            self._closed_request(site)
+
+    def discover_from(self, site: Site, kind: str, response):
+        if kind == "feed":
+            yield from self.discover_articles(site, parse_feed(response.body, response.url))
+        elif kind == "sitemap":
+            yield from self.discover_sitemap(site, response)
+        else:
+            yield from self.discover_listing(site, response)
+
+    def discover_sitemap(self, site: Site, response):
+        kind, entries = parse_sitemap(response.body, response.url)
+        if kind == "urlset":
+            yield from self.discover_articles(site, entries)
+            return
+        children = [u for u, when in entries if site.owns(u) and self._recent(when)]
+        add_sources(self.con, site.name, children, "sitemap", self.config.run_id)
+        for child in children:
+            yield self.source_request(site, child, "sitemap")
+
+    def discover_listing(self, site: Site, response):
+        tree = parse_html(response.text)
+        links = [u for u in page_links(tree, response.url) if site.owns(u) and site.is_article(u)]
+        unfinished = [u for u in links if not state.is_done(self.con, u)]
+        yield from self.discover_articles(site, [(u, None) for u in links])
+        page = response.meta.get("page", 1)
+        if not unfinished or page >= site.max_pages:
+            return  # nothing new on this page: older pages were read before
+        following = [u for u in next_pages(tree, response.url, site.next_page, page) if site.owns(u)]
+        add_sources(self.con, site.name, following, "listing", self.config.run_id)
+        for url in following:
+            yield self.source_request(site, url, "listing", page=page + 1)
+
+    def discover_articles(self, site: Site, entries):
+        found = [(u, when) for u, when in entries
+                 if site.owns(u) and site.is_article(u) and self._recent(when)]
+        found = list(dict((u, w) for u, w in found).items())
+        known = state.known_urls(self.con, [u for u, _ in found])
+        fresh = [(u, w) for u, w in found if u not in known]
+        self.stats_by_site[site.name].discovered += state.add_discovered(
+            self.con, site.name, fresh, self.config.run_id)
+        for url, _ in fresh:
+            yield self.article_request(site, url)
+
+    def _recent(self, when: date | None) -> bool:
+        return self.since is None or when is None or when >= self.since
+
+    def parse_article(self, response):
+        site, kind, url = self._context(response.request)
+        try:
+            pointer = self.archive_response(response)
+            if response.status >= 400:
+                self._fail(site, url, kind, f"http_{response.status}", response.status, pointer)
+            elif not _is_html(response):
+                self._fail(site, url, kind, f"content_type:{_content_type(response)}",
+                           response.status, pointer, final="skipped")
+            else:
+                self._store_article(site, url, response, pointer)
+        except Exception as error:  # one bad page never stops the crawl
+            self._fail(site, url, kind, f"parse_error:{type(error).__name__}", response.status, None)
+        finally:
+            self._closed_request(site)
+
+    def _store_article(self, site: Site, url: str, response, pointer: str) -> None:
+        """Record the page under its canonical URL, so one article is one document."""
+        canonical = canonical_link(parse_html(response.text), response.url)
+        if not canonical or not site.owns(canonical):
+            canonical = canonical_url(response.url)
+        if canonical != url and state.is_done(self.con, canonical):
+            state.mark_alias(self.con, url, site.name, canonical, self.config.run_id)
+            return
+        self._mark_fetched(site, canonical, "article", response.status, pointer)
+        self.stats_by_site[site.name].fetched += 1
+        if canonical != url:
+            state.mark_alias(self.con, url, site.name, canonical, self.config.run_id)
+
+    def on_error(self, failure):
+        request = failure.request
+        site, kind, url = self._context(request)
+        reason = failure_reason(failure.value, request)
+        final = "skipped" if reason.startswith(("content_type", "too_large", "robots")) else "failed"
+        self._fail(site, url, kind, reason, None, None, final=final)
+        self._closed_request(site)
+
+    def on_dropped(self, request, spider=None, **kwargs):
+        """The duplicate filter dropped it: a redirect back to a URL already seen is a loop."""
+        site = self.sites.get(request.meta.get("site"))
+        if site is None:
+            return
+        if request.meta.get("redirect_urls"):
+            _, kind, url = self._context(request)
+            self._fail(site, url, kind, "redirect_loop", None, None)
+        self._closed_request(site)
+
+    # --- bookkeeping -------------------------------------------------------
+
+    def _context(self, request) -> tuple[Site, str, str]:
+        meta = request.meta
+        return self.sites[meta["site"]], meta["kind"], meta["state_url"]
+
+    def archive_response(self, response) -> str:
+        headers = [(k.decode("latin-1"), v.decode("latin-1"))
+                   for k, values in response.headers.items() for v in values]
+        return self.archive.write_response(response.url, response.status, "", headers, response.body)
+
+    def _mark_fetched(self, site, url, kind, status, pointer, etag=None, modified=None):
+        state.mark_fetched(self.con, url, site.name, kind, self.config.run_id, http_status=status,
+                           warc=pointer, etag=etag, last_modified=modified)
+
+    def _fail(self, site, url, kind, reason, status, pointer, final=None):
+        final = final or ("gone" if status in GONE_STATUS else "failed")
+        state.mark_failed(self.con, url, site.name, kind, self.config.run_id, reason=reason,
+                          status=final, http_status=status, warc=pointer)
+        self.stats_by_site[site.name].failures[reason] += 1
+
+    def _closed_request(self, site: Site) -> None:
+        stats = self.stats_by_site[site.name]
+        stats.open_requests -= 1
+        if stats.open_requests <= 0 and not stats.reported:
+            self.report(site.name)
+
+    def report(self, name: str) -> None:
+        stats = self.stats_by_site[name]
+        stats.reported = True
+        state.record_crawl(self.con, self.config.run_id, name, stats.discovered, stats.fetched,
+                           dict(stats.failures))
+        print(progress_line(name, stats), flush=True)
+
+    def closed(self, reason):
+        for name, stats in self.stats_by_site.items():
+            if not stats.reported:
+                self.report(name)
+        self.archive.close()
+        state.mark_warc_recovered(self.con, str(self.archive.path))
+        self.con.close()
+
+
+def progress_line(name: str, stats: SiteStats) -> str:
+    failures = ", ".join(f"{k}: {v}" for k, v in sorted(stats.failures.items()))
+    line = f"  {name}: discovered {stats.discovered}, fetched {stats.fetched}"
+    return line + (f", failures {sum(stats.failures.values())} ({failures})" if failures else "")
+
+
+def _header(response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _content_type(response) -> str:
+    return (_header(response, "Content-Type") or "").split(";")[0].strip().lower()
+
+
+def _is_html(response) -> bool:
+    body = response.body.lstrip()[:5]
+    return _content_type(response).startswith(HTML_TYPES) and not body.startswith(b"%PDF")
+
+
+def add_sources(con, site: str, urls: list[str], kind: str, run_id: str) -> None:
+    """Remember follow-up sitemaps and listing pages, so a killed run's are read next time."""
+    if not urls:
+        return
+    con.executemany(
+        "INSERT INTO crawl_urls (url, site, kind, status, discovered_run) "
+        "VALUES (?, ?, ?, 'discovered', ?) ON CONFLICT DO NOTHING",
+        [(u, site, kind, run_id) for u in urls])
+
+
+def pending_sources(con, site: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT url, kind FROM crawl_urls WHERE site = ? AND kind IN ('sitemap', 'listing') "
+        "AND status = 'discovered' ORDER BY url", [site]).fetchall()
+
+
+def recover_archives(con, current: str) -> None:
+    """Records a killed crawl archived but did not get to mark as fetched."""
+    for path in state.unrecovered_warc_files(con, current):
+        if Path(path).exists():
+            for url, pointer in iter_pointers(path):
+                con.execute(
+                    "UPDATE crawl_urls SET status = 'fetched', warc = ?, http_status = 200 "
+                    "WHERE url = ? AND kind = 'article' AND status IN ('discovered', 'failed')",
+                    [pointer, url])
+        state.mark_warc_recovered(con, path)
+
+
+# --- process entry ----------------------------------------------------------
+
+def crawl_command(config: CrawlConfig) -> list[str]:
+    """argv that runs this crawl in a fresh Python process."""
+    argv = [sys.executable, "-m", "pipeline.crawl.spider"]
+    for key, value in asdict(config).items():
+        if key != "names" and value is not None:
+            argv += [f"--{key.replace('_', '-')}", str(value)]
+    return argv + list(config.names)
+
+
+def crawl_in_subprocess(config: CrawlConfig, echo=print) -> int:
+    """Run the crawl in a child process, passing its progress lines to `echo`."""
+    child = subprocess.Popen(crawl_command(config), stdout=subprocess.PIPE, text=True,
+                             cwd=Path.cwd())
+    for line in child.stdout:
+        echo(line.rstrip("\n"))
+    return child.wait()
+
+
+def parse_args(argv: list[str]) -> CrawlConfig:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.crawl.spider", description=__doc__)
+    for key, value in asdict(CrawlConfig()).items():
+        if key != "names":
+            kind = type(value) if value is not None else str
+            parser.add_argument(f"--{key.replace('_', '-')}", type=kind, default=value)
+    parser.add_argument("names", nargs="*")
+    return CrawlConfig(**vars(parser.parse_args(argv)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(sys.argv[1:] if argv is None else argv)
+    sites, errors = load_sites(config.sites_dir, config.names)
+    for error in errors:
+        print(f"  site file error: {error}", flush=True)
+    if sites:
+        process = CrawlerProcess(crawl_settings(config))
+        process.crawl(SitesSpider, sites=sites, config=config)
+        process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

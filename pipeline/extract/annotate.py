@@ -1,0 +1,174 @@
+"""Build the spaCy Doc the rules match on, from underthesea words.
+
+Each token is an underthesea word, except that
+- a lexicon phrase (rules/lexicon.yaml) becomes one token whose ENT_TYPE is
+  its class, and a list of same-class phrases ("phường, xã, thị trấn")
+  becomes one token too;
+- a number gets a TAG saying what kind it is (CARD, CARDW for number words,
+  FRAC "46/67", PCT "19,7%", DATE, MONTH "5/2017", YEAR, DOCNUM "Đề án 01",
+  RANGE "2-3"), so that rules never mistake a date or a document number for
+  a count.
+"""
+from __future__ import annotations
+
+import re
+
+from spacy.lang.lex_attrs import LEX_ATTRS
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
+
+from pipeline.lang.vntext import NUMBER_WORDS, parse_number
+
+VOCAB = Vocab(lex_attr_getters=dict(LEX_ATTRS))  # gives tokens LOWER, IS_PUNCT ...
+NUMERIC = re.compile(r"^\d[\d.,/-]*$|^\d[\d.]* (trên tổng số|trong tổng số|trong số) \d[\d.]*$", re.I)
+LIST_JOINERS = {",", "và", "hoặc", "-", "/"}
+NUMBER_TAGS = {"CARD", "CARDW", "FRAC", "PCT"}
+
+
+def build_doc(sentence: str, words: list[tuple[int, int]], lexicon) -> Doc:
+    """The matching Doc for one sentence; token.idx are sentence offsets."""
+    spans = merge_phrases(sentence, words, lexicon.find(sentence))
+    spans = merge_lists(sentence, spans)
+    spans = merge_percents(sentence, spans)
+    spans = merge_shares(sentence, spans)
+    texts = [sentence[s:e] for s, e, _ in spans]
+    spaces = [sentence[e:e + 1].isspace() for _, e, _ in spans]
+    tags = number_tags(texts, [cls for _, _, cls in spans], lexicon)
+    ents = [f"B-{cls}" if cls else "O" for _, _, cls in spans]
+    doc = Doc(VOCAB, words=texts, spaces=spaces, tags=tags, ents=ents)
+    doc.user_data["offsets"] = [(s, e) for s, e, _ in spans]
+    return doc
+
+
+def merge_phrases(sentence, words, phrases):
+    """Replace the words each lexicon phrase covers by one classed span.
+
+    A one-syllable phrase must be a whole word, so "xã" is never found in
+    "xã hội" nor "thôn" in "nông thôn". A longer phrase is trusted over the
+    segmenter: a word it cuts ("đảng xã") is split at the phrase's edge.
+    """
+    longer = [p for p in phrases if " " in sentence[p[0]:p[1]]]
+    words = split_at(sentence, words, [edge for start, end, _ in longer for edge in (start, end)])
+    kept = [p for p in phrases if p in longer or aligned(words, p)]
+    starts = {s for s, _ in words}
+    ends = {e: i for i, (_, e) in enumerate(words)}
+    by_start = {s: (e, c) for s, e, c in kept if s in starts and e in ends}
+    out, skip_to = [], -1
+    for i, (s, e) in enumerate(words):
+        if i <= skip_to:
+            continue
+        if s in by_start:
+            end, cls = by_start[s]
+            out.append((s, end, cls))
+            skip_to = ends[end]
+        else:
+            out.append((s, e, None))
+    return out
+
+
+def aligned(words, phrase) -> bool:
+    return any(s == phrase[0] for s, _ in words) and any(e == phrase[1] for _, e in words)
+
+
+def split_at(sentence, words, edges):
+    """Split words at these offsets (phrase edges falling inside a word)."""
+    edges = sorted(set(edges))
+    out = []
+    for s, e in words:
+        bounds = [s] + [x for x in edges if s < x < e] + [e]
+        for a, b in zip(bounds, bounds[1:]):
+            piece = sentence[a:b]
+            a, b = a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
+            if a < b:
+                out.append((a, b))
+    return out
+
+
+def merge_lists(sentence, spans):
+    """ "phường, xã, thị trấn" -> one COMMUNE token (the counted things)."""
+    out = []
+    for span in spans:
+        if (len(out) >= 2 and span[2] and out[-2][2] == span[2]
+                and sentence[out[-1][0]:out[-1][1]].lower() in LIST_JOINERS):
+            out[-2:] = [(out[-2][0], span[1], span[2])]
+        else:
+            out.append(span)
+    return out
+
+
+def merge_percents(sentence, spans):
+    """ "19,7" "%" -> one token "19,7%"."""
+    out = []
+    for span in spans:
+        text = sentence[span[0]:span[1]]
+        if out and text in ("%", "phần trăm") and NUMERIC.match(sentence[out[-1][0]:out[-1][1]]):
+            out[-1] = (out[-1][0], span[1], None)
+        else:
+            out.append(span)
+    return out
+
+
+SHARE = re.compile(r"(?<![\d.,])\d+(?:\.\d{3})*\s*(?:/|trên tổng số|trong tổng số|trong số)\s*\d+(?:\.\d{3})*(?![\d,%])", re.I)
+
+
+def merge_shares(sentence, spans):
+    """ "193 / 196", "46 trên tổng số 67" -> one FRAC-like token."""
+    for match in SHARE.finditer(sentence):
+        inside = [i for i, (s, e, _) in enumerate(spans) if s >= match.start() and e <= match.end()]
+        if len(inside) > 1 and spans[inside[0]][0] == match.start() and spans[inside[-1]][1] == match.end():
+            spans[inside[0]:inside[-1] + 1] = [(match.start(), match.end(), None)]
+    return spans
+
+
+def number_tags(texts, classes, lexicon) -> list[str]:
+    lowered = [t.lower() for t in texts]
+    tags = [number_tag(lowered, classes, i, lexicon) for i in range(len(texts))]
+    return mark_ranges(lowered, tags)
+
+
+def mark_ranges(lowered, tags) -> list[str]:
+    """ "từ 2 đến 3 chức danh": a range per person, neither number a count."""
+    for i in range(len(tags) - 2):
+        if tags[i] in NUMBER_TAGS and lowered[i + 1] in ("đến", "tới", "-") and tags[i + 2] in NUMBER_TAGS:
+            if i and lowered[i - 1] == "từ":
+                tags[i] = tags[i + 2] = "RANGE"
+    return tags
+
+
+def number_tag(lowered, classes, i, lexicon) -> str:
+    text = lowered[i]
+    before = lowered[i - 1] if i else ""
+    after = lowered[i + 1] if i + 1 < len(lowered) else ""
+    if text in NUMBER_WORDS:
+        counted = i + 1 < len(classes) and classes[i + 1] is not None
+        # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
+        return "CARDW" if counted and after != "số" and before not in ("thành", "trở thành", "làm") else "X"
+    if not NUMERIC.match(text.rstrip("%")):
+        return "X"
+    if before in lexicon.document_words:
+        return "DOCNUM"
+    if after in lexicon.measure_words:
+        return "MEASURE"
+    return numeric_kind(text, before, after, lexicon)
+
+
+def numeric_kind(text, before, after, lexicon) -> str:
+    if text.endswith("%"):
+        return "PCT"
+    if re.fullmatch(r"\d+-\d+", text):
+        return "RANGE"
+    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+        return "DATE"
+    if before in lexicon.date_words:
+        return "MONTH" if before == "tháng" else "DATE" if before != "năm" else "YEAR"
+    fraction = re.fullmatch(r"(\d+)/(\d{4})", text)
+    if fraction and 1 <= int(fraction.group(1)) <= 12 and 1900 <= int(fraction.group(2)) <= 2100:
+        return "MONTH"
+    if "/" in text or " " in text:
+        return "FRAC" if SHARE.fullmatch(text) else "X"
+    if re.fullmatch(r"\d{1,2}\.\d{1,2}", text):  # "12.8" is a day.month
+        return "DATE"
+    value = parse_number(text)
+    if value is not None and re.fullmatch(r"(19|20)\d\d", text) and before in lexicon.year_words:
+        return "YEAR"
+    return "CARD" if value is not None else "X"

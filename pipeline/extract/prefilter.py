@@ -1,0 +1,214 @@
+"""The pre-filter: which sentences can hold a fact, decided on the raw text
+before word segmentation (the hot path), derived from the rules themselves."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
+from pipeline.lang.vntext import normalize
+
+NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
+               r"|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)")
+PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
+LIST_JOINER = r"(?:,|và|hoặc|-|/)"  # annotate.LIST_JOINERS
+SYLLABLE = re.compile(r"\w+")
+DIGIT = re.compile(r"\d")
+ESCAPE = re.compile(r"\\.")  # "\W", "\d": not letters to lower-case
+NUMBER_KEY, PERCENT_KEY = "#", "%"
+
+
+@dataclass
+class Need:
+    """What one pattern needs in a sentence: for each required item the
+    syllables one of which it contains (a cheap set test), and a regex per
+    run of items between two gaps, to be found in order (the exact test).
+    `mask` has one bit per key set (see Prefilter.present)."""
+    keys: list[frozenset]
+    runs: list[re.Pattern]
+    mask: int = 0
+
+    def met(self, present: int) -> bool:
+        return not self.mask & ~present
+
+
+class Prefilter:
+    """Which sentences can hold a fact, decided on the raw text before word
+    segmentation: some rule pattern must find every word and class it
+    requires. A class token implies its phrase is in the text, so this never
+    drops a sentence the rules could match (the tests check it on the gold
+    files and the samples; the benchmark on its corpus)."""
+
+    def __init__(self, lexicon: Lexicon, rules: dict[str, Rule], words: dict, gated=()):
+        self.lexicon, self.words = lexicon, words
+        every = {p for r in rules.values() for p in r.patterns}
+        ungated = {p for r in rules.values() if r.indicator not in gated for p in r.patterns}
+        self.regexes: dict[str, re.Pattern] = {}  # one object per run: memoized per text
+        needs = {p: self.need(p) for p in sorted(every)}
+        self.needs = list(needs.values())
+        self.key_bits = key_bits(self.needs)
+        # off topic (no domain cue in the document) only ungated rules count
+        self.by_syllable = {True: trigger_index(self.needs),
+                            False: trigger_index([needs[p] for p in sorted(ungated)])}
+
+    def need(self, pattern: str) -> Need:
+        """Keys from the required items; one regex per run of items between
+        two gaps, optional items inside it as optional groups."""
+        keys, runs, run = [], [], []
+        for item in pattern.split() + ["~0"]:  # a last gap closes the last run
+            if GAP.match(item):
+                if any(op in ("", "+") for _, op, _ in run):
+                    runs.append(self.run_regex(run))
+                run = []
+                continue
+            op = item[-1] if item[-1] in "?*+" else ""
+            core = item.rstrip("?*+")
+            regex, key = self.item(core)
+            run.append((regex, op, "number" if core in NUMBER_ITEMS else "class" if core[0] == "@" else "word"))
+            if key is not None and op in ("", "+"):
+                keys.append(key)
+        return Need(keys, runs)
+
+    def run_regex(self, run: list[tuple[str, str, str]]) -> re.Pattern:
+        parts = []
+        for i, (regex, op, kind) in enumerate(run):
+            if kind == "class" and 0 < i < len(run) - 1:  # annotate merges "xã, phường" into one token
+                regex = f"{regex}(?:\\s*{LIST_JOINER}\\s*{regex})*"
+            parts.append(f"(?:{regex}\\s*){op}" if op else f"{regex}\\s*")
+        # Word edges only where a word starts or ends the run: underthesea
+        # splits "23h" into "23" + "h", so a number may touch a letter.
+        before = r"(?<!\w)" if word_edge(run) else ""
+        after = r"(?!\w)" if word_edge(run[::-1]) else ""
+        source = before + "".join(parts) + after
+        # Searched in lower-cased text: without IGNORECASE re is twice as fast.
+        cased = any(c.isupper() for c in ESCAPE.sub("", source))
+        flags = re.IGNORECASE if cased else 0
+        return self.regexes.setdefault(source, re.compile(source, flags))
+
+    def item(self, item: str) -> tuple[str, frozenset | None]:
+        if item in NUMBER_ITEMS:
+            return (PERCENT_TEXT, frozenset([PERCENT_KEY])) if item == "PCT" else (NUMBER_TEXT, frozenset([NUMBER_KEY]))
+        item = self.words and expand_words(item, self.words)
+        regexes, keys = [], set()
+        for option in item.split("|"):
+            if option.startswith("@"):
+                name = option[1:]
+                regexes += self.lexicon.sources[name]
+                keys = None if keys is None else (keys | key_syllables(self.lexicon.classes[name])
+                                                  | set(self.lexicon.keywords.get(name, [])))
+            else:
+                regexes.append(phrase_regex(option.replace("_", " ")))
+                keys = None if keys is None else keys | key_syllables([option.replace("_", " ")])
+        return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
+
+    def search(self, text: str, on_topic: bool = True) -> bool:
+        """Can a rule match in this text? Off topic, only rules whose facts
+        need no domain cue are considered."""
+        lowered = text.lower()
+        syllables = syllables_of(lowered)
+        present, found = self.present(syllables), {}
+        for need in self.triggered(syllables, on_topic):
+            if need.met(present) and runs_in_order(need.runs, lowered, found):
+                return True
+        return False
+
+    def present(self, syllables: set) -> int:
+        """Bit i set when the text has a syllable of key set i."""
+        bits = 0
+        for syllable in syllables & self.key_bits.keys():
+            bits |= self.key_bits[syllable]
+        return bits
+
+    def triggered(self, syllables: set, on_topic: bool = True) -> list[Need]:
+        index = self.by_syllable[on_topic]
+        found = {id(n): n for s in syllables & index.keys() for n in index[s]}
+        return list(found.values())
+
+
+def word_edge(run: list[tuple[str, str, str]]) -> bool:
+    """Can only a word or class item start the run (all before it optional)?"""
+    for _, op, kind in run:
+        if kind == "number":
+            return False
+        if op in ("", "+"):
+            return True
+    return True
+
+
+def runs_in_order(runs: list[re.Pattern], text: str, found: dict) -> bool:
+    """Each run found after the start of the previous one. A rule's match
+    has its runs in this order, one after another; the leftmost match of
+    each run starts before that run of the rule's match ends, so the next
+    search starts no later than the next run: a real match is never rejected."""
+    pos = 0
+    for regex in runs:
+        start = first_start(regex, text, pos, found)
+        if start < 0:
+            return False
+        pos = start + 1
+    return True
+
+
+def first_start(regex: re.Pattern, text: str, pos: int, found: dict) -> int:
+    """Where regex first matches in text at or after pos (-1: nowhere); the
+    search from 0 is kept per text, since patterns share many runs."""
+    if regex not in found:
+        match = regex.search(text)
+        found[regex] = match.start() if match else -1
+    first = found[regex]
+    if first < 0 or first >= pos:
+        return first
+    match = regex.search(text, pos)
+    return match.start() if match else -1
+
+
+def key_bits(needs: list[Need]) -> dict[str, int]:
+    """Give each distinct key set a bit and set each need's mask; returns
+    syllable -> the bits of the key sets it belongs to."""
+    bit_of: dict[frozenset, int] = {}
+    by_syllable: dict[str, int] = {}
+    for need in needs:
+        for key in need.keys:
+            bit = bit_of.setdefault(key, 1 << len(bit_of))
+            need.mask |= bit
+            for syllable in key:
+                by_syllable[syllable] = by_syllable.get(syllable, 0) | bit
+    return by_syllable
+
+
+def syllables_of(lowered: str) -> set[str]:
+    """The syllables of a lower-cased text, plus a key each for "has a
+    number", "has a %"."""
+    syllables = set(SYLLABLE.findall(lowered))
+    if DIGIT.search(lowered) or not syllables.isdisjoint(NUMBER_WORDS_SET):
+        syllables.add(NUMBER_KEY)
+    if "%" in lowered or "phần trăm" in lowered:
+        syllables.add(PERCENT_KEY)
+    return syllables
+
+
+def trigger_index(needs: list[Need]) -> dict[str, list[Need]]:
+    """Each need filed under the syllables of its most selective item, so a
+    text is only tested against needs one of its syllables can trigger."""
+    index = {}
+    for need in needs:
+        words = [k for k in need.keys if not k & {NUMBER_KEY, PERCENT_KEY}]
+        trigger = min(words or need.keys, key=len)
+        for syllable in trigger:
+            index.setdefault(syllable, []).append(need)
+    return index
+
+
+NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}
+
+
+def key_syllables(phrases) -> set[str]:
+    """One syllable each phrase must contain: its last, usually the rarest
+    ("trách" of "người hoạt động không chuyên trách")."""
+    return {normalize(p).lower().split()[-1] for p in phrases if p.split()}
+
+
+def expand_words(item: str, words: dict) -> str:
+    for name, options in words.items():
+        item = re.sub(rf"^{name}$", "|".join(o.replace(" ", "_") for o in options), item)
+    return item

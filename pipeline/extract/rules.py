@@ -1,0 +1,205 @@
+"""Rules are data: load, validate and compile the files under rules/.
+
+- rules/lexicon.yaml: classes of phrases ("HAMLET": thôn, ấp, khu phố ...),
+  matched on word boundaries and merged into one token of that class;
+- rules/context.yaml: the words that decide approx, change, status, dates;
+- rules/indicators/*.yaml: the rules, each with a stable id, its indicator,
+  token patterns and its own examples and counterexamples.
+
+Patterns are written in a compact notation compiled to spaCy Matcher
+patterns (see rules/README.md). Errors name the file and the rule.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from spacy.matcher import Matcher
+
+from pipeline.extract.annotate import VOCAB
+from pipeline.extract.notation import (
+    Lexicon,
+    Rule,
+    RuleError,
+    compile_pattern,
+    phrase_regex,
+    trie_regex,
+)
+from pipeline.extract.prefilter import Prefilter
+from pipeline.lang.vntext import normalize
+from pipeline.paths import RULES_DIR
+
+INDICATORS = (
+    "secretary_hamlet_head", "secretary_committee_chair", "secretary_council_chair",
+    "concurrent_post", "non_local_leader", "part_time_staff", "civil_servant",
+    "leader_post", "admin_unit", "hamlet", "agency", "public_service_unit",
+    "party_org", "voter_approval",
+)
+# A rule whose indicator is PREVIOUS reads a figure about the paragraph's
+# previous fact ("tỷ lệ này đạt 30%"): it takes that fact's indicator.
+PREVIOUS = "previous"
+LEVELS = ("hamlet", "commune", "district", "province")
+RULE_KEYS = {
+    "id", "indicator", "patterns", "priority", "level", "change", "status",
+    "approx", "exclude_before", "exclude_after", "examples", "counterexamples", "note",
+}
+
+
+@dataclass
+class RuleSet:
+    rules: dict[str, Rule]
+    lexicon: Lexicon
+    context: dict
+    version: str
+    matcher: Matcher
+    keywords: Prefilter  # .search(sentence): can a rule match here?
+
+
+def read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RuleError(path, None, f"not valid YAML: {error}") from None
+    except UnicodeDecodeError:
+        raise RuleError(path, None, "not UTF-8 text") from None
+
+
+def build_lexicon(path: Path, context: dict) -> Lexicon:
+    data = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
+        raise RuleError(path, None, "expected a mapping with 'classes'")
+    classes, levels, sources, composite, phrase_class, keywords = {}, {}, {}, [], {}, {}
+    for name, spec in data["classes"].items():
+        phrases, regexes, level, keywords[name] = class_entries(path, name, spec)
+        classes[name], levels[name] = phrases, level
+        sources[name] = regexes + [phrase_regex(p) for p in phrases]
+        composite += [(name, r) for r in regexes]
+        for phrase in phrases:
+            key = " ".join(normalize(phrase).lower().split())
+            if phrase_class.setdefault(key, name) != name:
+                raise RuleError(path, None, f"phrase '{phrase}' is in both {phrase_class[key]} and {name}")
+    # composite (regex) classes are tried first; then all phrases as one trie,
+    # which finds the longest phrase at a position without trying each in turn
+    group_class = {f"g{n}": name for n, (name, _) in enumerate(composite)}
+    parts = [f"(?P<g{n}>{regex})" for n, (_, regex) in enumerate(composite)]
+    parts.append(f"(?P<phrase>{trie_regex([k.split() for k in phrase_class])})")
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+    words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
+    return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
+                   words("year_words"), words("measure_words"), sources, phrase_class, keywords)
+
+
+def class_entries(path, name, spec):
+    if not re.fullmatch(r"[A-Z][A-Z0-9_]*", str(name)):
+        raise RuleError(path, None, f"class name '{name}' must be UPPER_CASE")
+    if isinstance(spec, list):
+        spec = {"phrases": spec}
+    if not isinstance(spec, dict) or not (spec.get("phrases") or spec.get("regex")):
+        raise RuleError(path, None, f"class '{name}' needs 'phrases' or 'regex'")
+    level = spec.get("level")
+    if level is not None and level not in LEVELS:
+        raise RuleError(path, None, f"class '{name}': level must be one of {LEVELS}")
+    regexes = [normalize(r).lower() for r in spec.get("regex", [])]
+    for regex in regexes:
+        try:
+            re.compile(regex)
+        except re.error as error:
+            raise RuleError(path, None, f"class '{name}': bad regex {regex!r}: {error}") from None
+    keywords = spec.get("keywords")
+    if regexes and not (isinstance(keywords, list) and keywords):
+        raise RuleError(path, None, f"class '{name}': a regex class needs 'keywords' (syllables every match contains one of)")
+    return [str(p) for p in spec.get("phrases", [])], regexes, level, [normalize(k).lower() for k in keywords or []]
+
+
+def validate_rule(raw, path: Path, classes) -> Rule:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise RuleError(path, None, f"each rule needs an 'id' (got {str(raw)[:60]!r})")
+    rule_id = str(raw["id"])
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise RuleError(path, rule_id, f"unknown key(s) {sorted(unknown)}")
+    if raw.get("indicator") not in INDICATORS + (PREVIOUS,):
+        raise RuleError(path, rule_id, f"indicator must be one of FACTS.md's 14 keys or '{PREVIOUS}', "
+                                       f"got {raw.get('indicator')!r}")
+    patterns = raw.get("patterns")
+    if not patterns or not all(isinstance(p, str) for p in patterns):
+        raise RuleError(path, rule_id, "'patterns' must be a non-empty list of strings")
+    check_choice(raw, "level", LEVELS, path, rule_id)
+    check_choice(raw, "change", ("count", "decrease", "increase"), path, rule_id)
+    check_choice(raw, "status", ("achieved", "target"), path, rule_id)
+    check_choice(raw, "approx", ("exact", "at_least", "at_most", "about"), path, rule_id)
+    check_examples(raw, path, rule_id)
+    fields = {k: v for k, v in raw.items() if k not in ("id", "patterns")}
+    return Rule(id=rule_id, patterns=list(patterns), path=str(path), **fields)
+
+
+def check_choice(raw, key, choices, path, rule_id):
+    if raw.get(key) is not None and raw[key] not in choices:
+        raise RuleError(path, rule_id, f"'{key}' must be one of {choices}, got {raw[key]!r}")
+
+
+def check_examples(raw, path, rule_id):
+    examples = raw.get("examples") or []
+    if not examples or not raw.get("counterexamples"):
+        raise RuleError(path, rule_id, "needs at least one example and one counterexample")
+    for example in examples:
+        if not isinstance(example, dict) or "text" not in example or not isinstance(example.get("expect"), dict):
+            raise RuleError(path, rule_id, "each example needs 'text' and an 'expect' mapping")
+
+
+def load_rule_files(rules_dir: Path, classes) -> dict[str, Rule]:
+    rules = {}
+    for path in sorted((rules_dir / "indicators").glob("*.yaml")):
+        data = read_yaml(path) or []
+        if not isinstance(data, list):
+            raise RuleError(path, None, "expected a list of rules")
+        for raw in data:
+            rule = validate_rule(raw, path, classes)
+            if rule.id in rules:
+                raise RuleError(path, rule.id, f"duplicate id (also in {rules[rule.id].path})")
+            rules[rule.id] = rule
+    return rules
+
+
+def rules_version(rules_dir: Path) -> str:
+    """Content hash of every rule file: changes whenever a rule changes."""
+    digest = hashlib.sha256()
+    for path in sorted(rules_dir.glob("*.yaml")) + sorted((rules_dir / "indicators").glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
+    matcher = Matcher(VOCAB, validate=True)
+    for rule in rules.values():
+        compiled = [compile_pattern(p, classes, rule.path, rule.id, words) for p in rule.patterns]
+        try:
+            matcher.add(rule.id, compiled)
+        except ValueError as error:
+            raise RuleError(rule.path, rule.id, f"invalid pattern: {error}") from None
+    return matcher
+
+
+def load_ruleset(rules_dir: str | Path | None = None) -> RuleSet:
+    """The rule set under rules_dir (default: $VNFACTS_RULES, else rules/)."""
+    path = Path(rules_dir or RULES_DIR).resolve()
+    if not (path / "lexicon.yaml").is_file():
+        raise RuleError(path, None, "not a rules folder (no lexicon.yaml)")
+    return cached_ruleset(path, rules_version(path))
+
+
+@lru_cache(maxsize=8)
+def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
+    """Compiled once per content version, so edited rule files are reloaded."""
+    context = read_yaml(rules_dir / "context.yaml")
+    if not isinstance(context, dict):
+        raise RuleError(rules_dir / "context.yaml", None, "expected a mapping of word lists")
+    lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
+    rules = load_rule_files(rules_dir, lexicon.classes)
+    matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
+    return RuleSet(rules, lexicon, context, version, matcher,
+                   Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())))

@@ -1,0 +1,1 @@
+"""Evaluation against gold files, its report, and the rules' own examples."""
