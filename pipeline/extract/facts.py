@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract import context
+from pipeline.extract import attributes, context
 from pipeline.extract.annotate import build_doc
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
@@ -139,16 +139,8 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     fact.update(indicator=indicator, rule_id=rule.id,
                 quote=text[q_start:q_end], sentence=text,
                 start=sentence.start + q_start, end=sentence.start + q_end)
-    fact["approx"] = rule.approx or context.approx(text, a_start, a_end, pats)
-    fact["change"] = rule.change or context.change(text, a_start, clause[0], pats)
-    fact["status"] = rule.status or fact_status(text, a_start, a_end, clause, pats)
-    fact["over_plan_percent"] = context.over_plan(text, a_end, len(text), pats)
-    fact["level"] = rule.level or fact_level(doc, start, end, anchor) or clause_level(text, clause[0], a_start)
-    fact.update(where(text, a_start, scene))
-    if earlier:  # "tỷ lệ này" is about the earlier fact's thing and place
-        fact["level"] = fact["level"] or earlier["level"]
-        fact.update({k: earlier[k] for k in ("locality", "province", "province_2025")})
-    fact.update(when(text, a_start, clause, fact["status"], scene, carried, pats))
+    span = attributes.Span(doc, text, start, end, anchor, a_start, a_end, clause)
+    fact.update(attributes.decide(span, rule, scene, earlier, carried, pats))
     return fact
 
 
@@ -159,79 +151,6 @@ def trailing_share(after: str) -> float | None:
     """ "giảm 112 đơn vị (tỷ lệ 63,3%)", "..., đạt 42%": the count's share."""
     found = TRAILING_SHARE.match(after)
     return as_int_if_whole(parse_number(found.group(1))) if found else None
-
-
-def fact_status(text, a_start, a_end, clause, pats) -> str:
-    found = context.status(text, a_start, a_end, clause, pats)
-    if found:
-        return found
-    elliptical = not re.search(r"\w", re.sub(r"(?i)trên|hơn|gần|khoảng", "", text[clause[0]:a_start]))
-    if elliptical and context.sentence_status(text, clause[0], pats) == "target":
-        return "target"
-    return "achieved"
-
-
-def fact_level(doc, start, end, anchor) -> str | None:
-    """The level of the counted thing: a level word or unit from the number
-    on ("... ở cấp xã", "... ở các thôn"), else in the topic before it."""
-    for i in list(range(anchor, end)) + list(range(end, min(len(doc), end + 5))):
-        level = LEVEL_OF.get(doc[i].ent_type_) or level_in_words(doc[i].lower_)
-        if level:
-            return level
-        if i >= end and doc[i].text in (";", ".", "(", ")"):
-            break
-    for i in range(start, anchor):
-        level = LEVEL_OF.get(doc[i].ent_type_) or level_in_words(doc[i].lower_)
-        if level and doc[i].ent_type_ != "PROVINCE":
-            return level
-    return None
-
-
-def clause_level(text: str, clause_start: int, a_start: int) -> str | None:
-    """ "tinh giản biên chế đối với công chức cấp xã, ... giảm được 697 biên
-    chế": the last "cấp xã/huyện/tỉnh" said earlier in the clause."""
-    found = context.last_match(LEVEL_WORDS, text[clause_start:a_start].lower())
-    return LEVEL_NAMES[found.group(1)] if found else None
-
-
-LEVEL_OF = {"HAMLET": "hamlet", "COMMUNE": "commune", "DISTRICT": "district",
-            "PROVINCE": "province", "LEVEL_COMMUNE": "commune", "LEVEL_HAMLET": "hamlet",
-            "LEVEL_DISTRICT": "district", "LEVEL_PROVINCE": "province",
-            "SEC_HAMLET_HEAD": "hamlet"}
-
-
-LEVEL_WORDS = re.compile(r"cấp (xã|huyện|tỉnh|thôn)(?!\w)")
-
-
-def level_in_words(text: str) -> str | None:
-    """ "đơn vị hành chính cấp xã" names its level inside the phrase."""
-    found = LEVEL_WORDS.search(text) if " " in text else None
-    return LEVEL_NAMES[found.group(1)] if found else None
-
-
-LEVEL_NAMES = {"xã": "commune", "huyện": "district", "tỉnh": "province", "thôn": "hamlet"}
-
-
-def where(text, a_start, scene) -> dict:
-    named = [p for p in places.named_places(text[:a_start]) if p[2] in ("province", "district")]
-    locality = named[-1][1] if named else scene["locality"]
-    province = (places.find_province(locality) if locality else None) or scene["province"]
-    if locality is None and province:  # the text names no place: the site's province
-        locality = places.province_label(province)
-    return {"locality": locality, "province": province,
-            "province_2025": places.province_2025(province)}
-
-
-def when(text, a_start, clause, status, scene, carried, pats) -> dict:
-    before = text[:a_start]
-    # A date carried from an earlier sentence does not date a target stated
-    # as one ("chỉ tiêu giảm 40%"); a count followed by a plan keeps it.
-    planned = status == "target" and pats["target_before"].search(text[clause[0]:a_start])
-    as_of = context.explicit_as_of(before, years=status == "achieved") or (None if planned else carried)
-    if as_of is None and (status == "achieved" or context.says_now(before, pats)):
-        as_of = scene["published"]
-    year = context.target_year(text, a_start, clause[1]) if status == "target" else None
-    return {"as_of": as_of, "target_year": year}
 
 
 def place_key(fact) -> str:
