@@ -181,3 +181,16 @@ def test_bench_without_the_shared_data_says_where_it_looked(tmp_path):
     assert result.returncode == 1
     assert str(tmp_path / "data" / "bulk" / "vntc_sample.jsonl.gz") in result.stderr
     assert "VNFACTS_SHARED" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_paths_bench_runs_each_command_as_a_process(tmp_path):
+    """`vnfacts bench --paths`: every path ran and wrote its figures (speed itself is not asserted)."""
+    from pipeline.bench import paths
+
+    results = paths.run_paths(4, tmp_path)
+    assert results["docs"] == 4
+    for name in ("folder", "jsonl", "naive", "help", "query", "status", "extract_idle"):
+        assert results[name]["seconds"] > 0 and results[name]["peak_mb"] > 10
+    assert (tmp_path / "pages").is_dir() and len(list((tmp_path / "pages").glob("*.html"))) == 4
+    table = paths.format_paths(results)
+    assert table.count("\ntarget ") == len(paths.TARGETS)

@@ -230,39 +230,45 @@ NAIVE_PATTERNS = {  # what a researcher writes by hand: one regex per indicator
 
 
 def run_naive(corpus: Path, limit: int | None, db_path: Path) -> dict:
+    """The naive pipeline on the benchmark corpus (see run_naive_pages)."""
+    return run_naive_pages(iter_corpus(corpus, limit), db_path)
+
+
+def run_naive_pages(pages, db_path: Path) -> dict:
     """trafilatura.extract, word_tokenize every sentence, a regex per indicator, INSERT per fact."""
     import duckdb
     import trafilatura
-    from underthesea import sent_tokenize, word_tokenize
 
     patterns = {k: re.compile(v, re.IGNORECASE) for k, v in NAIVE_PATTERNS.items()}
-    docs = html_bytes = facts = sentences = 0
+    tally = {"docs": 0, "html_bytes": 0, "facts": 0, "sentences": 0}
     gc.collect()
     with RssSampler() as rss:
         t = time.perf_counter()
         con = duckdb.connect(str(db_path))
         con.execute("CREATE TABLE facts (doc TEXT, indicator TEXT, value TEXT, quote TEXT, sentence TEXT)")
-        for html, meta in iter_corpus(corpus, limit):
-            docs += 1
-            html_bytes += nbytes(html)
-            text = trafilatura.extract(html) or ""
-            for line in text.split("\n"):
-                if not line.strip():
-                    continue
-                for sentence in sent_tokenize(line):
-                    sentences += 1
-                    tokens = word_tokenize(sentence)
-                    joined = " ".join(tokens)
-                    for indicator, pattern in patterns.items():
-                        for match in pattern.finditer(joined):
-                            con.execute("INSERT INTO facts VALUES (?, ?, ?, ?, ?)",
-                                        [meta.get("id"), indicator, match.group(1), match.group(0), sentence])
-                            facts += 1
+        for html, meta in pages:
+            tally["docs"] += 1
+            tally["html_bytes"] += nbytes(html)
+            _naive_text(con, trafilatura.extract(html) or "", meta.get("id"), patterns, tally)
         con.close()
         seconds = time.perf_counter() - t
-    out = rates(seconds, docs, html_bytes)
-    out.update(facts=facts, sentences=sentences, peak_rss_mb=round(rss.peak_mb, 1))
+    out = rates(seconds, tally["docs"], tally["html_bytes"])
+    out.update(facts=tally["facts"], sentences=tally["sentences"], peak_rss_mb=round(rss.peak_mb, 1))
     return out
+
+
+def _naive_text(con, text: str, doc_id, patterns: dict, tally: dict) -> None:
+    from underthesea import sent_tokenize, word_tokenize
+
+    for line in text.split("\n"):
+        for sentence in sent_tokenize(line) if line.strip() else []:
+            tally["sentences"] += 1
+            joined = " ".join(word_tokenize(sentence))
+            for indicator, pattern in patterns.items():
+                for match in pattern.finditer(joined):
+                    con.execute("INSERT INTO facts VALUES (?, ?, ?, ?, ?)",
+                                [doc_id, indicator, match.group(1), match.group(0), sentence])
+                    tally["facts"] += 1
 
 
 def synthetic_facts(start: int, count: int, rules_version: str, per_doc: int = 5) -> list[dict]:

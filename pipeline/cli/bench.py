@@ -1,6 +1,7 @@
 """`vnfacts bench`: throughput and memory of every stage, against the naive pipeline."""
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import time
@@ -47,8 +48,12 @@ class DocsType(click.ParamType):
 @click.option("--profile-docs", type=click.IntRange(min=0), default=500, show_default=True,
               help="Profile the end-to-end pass (cProfile) on this many docs (0 = no profile).")
 @click.option("--no-samples", is_flag=True, help="Leave the bundled corpus/sample pages out.")
+@click.option("--paths", "paths_docs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Instead: time the commands users type (ingest a folder / JSONL, extract, --help, query, "
+                   "status), each a separate process with start-up, on N pages, next to the naive script.")
+@click.option("--quick", is_flag=True, help="With --paths: 200 pages (under a minute).")
 def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalence,
-          equivalence_docs, profile_docs, no_samples):
+          equivalence_docs, profile_docs, no_samples, paths_docs, quick):
     """Time clean, normalize, segment, extract, load and the whole path HTML -> DuckDB.
 
     The corpus is ../shared/data/bulk/vntc_sample.jsonl.gz wrapped in news-page HTML
@@ -62,6 +67,8 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
     if missing:
         raise click.ClickException(f"shared data not found: {missing[0]} (clone next to ../shared "
                                    "or set VNFACTS_SHARED to the shared folder)")
+    if paths_docs or quick:
+        return bench_paths(200 if quick else paths_docs, json_path)
     opts = lib.Options(docs=docs, repeat=repeat, skip_naive=skip_naive, rows=rows,
                        memory=not skip_memory, equivalence=not skip_equivalence,
                        equivalence_docs=equivalence_docs, profile_docs=profile_docs,
@@ -78,6 +85,24 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
         json_path = Path("bench-results") / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     lib.write_json(results, json_path)
     click.echo(lib.format_table(results))
+    click.echo(f"\nJSON: {json_path}")
+
+
+def bench_paths(limit: int, json_path: Path | None) -> None:
+    """`vnfacts bench --paths N`: the CLI paths as typed (pipeline.bench.paths)."""
+    import tempfile
+
+    from pipeline.bench import paths
+
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="vnfacts-paths-") as tmp:
+        results = paths.run_paths(limit, Path(tmp), log=lambda m: click.echo(f"[{time.time() - started:7.1f}s] {m}",
+                                                                             err=True))
+    results["command"] = " ".join(shlex.quote(a) for a in sys.argv)
+    json_path = json_path or Path("bench-results") / f"paths-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    click.echo(paths.format_paths(results))
     click.echo(f"\nJSON: {json_path}")
 
 
