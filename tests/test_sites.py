@@ -59,6 +59,15 @@ def test_every_site_runs_against_its_fixture():
     ({"encoding": "klingon"}, "encoding"),
     ({"colour": "red"}, "colour"),
     ({"feeds": [], "sitemaps": [], "start_urls": []}, "feeds"),
+    ({"doc_id": "{slug:>50000000}"}, "doc_id"),
+    ({"doc_id": "{site}-{slug!r}"}, "doc_id"),
+    ({"doc_id": "{site}-{slug.__class__}"}, "doc_id"),
+    ({"doc_id": "{site}-{path}"}, "doc_id"),
+    ({"doc_id": "x" * 500 + "{slug}"}, "doc_id"),
+    ({"doc_id": "{site}"}, "doc_id"),
+    ({"delay": 100000}, "delay"),
+    ({"max_pages": 10 ** 9}, "max_pages"),
+    ({"name": "a" * 500}, "name"),
 ])
 def test_errors_name_the_file_and_the_key(tmp_path, change, key):
     data = {**GOOD, **change}
@@ -92,3 +101,11 @@ def test_selected_sites_by_name(tmp_path):
     sites, errors = load_sites(REGISTRY, ["baodaknong", "nosuchsite"])
     assert [s.name for s in sites] == ["baodaknong"]
     assert [e.key for e in errors] == ["nosuchsite"]
+
+
+def test_document_ids_are_bounded_whatever_the_url():
+    from pipeline.crawl.discover import MAX_ID, doc_id
+    long_slug = "https://x.vn/" + "tin-" * 5000 + "1.html"
+    made = {doc_id("x", "{site}-{slug}", long_slug), doc_id("x", "{site}-{slug}", long_slug + "?a=1"),
+            doc_id("x" * 50, "{site}-{site}-{site}-{site}-{site}-{slug}", long_slug)}
+    assert len(made) == 3 and all(len(i) <= MAX_ID for i in made)

@@ -22,6 +22,8 @@ TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|yclid|zarsrc|zalo_\w+|_ga|_gl|mc_cid|mc_eid|"
     r"igshid|ref|ref_src|source|share|from|cmpid|gidzl|srsltid|at_\w+)$", re.I)
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+MAX_ID = 200      # characters of a document id
+MAX_SLUG = 120    # a longer last URL segment is cut and made unique by the URL hash
 
 
 def canonical_url(url: str, base: str | None = None) -> str:
@@ -43,7 +45,10 @@ def doc_id(site_name: str, template: str, url: str) -> str:
     slug = PurePosixPath(urlsplit(url).path).stem
     slug = re.sub(r"[^\w.-]+", "-", slug, flags=re.ASCII).strip("-")
     digest = hashlib.sha1(url.encode()).hexdigest()[:12]
-    return template.format(site=site_name, slug=slug or digest, hash=digest)
+    if len(slug) > MAX_SLUG:
+        slug = f"{slug[:MAX_SLUG - 13]}-{digest}"
+    made = template.format(site=site_name, slug=slug or digest, hash=digest)
+    return made if len(made) <= MAX_ID else f"{made[:MAX_ID - 13]}-{digest}"
 
 
 def parse_date(text: str | None) -> date | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,11 @@ DEFAULT_SITES_DIR = SITES_DIR
 DEFAULT_DELAY = 2.0
 DEFAULT_MAX_PAGES = 5
 DEFAULT_DOC_ID = "{site}-{slug}"
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+DOC_ID_FIELDS = {"site", "slug", "hash"}
+MAX_TEMPLATE = 100        # characters of a doc_id template (ids are cut at discover.MAX_ID)
+MAX_DELAY = 300.0         # seconds: more would stall a nightly run on one site
+MAX_PAGES = 1000          # listing pages per start URL
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 SELECTOR_KEYS = {"title", "date", "body"}
 
 class SiteError(Exception):
@@ -121,11 +126,30 @@ def _pattern(data: dict, file) -> str | None:
     return value
 
 
-def _number(data: dict, key: str, default, file, kind=float):
+def _number(data: dict, key: str, default, file, kind=float, most: float = MAX_DELAY):
     value = data.get(key, default)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-    _need(ok, file, key, "must be a number >= 0")
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= most
+    _need(ok, file, key, f"must be a number >= 0 and <= {most:g}")
     return kind(value)
+
+
+def _doc_id(data: dict, file) -> str:
+    """A template of {site}, {slug}, {hash} and literal text: no format specs
+    ("{slug:>50000000}" would make 50 MB ids) and no conversions."""
+    value = _optional_str(data, "doc_id", file) or DEFAULT_DOC_ID
+    _need(len(value) <= MAX_TEMPLATE, file, "doc_id", f"longer than {MAX_TEMPLATE} characters")
+    try:
+        parts = list(string.Formatter().parse(value))
+    except ValueError as err:
+        raise SiteError(file, "doc_id", f"bad template: {err}") from None
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        _need(name in DOC_ID_FIELDS, file, "doc_id", f"unknown field {{{name}}} (use site, slug, hash)")
+        _need(not spec and not conversion, file, "doc_id",
+              f"{{{name}}} takes no format spec or conversion")
+    _need("{slug}" in value or "{hash}" in value, file, "doc_id", "must contain {slug} or {hash}")
+    return value
 
 
 def _selectors(data: dict, file) -> dict:
@@ -167,17 +191,17 @@ def site_from_dict(data, file) -> Site:
         _need(key in KNOWN_KEYS, file, str(key), "unknown key")
     name = data.get("name")
     _need(isinstance(name, str) and bool(NAME_RE.match(name)), file, "name",
-          "required: lower-case letters, digits, - or _")
+          "required: lower-case letters, digits, - or _ (at most 50)")
     site = Site(
         name=name, province=_province(data, file), domains=_domains(data, file),
         feeds=_url_list(data, "feeds", file), sitemaps=_url_list(data, "sitemaps", file),
         start_urls=_url_list(data, "start_urls", file),
         next_page=_optional_str(data, "next_page", file),
-        max_pages=_number(data, "max_pages", DEFAULT_MAX_PAGES, file, int),
+        max_pages=_number(data, "max_pages", DEFAULT_MAX_PAGES, file, int, MAX_PAGES),
         article_pattern=_pattern(data, file), delay=_number(data, "delay", DEFAULT_DELAY, file),
         selectors=_selectors(data, file), encoding=_encoding(data, file),
         verified=bool(data.get("verified", False)),
-        doc_id=_optional_str(data, "doc_id", file) or DEFAULT_DOC_ID, path=str(file),
+        doc_id=_doc_id(data, file), path=str(file),
     )
     _check_sources(site, file)
     return site
@@ -189,8 +213,6 @@ def _check_sources(site: Site, file) -> None:
     for key in ("feeds", "sitemaps", "start_urls"):
         for i, url in enumerate(getattr(site, key)):
             _need(site.owns(url), file, f"{key}[{i}]", f"{url} is not on the site's domains")
-    _need("{slug}" in site.doc_id or "{hash}" in site.doc_id, file, "doc_id",
-          "must contain {slug} or {hash}")
 
 
 def load_site(path: str | Path) -> Site:
