@@ -59,7 +59,7 @@ def write_inputs(folder: Path, limit: int) -> int:
     pages.mkdir(parents=True)
     count = 0
     with open(folder / "pages.jsonl", "w", encoding="utf-8") as out:
-        for page in iter_pages(limit):
+        for page in iter_pages(limit, include_samples=False):  # samples hold a path, not HTML
             (pages / f"{page.id}.html").write_text(page.html, encoding="utf-8")
             out.write(json.dumps({"id": page.id, "url": page.url, "html": page.html}, ensure_ascii=False) + "\n")
             count += 1
