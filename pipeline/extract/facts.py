@@ -131,7 +131,7 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     q_start, q_end = char_span(doc, sentence, start, end)
     a_start, a_end = char_span(doc, sentence, anchor, anchor + 1)
     clause = context.clause_bounds(text, a_start, a_end)
-    if context.excluded(text, a_start, q_end, clause[1], rule, pats):
+    if context.excluded(text, a_start, q_end, clause[1], rule, pats) or topic_excluded(text[:a_start], rule):
         return None
     fact = numbers(doc, start, end, anchor)
     if fact["percent"] is None and fact["value"] is not None:
@@ -141,10 +141,25 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
                 start=sentence.start + q_start, end=sentence.start + q_end)
     span = attributes.Span(doc, text, start, end, anchor, a_start, a_end, clause)
     fact.update(attributes.decide(span, rule, scene, earlier, carried, pats))
+    fact.update({key: None for key in SPEC_NULL.get(indicator, ())})
     return fact
 
 
-TRAILING_SHARE = re.compile(r"^(?:\s+[^\s,;.()\d]+){0,3}?\s*[,(]?\s*(?:tương đương|tương ứng|chiếm|tỷ lệ|tỉ lệ|bằng|đạt)\s+(?:khoảng\s+|gần\s+|hơn\s+)?(\d+(?:,\d+)?)\s*%", re.I)
+# FACTS.md: "voter_approval is the approving share or count only (level
+# null, total null)": the electorate of "742/801 cử tri" is not its total.
+SPEC_NULL = {"voter_approval": ("total", "level")}
+
+
+def topic_excluded(before: str, rule) -> bool:
+    """A rule's `exclude_sentence` words earlier in the sentence ("về việc
+    đặt tên ...": a naming ballot, not a merger's) void its fact."""
+    return bool(rule.exclude_sentence) and bool(context.word_regex(rule.exclude_sentence).search(before))
+
+
+# "..., đạt 42%", "(tỷ lệ 63,3%)", "người, đạt tỷ lệ 71,7%", "..., đạt tỷ lệ giảm 18,4%"
+TRAILING_SHARE = re.compile(
+    r"^(?:\s+[^\s,;.()\d]+){0,4}?\s*[,(]?\s*(?:đạt\s+|chiếm\s+)?(?:tương đương|tương ứng|chiếm|tỷ lệ|tỉ lệ|bằng|đạt)"
+    r"(?:\s+(?:giảm|tăng))?\s+(?:khoảng\s+|gần\s+|hơn\s+)?(\d+(?:,\d+)?)\s*%", re.I)
 
 
 def trailing_share(after: str) -> float | None:

@@ -48,6 +48,7 @@ class Rule:
     approx: str | None = None
     exclude_before: list[str] = field(default_factory=list)
     exclude_after: list[str] = field(default_factory=list)
+    exclude_sentence: list[str] = field(default_factory=list)  # anywhere before the number in its sentence
     examples: list[dict] = field(default_factory=list)
     counterexamples: list[str] = field(default_factory=list)
     note: str = ""

@@ -45,7 +45,7 @@ PREVIOUS = "previous"
 LEVELS = ("hamlet", "commune", "district", "province")
 RULE_KEYS = {
     "id", "indicator", "patterns", "priority", "level", "change", "status",
-    "approx", "exclude_before", "exclude_after", "examples", "counterexamples", "note",
+    "approx", "exclude_before", "exclude_after", "exclude_sentence", "examples", "counterexamples", "note",
 }
 
 
