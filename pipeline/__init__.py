@@ -29,6 +29,7 @@ _API = {
     "CleanError": "pipeline.clean", "ingest_paths": "pipeline.ingest", "ingest_records": "pipeline.ingest",
     "IngestReport": "pipeline.ingest",
     "extract_facts": "pipeline.extract.facts",
+    "prepare_batch": "pipeline.core", "extract_batch": "pipeline.core",
 }
 __all__ = sorted([*_API, "extract"])
 

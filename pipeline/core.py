@@ -103,6 +103,24 @@ def load(con, documents: list[dict], facts: list[dict], rules_version: str) -> N
     store.replace_facts(con, [d["id"] for d in documents], facts, rules_version)
 
 
+def prepare_batch(records: list[dict]) -> tuple[list[dict], list[str]]:
+    """Stages 1-2 for a batch of raw records: (document rows, one error line
+    per record refused). Local ingest and the Ray engine both call this."""
+    documents, errors = [], []
+    for record in records:
+        try:
+            documents.append(prepare_document(record))
+        except CleanError as error:
+            errors.append(f"{record.get('source')}: document {record.get('id')!r}: {error}")
+    return documents, errors
+
+
+def extract_batch(documents: list[dict], ruleset) -> list[dict]:
+    """Stages 3-4 for a batch of stored documents: their facts. The local loop
+    (extract_pending) and the Ray engine's actors both call this."""
+    return [f for d in documents for f in extract_document(d, ruleset)]
+
+
 # The library API's names for the stage entry points (pipeline/__init__.py).
 prepare = prepare_document
 extract = extract_document
@@ -125,7 +143,7 @@ def extract_pending(con, everything: bool = False, progress: bool = False, rules
     bar = tqdm(total=len(ids), unit="doc", desc="extract", disable=not progress)
     for begin in range(0, len(ids), CHUNK):
         documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
-        facts = [f for d in documents for f in extract_document(d, ruleset)]
+        facts = extract_batch(documents, ruleset)
         store.replace_facts(con, [d["id"] for d in documents], facts, ruleset.version)
         report.documents += len(documents)
         report.facts += len(facts)

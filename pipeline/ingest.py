@@ -13,7 +13,6 @@ from typing import Iterable, Iterator
 from tqdm import tqdm
 
 from pipeline import core, store
-from pipeline.clean import CleanError
 
 SUFFIXES = {".jsonl", ".html", ".htm", ".txt"}
 BATCH = 500
@@ -87,19 +86,24 @@ def record_problem(record) -> str | None:
 def ingest_records(con, records: Iterable[dict], source: str, report: IngestReport | None = None) -> IngestReport:
     """Clean, normalize and store records (batched); see core.prepare_document."""
     report = report or IngestReport()
+    for batch in batched(records, BATCH):
+        for record in batch:
+            record.setdefault("source", source)
+        documents, errors = core.prepare_batch(batch)
+        report.errors.extend(errors)
+        report.add(store.upsert_documents(con, documents))
+    return report
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
     batch = []
-    for record in records:
-        record.setdefault("source", source)
-        try:
-            batch.append(core.prepare_document(record))
-        except CleanError as error:
-            report.errors.append(f"{record.get('source') or source}: document {record.get('id')!r}: {error}")
-        if len(batch) >= BATCH:
-            report.add(store.upsert_documents(con, batch))
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        report.add(store.upsert_documents(con, batch))
-    return report
+        yield batch
 
 
 def ingest_paths(con, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
