@@ -290,7 +290,7 @@ def synthetic_facts(start: int, count: int, rules_version: str, per_doc: int = 5
             "province": provinces[n % 6], "province_2025": provinces[(n + 1) % 6],
             "as_of": f"20{10 + n % 15}-{1 + n % 12:02d}-28", "target_year": 2025 if n % 5 == 0 else None,
             "quote": f"{value} thôn, tổ dân phố được sáp nhập", "sentence": f"Đến nay toàn tỉnh có {value} thôn, tổ dân phố được sáp nhập.",
-            "start": n % 2000, "end": n % 2000 + 30, "rule_id": f"r{n % 40}", "rules_version": rules_version,
+            "confidence": 0.9, "start": n % 2000, "end": n % 2000 + 30, "rule_id": f"r{n % 40}", "rules_version": rules_version,
         })
     return rows
 

@@ -5,15 +5,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 import click
 
+from pipeline.cli.output import db_option
 from pipeline.crawl.nightly import nightly, print_summary
 from pipeline.crawl.sites import DEFAULT_SITES_DIR
 from pipeline.crawl.spider import CrawlConfig
 from pipeline.paths import CORPUS_DIR
-from pipeline.store import DEFAULT_DB, connect
+from pipeline.store import connect
 from pipeline.store import crawlstate as state
 
 # --- click --------------------------------------------------------------------
@@ -21,7 +21,7 @@ from pipeline.store import crawlstate as state
 def crawl_options(func):
     options = [
         click.argument("site", nargs=-1),
-        click.option("--db", "db", default=str(DEFAULT_DB), show_default=True, help="DuckDB database."),
+        db_option(create=True),
         click.option("--sites", "sites_dir", default=str(DEFAULT_SITES_DIR), show_default=True,
                      help="Folder of site files."),
         click.option("--corpus", default=str(CORPUS_DIR), show_default=True,
@@ -38,10 +38,10 @@ def crawl_options(func):
     return func
 
 
-def _config(site, db, sites_dir, corpus, since, timeout, max_size, retries) -> CrawlConfig:
+def _config(site, db_path, sites_dir, corpus, since, timeout, max_size, retries) -> CrawlConfig:
     if since:
         datetime.strptime(since, "%Y-%m-%d")  # fail early on a bad date
-    return CrawlConfig(db=db, sites_dir=sites_dir, corpus=corpus, since=since, timeout=timeout,
+    return CrawlConfig(db=db_path, sites_dir=sites_dir, corpus=corpus, since=since, timeout=timeout,
                        max_size=max_size, retries=retries, names=list(site))
 
 
@@ -64,22 +64,17 @@ def run_cmd(**options):
 
 
 @click.command("status")
-@click.option("--db", default=str(DEFAULT_DB), show_default=True, help="DuckDB database.")
+@db_option()
 @click.option("--runs", "limit", default=5, show_default=True, help="How many recent runs.")
-def status_cmd(db: str, limit: int):
+def status_cmd(db_path: str, limit: int):
     """Recent runs per site; flags sites whose yield dropped to zero."""
-    if not Path(db).exists():
-        raise click.ClickException(f"no database at {db}")
-    con = connect(db, read_only=True)
-    _print_status(con, limit)
-    con.close()
+    with connect(db_path, read_only=True) as con:
+        _print_status(con, limit)
 
 
 def _print_status(con, limit: int) -> None:
-    try:
-        rows, alerts = state.last_runs(con, limit), state.yield_drops(con)
-    except Exception:  # database made before the crawl tables existed
-        rows, alerts = [], []
+    # An older database gained the crawl tables when connect upgraded it.
+    rows, alerts = state.last_runs(con, limit), state.yield_drops(con)
     if not rows:
         click.echo("no runs yet")
     click.echo(f"{'run':<22}{'site':<22}{'found':>7}{'fetched':>9}{'new':>6}{'facts':>7}  status / failures")

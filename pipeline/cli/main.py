@@ -8,18 +8,8 @@ import click
 
 import pipeline
 from pipeline import store
-from pipeline.cli.output import emit, jsonable, output_options
-from pipeline.paths import QUERIES_DIR, SAMPLE_DIR
-
-EXPORT_COLUMNS = {
-    "facts": ", ".join(f'"{c}"' for c in store.FACT_COLUMNS),
-    "documents": "id, url, site, title, published, province, text, content_hash, source, extracted_version",
-}
-
-
-def db_option(command):
-    return click.option("--db", "db_path", default=str(store.DEFAULT_DB), show_default=True,
-                        type=click.Path(dir_okay=False), help="DuckDB database file")(command)
+from pipeline.cli.output import db_option, emit, jsonable, output_options
+from pipeline.paths import SAMPLE_DIR
 
 
 class Group(click.Group):
@@ -29,7 +19,7 @@ class Group(click.Group):
 
         try:
             return super().invoke(ctx)
-        except (pipeline.RuleError, pipeline.CleanError) as error:
+        except (pipeline.RuleError, pipeline.CleanError, store.StoreError) as error:
             raise click.ClickException(str(error)) from None
 
 
@@ -44,7 +34,7 @@ def main():
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@db_option
+@db_option(create=True)
 def ingest(paths, db_path):
     """Store documents from JSON Lines, .html/.txt files or folders of them.
 
@@ -63,35 +53,31 @@ def ingest(paths, db_path):
 
 @main.command()
 @click.option("--all", "everything", is_flag=True, help="re-extract every document")
-@db_option
+@db_option()
 def extract(everything, db_path):
     """Extract facts from documents not yet extracted with the current rules."""
-    with store.connect(db_path) as con:
+    with store.connect(db_path, create=False) as con:
         report = pipeline.extract_pending(con, everything, progress=sys.stderr.isatty())
     click.echo(f"{report.documents} documents extracted, {report.facts} facts "
                f"(rules version {report.rules_version})", err=True)
-
-
-def saved_queries() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(QUERIES_DIR.glob("*.sql"))}
 
 
 @main.command()
 @click.argument("sql", required=False)
 @click.option("--list", "list_saved", is_flag=True, help="list the saved queries")
 @output_options
-@db_option
+@db_option()
 def query(sql, list_saved, fmt, db_path):
     """Run SQL, or a saved query by NAME (see --list), and print the result."""
-    saved = saved_queries()
+    saved = store.saved_queries()
     if list_saved or not sql:
         for name, path in saved.items():
             click.echo(f"{name:24} {path.read_text(encoding='utf-8').splitlines()[0].lstrip('- ')}")
         return
     text = saved[sql].read_text(encoding="utf-8") if sql in saved else sql
-    with store.connect(db_path, read_only=Path(db_path).exists()) as con:
+    with store.connect(db_path, read_only=True) as con:
         try:
-            frame = con.execute(text).df()
+            frame = store.run_sql(con, text)
         except Exception as error:  # DuckDB raises many kinds; all are the user's SQL
             raise click.ClickException(f"query failed: {error}") from None
     emit(frame, fmt)
@@ -101,33 +87,30 @@ def query(sql, list_saved, fmt, db_path):
 @click.argument("what", type=click.Choice(["facts", "documents"]))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="file to write (default: standard output)")
-@db_option
+@db_option()
 def export(what, fmt, output, db_path):
-    """Export facts (FACTS.md fields + provenance) or documents."""
-    sql = f"SELECT {EXPORT_COLUMNS[what]} FROM {what} ORDER BY 1"
-    with store.connect(db_path) as con:
+    """Export facts (FACTS.md fields + confidence + provenance) or documents."""
+    if fmt == "parquet" and not output:
+        raise click.UsageError("parquet needs -o FILE")
+    with store.connect(db_path, read_only=True) as con:
         if output:
-            options = {"jsonl": "FORMAT json", "csv": "FORMAT csv, HEADER", "parquet": "FORMAT parquet"}[fmt]
-            con.execute(f"COPY ({sql}) TO '{output.replace(chr(39), chr(39) * 2)}' ({options})")
-            click.echo(f"wrote {output}", err=True)
-        elif fmt == "parquet":
-            raise click.UsageError("parquet needs -o FILE")
+            click.echo(f"wrote {store.export_file(con, what, fmt, output)}", err=True)
         else:
-            emit(con.execute(sql).df(), "nl" if fmt == "jsonl" else "csv")
+            emit(store.export_frame(con, what), "nl" if fmt == "jsonl" else "csv")
 
 
 @main.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
 @click.option("--errors", is_flag=True, help="list false positives, false negatives and wrong attributes of matched facts")
 @click.option("--json", "as_json", is_flag=True, help="print the scores as JSON")
-@db_option
+@db_option()
 def evaluate_command(gold, errors, as_json, db_path):
     """Precision, recall and F1 of the stored facts against a GOLD.jsonl file."""
     from pipeline.quality.evaluate import evaluate
     from pipeline.quality.report import print_evaluation
 
-    with store.connect(db_path) as con:
-        frame = con.execute(f"SELECT {EXPORT_COLUMNS['facts']} FROM facts").df()
+    with store.connect(db_path, read_only=True) as con:
+        frame = store.facts_table(con)
     predicted = jsonable(frame)
     try:
         result = evaluate(gold, predicted)
@@ -138,7 +121,7 @@ def evaluate_command(gold, errors, as_json, db_path):
 
 @main.command()
 @click.option("--direct", is_flag=True, help="ingest the sample files directly instead of crawling them")
-@db_option
+@db_option(create=True)
 def demo(direct, db_path):
     """Run the whole pipeline on the bundled sample corpus and show facts.
 
@@ -155,9 +138,7 @@ def demo(direct, db_path):
     else:
         run_demo_via_sites(db_path, echo=lambda *a: click.echo(" ".join(map(str, a)), err=True))
     with store.connect(db_path) as con:
-        frame = con.execute(
-            "SELECT province, indicator, value, total, percent, change, status, as_of, quote "
-            "FROM facts ORDER BY province, doc, start").df()
+        frame = store.demo_facts(con)
     emit(frame, "table")
     click.echo(f"\n{len(frame)} facts in {db_path}. Try: vnfacts query facts_by_province", err=True)
 

@@ -1,4 +1,5 @@
-"""Shared output options (--table, --csv, --json, --nl), as sqlite-utils does."""
+"""Options every command shares: --db, and the output formats (--table,
+--csv, --json, --nl, as sqlite-utils has them)."""
 from __future__ import annotations
 
 import json
@@ -7,7 +8,21 @@ import sys
 import click
 import pandas as pd
 
+from pipeline.paths import DEFAULT_DB
+
 FORMATS = ("table", "csv", "json", "nl")
+
+
+def db_option(create: bool = False, name: str = "db_path"):
+    """--db, declared once. The default comes from the package (pipeline.paths),
+    not the current folder. Commands that only read (create=False) refuse a
+    missing file: store.connect says so, naming the path."""
+    note = "created if missing" if create else "must exist"
+
+    def decorate(command):
+        return click.option("--db", name, default=str(DEFAULT_DB), show_default=True, metavar="FILE",
+                            type=click.Path(dir_okay=False), help=f"DuckDB database file ({note})")(command)
+    return decorate
 
 
 def output_options(command):

@@ -2,7 +2,6 @@
 extract their facts, and summarise per site. The CLI and the demo call it."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -72,17 +71,9 @@ def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> No
             summary.errors += report.errors if report else []
             state.record_results(con, config.run_id, name, added,
                                  facts.get(name, 0) if extract else None, status)
-        summary.sites = _rows(con, config.run_id)
+        summary.sites = state.run_rows(con, config.run_id)
     finally:
         con.close()
-
-
-def _rows(con, run_id: str) -> dict:
-    rows = con.execute(
-        "SELECT site, discovered, fetched, new_documents, failures, facts FROM runs "
-        "WHERE run_id = ? ORDER BY site", [run_id]).fetchall()
-    keys = ("discovered", "fetched", "new_documents", "failures", "facts")
-    return {r[0]: dict(zip(keys, (r[1], r[2], r[3], json.loads(r[4] or "{}"), r[5]))) for r in rows}
 
 
 def print_summary(summary: RunSummary, echo=click.echo) -> None:

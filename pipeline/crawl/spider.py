@@ -35,7 +35,7 @@ from pipeline.crawl.discover import (
 )
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
 from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
-from pipeline.paths import CORPUS_DIR
+from pipeline.paths import CORPUS_DIR, DEFAULT_DB
 from pipeline.store import connect
 from pipeline.store import crawlstate as state
 
@@ -48,7 +48,7 @@ HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
 
 @dataclass
 class CrawlConfig:
-    db: str = "extracted/vnfacts.duckdb"
+    db: str = str(DEFAULT_DB)
     sites_dir: str = str(DEFAULT_SITES_DIR)
     corpus: str = str(CORPUS_DIR)
     run_id: str = ""
@@ -129,7 +129,7 @@ class SitesSpider(scrapy.Spider):
                            ("listing", site.start_urls)):
             for url in urls:
                 yield self.source_request(site, canonical_url(url), kind, page=1)
-        for url, kind in pending_sources(self.con, site.name):
+        for url, kind in state.pending_sources(self.con, site.name):
             yield self.source_request(site, url, kind, page=2)
         for url in state.pending_articles(self.con, site.name):
             yield self.article_request(site, url)
@@ -185,7 +185,7 @@ class SitesSpider(scrapy.Spider):
             yield from self.discover_articles(site, entries)
             return
         children = [u for u, when in entries if site.owns(u) and self._recent(when)]
-        add_sources(self.con, site.name, children, "sitemap", self.config.run_id)
+        state.add_sources(self.con, site.name, children, "sitemap", self.config.run_id)
         for child in children:
             yield self.source_request(site, child, "sitemap")
 
@@ -198,7 +198,7 @@ class SitesSpider(scrapy.Spider):
         if not unfinished or page >= site.max_pages:
             return  # nothing new on this page: older pages were read before
         following = [u for u in next_pages(tree, response.url, site.next_page, page) if site.owns(u)]
-        add_sources(self.con, site.name, following, "listing", self.config.run_id)
+        state.add_sources(self.con, site.name, following, "listing", self.config.run_id)
         for url in following:
             yield self.source_request(site, url, "listing", page=page + 1)
 
@@ -326,31 +326,12 @@ def _is_html(response) -> bool:
     return _content_type(response).startswith(HTML_TYPES) and not body.startswith(b"%PDF")
 
 
-def add_sources(con, site: str, urls: list[str], kind: str, run_id: str) -> None:
-    """Remember follow-up sitemaps and listing pages, so a killed run's are read next time."""
-    if not urls:
-        return
-    con.executemany(
-        "INSERT INTO crawl_urls (url, site, kind, status, discovered_run) "
-        "VALUES (?, ?, ?, 'discovered', ?) ON CONFLICT DO NOTHING",
-        [(u, site, kind, run_id) for u in urls])
-
-
-def pending_sources(con, site: str) -> list[tuple[str, str]]:
-    return con.execute(
-        "SELECT url, kind FROM crawl_urls WHERE site = ? AND kind IN ('sitemap', 'listing') "
-        "AND status = 'discovered' ORDER BY url", [site]).fetchall()
-
-
 def recover_archives(con, current: str) -> None:
     """Records a killed crawl archived but did not get to mark as fetched."""
     for path in state.unrecovered_warc_files(con, current):
         if Path(path).exists():
             for url, pointer in iter_pointers(path):
-                con.execute(
-                    "UPDATE crawl_urls SET status = 'fetched', warc = ?, http_status = 200 "
-                    "WHERE url = ? AND kind = 'article' AND status IN ('discovered', 'failed')",
-                    [pointer, url])
+                state.mark_recovered(con, url, pointer)
         state.mark_warc_recovered(con, path)
 
 

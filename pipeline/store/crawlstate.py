@@ -6,52 +6,15 @@ skipped, alias), why it failed, the validators for conditional requests and
 the WARC record of its last response. `runs` has one row per run and site.
 This table, not Scrapy's JOBDIR, is what makes a crawl resumable: URLs
 discovered by a killed run are still 'discovered' and the next run fetches them.
+The tables themselves are created by the migrations in store/schema.py.
 """
 from __future__ import annotations
 
 import json
 from datetime import datetime
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS crawl_urls (
-    url TEXT PRIMARY KEY,      -- canonical URL
-    site TEXT NOT NULL,
-    kind TEXT NOT NULL,        -- feed | sitemap | listing | article
-    status TEXT NOT NULL,      -- discovered | fetched | failed | gone | skipped | alias
-    reason TEXT,               -- why it failed or was skipped
-    http_status INTEGER,
-    attempts INTEGER DEFAULT 0,
-    etag TEXT,
-    last_modified TEXT,
-    lastmod DATE,              -- date the feed/sitemap gave for it
-    canonical TEXT,            -- rel=canonical target when it differs
-    warc TEXT,                 -- warc:<file>#<offset> of the last response
-    doc_id TEXT,
-    discovered_run TEXT,
-    fetched_run TEXT,
-    stored_run TEXT,           -- run that put it in documents
-    discovered_at TIMESTAMP DEFAULT current_timestamp,
-    fetched_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT NOT NULL,
-    site TEXT NOT NULL,
-    started_at TIMESTAMP,
-    finished_at TIMESTAMP,
-    discovered INTEGER DEFAULT 0,
-    fetched INTEGER DEFAULT 0,
-    new_documents INTEGER,
-    failures TEXT,             -- JSON: reason -> count
-    facts INTEGER,
-    status TEXT,               -- running | crawled | done | crashed | interrupted
-    PRIMARY KEY (run_id, site)
-);
-CREATE TABLE IF NOT EXISTS warc_files (
-    path TEXT PRIMARY KEY,
-    run_id TEXT,
-    recovered BOOLEAN DEFAULT false
-);
-"""
+from pipeline.store import schema
+
 
 # Statuses that mean "do not request this article again".
 FINAL = ("fetched", "gone", "skipped", "alias")
@@ -59,7 +22,8 @@ MAX_ATTEMPTS = 3
 
 
 def ensure_schema(con) -> None:
-    con.execute(SCHEMA)
+    """The crawl tables are part of the schema; `connect` already made them."""
+    schema.migrate(con)
 
 
 def now() -> datetime:
@@ -172,6 +136,31 @@ def mark_stored(con, rows: list[tuple[str, str]], run_id: str) -> None:
     )
 
 
+def add_sources(con, site: str, urls: list[str], kind: str, run_id: str) -> None:
+    """Remember follow-up sitemaps and listing pages, so a killed run's are read next time."""
+    if not urls:
+        return
+    con.executemany(
+        "INSERT INTO crawl_urls (url, site, kind, status, discovered_run) "
+        "VALUES (?, ?, ?, 'discovered', ?) ON CONFLICT DO NOTHING",
+        [(u, site, kind, run_id) for u in urls])
+
+
+def pending_sources(con, site: str) -> list[tuple[str, str]]:
+    """(url, kind) of sitemaps and listing pages found but not read yet."""
+    return con.execute(
+        "SELECT url, kind FROM crawl_urls WHERE site = ? AND kind IN ('sitemap', 'listing') "
+        "AND status = 'discovered' ORDER BY url", [site]).fetchall()
+
+
+def mark_recovered(con, url: str, pointer: str) -> None:
+    """An article a killed crawl archived (at `pointer`) but did not mark fetched."""
+    con.execute(
+        "UPDATE crawl_urls SET status = 'fetched', warc = ?, http_status = 200 "
+        "WHERE url = ? AND kind = 'article' AND status IN ('discovered', 'failed')",
+        [pointer, url])
+
+
 # --- WARC files (for recovery after a kill) ---------------------------------
 
 def add_warc_file(con, path: str, run_id: str) -> None:
@@ -226,6 +215,15 @@ def facts_by_site(con, run_id: str) -> dict[str, int]:
         [run_id],
     ).fetchall()
     return dict(rows)
+
+
+def run_rows(con, run_id: str) -> dict[str, dict]:
+    """site -> the counts of one run (failures decoded from JSON)."""
+    rows = con.execute(
+        "SELECT site, discovered, fetched, new_documents, failures, facts FROM runs "
+        "WHERE run_id = ? ORDER BY site", [run_id]).fetchall()
+    keys = ("discovered", "fetched", "new_documents", "failures", "facts")
+    return {r[0]: dict(zip(keys, (r[1], r[2], r[3], json.loads(r[4] or "{}"), r[5]))) for r in rows}
 
 
 def last_runs(con, limit: int = 5) -> list[tuple]:

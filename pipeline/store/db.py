@@ -1,7 +1,8 @@
 """DuckDB storage: documents (clean text), facts (with provenance).
 
-Writes are batched through pandas DataFrames (DuckDB scans them as Arrow),
-never one INSERT per row.
+Every connection goes through `connect`, which upgrades an older database
+(store/schema.py). Writes are batched through pandas DataFrames (DuckDB
+scans them as Arrow), never one INSERT per row.
 """
 from __future__ import annotations
 
@@ -13,74 +14,69 @@ import duckdb
 import pandas as pd
 
 from pipeline.paths import DEFAULT_DB
+from pipeline.store import schema
 
 FACT_FIELDS = [
     "indicator", "value", "total", "percent", "approx", "change", "status",
     "over_plan_percent", "level", "locality", "province", "province_2025",
     "as_of", "target_year", "quote",
 ]
+# How sure the rule is of the fact (0-1); null when the extractor gave none.
+SCORE_FIELDS = ["confidence"]
 PROVENANCE_FIELDS = ["sentence", "start", "end", "rule_id", "rules_version"]
-FACT_COLUMNS = ["doc", *FACT_FIELDS, *PROVENANCE_FIELDS]
+FACT_COLUMNS = ["doc", *FACT_FIELDS, *SCORE_FIELDS, *PROVENANCE_FIELDS]
 DOC_COLUMNS = [
     "id", "url", "site", "title", "published", "province", "text",
     "content_hash", "source",
 ]
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    url TEXT,
-    site TEXT,
-    title TEXT,
-    published DATE,
-    province TEXT,            -- the source site's province, if known
-    text TEXT NOT NULL,       -- clean, normalized text; fact offsets point here
-    content_hash TEXT NOT NULL,
-    source TEXT,              -- file path (and line) or archive record it came from
-    ingested_at TIMESTAMP DEFAULT current_timestamp,
-    extracted_version TEXT    -- rules version of the last extraction, NULL = pending
-);
-CREATE TABLE IF NOT EXISTS facts (
-    doc TEXT NOT NULL,
-    indicator TEXT NOT NULL,
-    value DOUBLE,
-    total DOUBLE,
-    percent DOUBLE,
-    approx TEXT,
-    change TEXT,
-    status TEXT,
-    over_plan_percent DOUBLE,
-    level TEXT,
-    locality TEXT,
-    province TEXT,
-    province_2025 TEXT,
-    as_of DATE,
-    target_year INTEGER,
-    quote TEXT,
-    sentence TEXT,
-    start INTEGER,
-    "end" INTEGER,
-    rule_id TEXT,
-    rules_version TEXT,
-    extracted_at TIMESTAMP DEFAULT current_timestamp
-);
-"""
-
+NUMERIC_FACT_FIELDS = ("value", "total", "percent", "over_plan_percent", "confidence")
 
 # DuckDB's buffer pool otherwise grows with the database; bounded, it spills
 # to disk, and a nightly run's memory stays flat in corpus size.
 MEMORY_LIMIT = os.environ.get("VNFACTS_DUCKDB_MEMORY", "128MB")
 
 
-def connect(path: str | Path = DEFAULT_DB, read_only: bool = False):
-    """Open (and create if needed) the database with its schema."""
+class StoreError(Exception):
+    """A database the user named cannot be used: missing, locked, unreadable."""
+
+
+def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool = True):
+    """Open the database, upgraded to the current schema.
+
+    create=False (and read_only) refuse a missing file instead of making an
+    empty one, so a mistyped path is an error, not an empty result."""
     path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
-    if not read_only:
-        con.execute(SCHEMA)
+    if not path.exists() and (read_only or not create):
+        raise StoreError(f"no database at {path} (vnfacts ingest, crawl or demo creates one)")
+    if read_only:
+        return _open_read_only(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = _open(path, read_only=False)
+    schema.migrate(con)
     return con
+
+
+def _open_read_only(path: Path):
+    """A reader of an older database upgrades it first, once, with a short
+    write connection; then reads as every reader does."""
+    con = _open(path, read_only=True)
+    if schema.version(con) >= schema.CURRENT:
+        return con
+    con.close()
+    with _open(path, read_only=False) as writer:
+        schema.migrate(writer)
+    return _open(path, read_only=True)
+
+
+def _open(path: Path, read_only: bool):
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+    except duckdb.IOException as error:
+        raise StoreError(f"cannot open database {path}: {error}") from None
+
+
+def schema_version(con) -> int:
+    return schema.version(con)
 
 
 def id_frame(ids: list[str]) -> pd.DataFrame:
@@ -161,9 +157,10 @@ def replace_facts(con, doc_ids: list[str], facts: list[dict], rules_version: str
 
 
 def facts_frame(facts: list[dict]) -> pd.DataFrame:
+    """Fact dicts as a typed frame; a key a fact lacks (confidence) is null."""
     frame = pd.DataFrame(facts, columns=FACT_COLUMNS)
     frame["as_of"] = pd.to_datetime(frame["as_of"], errors="coerce").dt.date
-    for col in ("value", "total", "percent", "over_plan_percent"):
+    for col in NUMERIC_FACT_FIELDS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     frame["target_year"] = pd.to_numeric(frame["target_year"], errors="coerce").astype("Int64")
     return frame

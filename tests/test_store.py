@@ -1,0 +1,138 @@
+"""The store owns the database: migrations keep older files working, the CLI
+writes no SQL of its own, and every fact column (confidence too) is stored
+and exported. Real DuckDB files throughout."""
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline import store
+from pipeline.store import schema
+from tests.conftest import REPO, run_cli
+
+OLD_SCHEMA = REPO / "tests" / "data" / "schema_2144bab.sql"
+OLD_DOC = ("old-1", "http://127.0.0.1/old-1", "bao-cu", "Tin cũ", "2019-04-03", "Lào Cai",
+           "Huyện Bảo Thắng hiện có 112 thôn.", "h1", "old.jsonl:1", "v-old")
+OLD_FACT = ("old-1", "hamlet", 112.0, "exact", "Huyện Bảo Thắng", "112 thôn", 24, 32, "hamlet.count", "v-old")
+
+
+def make_old_database(path: Path) -> None:
+    """A database as vnfacts wrote it at commit 2144bab, with one document,
+    one fact and one crawl row."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(OLD_SCHEMA.read_text(encoding="utf-8"))
+        con.execute("INSERT INTO documents (id, url, site, title, published, province, text, content_hash, "
+                    "source, extracted_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", OLD_DOC)
+        con.execute('INSERT INTO facts (doc, indicator, value, approx, locality, quote, start, "end", rule_id, '
+                    "rules_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", OLD_FACT)
+        con.execute("INSERT INTO crawl_urls (url, site, kind, status) VALUES ('http://x/a', 'bao-cu', "
+                    "'article', 'fetched')")
+
+
+def columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def test_old_database_is_upgraded_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    make_old_database(path)
+    with store.connect(path) as con:
+        assert store.schema_version(con) == schema.CURRENT == 2
+        assert "confidence" in columns(con, "facts")
+        doc = con.execute("SELECT id, published::VARCHAR, text, extracted_version FROM documents").fetchall()
+        fact = con.execute("SELECT doc, value, quote, confidence FROM facts").fetchall()
+        crawl = con.execute("SELECT url, status FROM crawl_urls").fetchall()
+    assert doc == [("old-1", "2019-04-03", OLD_DOC[6], "v-old")]
+    assert fact == [("old-1", 112.0, "112 thôn", None)]
+    assert crawl == [("http://x/a", "fetched")]
+
+
+def test_migrations_run_once(tmp_path):
+    path = tmp_path / "new.duckdb"
+    for _ in range(3):
+        store.connect(path).close()
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    assert rows == [(n,) for n, _, _ in schema.MIGRATIONS]
+
+
+def test_a_reader_upgrades_an_old_database_then_reads(tmp_path):
+    """`vnfacts query` and `export` open read-only; an old file is upgraded first."""
+    path = tmp_path / "old.duckdb"
+    make_old_database(path)
+    rows = json.loads(run_cli("query", "SELECT max(version) AS v FROM schema_version", "--json",
+                              "--db", path).stdout)
+    exported = [json.loads(line) for line in run_cli("export", "facts", "--db", path).stdout.splitlines()]
+    assert rows == [{"v": schema.CURRENT}]
+    assert len(exported) == 1 and exported[0]["value"] == 112.0 and exported[0]["confidence"] is None
+
+
+def fact(doc: str, **extra) -> dict:
+    base = {"doc": doc, "indicator": "hamlet", "value": 12, "quote": "12 thôn", "start": 0, "end": 7,
+            "rule_id": "r", "rules_version": "v"}
+    return {**base, **extra}
+
+
+def test_confidence_is_stored_and_exported(tmp_path):
+    path = tmp_path / "c.duckdb"
+    with store.connect(path) as con:
+        store.replace_facts(con, ["a", "b"], [fact("a", confidence=0.75), fact("b")], "v")
+    out = tmp_path / "facts.csv"
+    run_cli("export", "facts", "--format", "csv", "-o", out, "--db", path)
+    with duckdb.connect() as con:
+        got = con.execute(f"SELECT doc, confidence FROM read_csv_auto('{out}') ORDER BY doc").fetchall()
+    assert got == [("a", 0.75), ("b", None)]
+    assert "confidence" in store.FACT_COLUMNS
+
+
+CLI_FILES = ["pipeline/cli/main.py", "pipeline/cli/crawl.py", "pipeline/crawl/nightly.py",
+             "pipeline/crawl/spider.py", "pipeline/crawl/ingest.py"]
+SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "CREATE ", "COPY ")
+
+
+@pytest.mark.parametrize("name", CLI_FILES)
+def test_no_sql_outside_the_store(name):
+    """The CLI's and the crawler's SQL lives in pipeline/store (a user's own
+    `vnfacts query` text is theirs)."""
+    tree = ast.parse((REPO / name).read_text(encoding="utf-8"))
+    found = [(node.lineno, node.value[:40]) for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and any(word in node.value.upper() for word in SQL_WORDS)]
+    assert not found, f"{name}: SQL outside pipeline/store: {found}"
+
+
+def test_missing_database_is_refused_by_the_library(tmp_path):
+    missing = tmp_path / "typo.duckdb"
+    with pytest.raises(store.StoreError, match="typo.duckdb"):
+        store.connect(missing, read_only=True)
+    with pytest.raises(store.StoreError, match="typo.duckdb"):
+        store.connect(missing, create=False)
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", [["query", "SELECT 1"], ["export", "facts"], ["extract"], ["status"],
+                                     ["eval", str(REPO / "tests" / "data" / "excerpts.gold.jsonl")]])
+def test_mistyped_db_is_an_error_naming_it(tmp_path, command):
+    missing = tmp_path / "tpyo" / "vnfacts.duckdb"
+    result = run_cli(*command, "--db", missing, check=False)
+    assert result.returncode == 1, result.stderr
+    assert str(missing) in result.stderr and "Traceback" not in result.stderr
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_every_db_option_is_the_same():
+    """One --db: same default (from the package), same type, everywhere."""
+    from pipeline.cli.main import main
+    from pipeline.paths import DEFAULT_DB
+
+    found = {}
+    for name, command in main.commands.items():
+        for param in getattr(command, "params", []):
+            if "--db" in getattr(param, "opts", []):
+                found[name] = (param.default, type(param.type).__name__, param.metavar)
+    assert {"ingest", "extract", "query", "export", "eval", "demo", "crawl", "run", "status"} <= set(found)
+    assert set(found.values()) == {(str(DEFAULT_DB), "Path", "FILE")}
