@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
 import yaml
 
 from pipeline.crawl.localsites import LocalSite, Route
@@ -47,3 +49,25 @@ def crawl(tmp_path: Path, extract: bool = False, **overrides):
 def gaps(site: LocalSite, skip_robots: bool = True) -> list[float]:
     times = [s.at for s in site.log if not (skip_robots and s.path == "/robots.txt")]
     return [b - a for a, b in zip(times, times[1:])]
+
+
+@pytest.fixture
+def servers():
+    """make(routes) starts a LocalSite on 127.0.0.1; all are stopped after the test."""
+    started = []
+
+    def make(routes=None):
+        site = LocalSite(routes).start()
+        started.append(site)
+        return site
+    yield make
+    for site in started:
+        site.stop()
+
+
+def states(db: Path, kind: str = "article") -> dict[str, tuple]:
+    """path -> (status, reason) of each URL of this kind in crawl_urls."""
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT url, status, reason FROM crawl_urls WHERE kind = ?", [kind]).fetchall()
+    con.close()
+    return {"/" + url.split("/", 3)[3]: (status, reason) for url, status, reason in rows}

@@ -7,7 +7,7 @@ import asyncio
 import logging
 from email.utils import parsedate_to_datetime
 from time import monotonic, time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import (
@@ -38,6 +38,51 @@ SKIPPED_TYPES = ("application/pdf", "image/", "video/", "audio/", "application/z
 def slot_key(url: str) -> str:
     """Politeness is per host:port (tests run several sites on 127.0.0.1)."""
     return urlsplit(url).netloc.lower()
+
+
+class SiteGuardMiddleware:
+    """Every request stays on its site's domains, over http or https.
+
+    Runs first (before robots.txt is fetched for a new host), so a request
+    elsewhere, a meta refresh's included, is dropped before any byte goes out."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def refusal(self, url: str, request) -> str | None:
+        """Why `url` may not be fetched for `request` ("offsite_redirect:<scheme>://<host>")."""
+        if self.crawler.spider.allows(url, request.meta.get("site")):
+            return None
+        parts = urlsplit(url)
+        kind = "offsite_redirect" if request.meta.get("redirect_urls") or url != request.url else "offsite"
+        return f"{kind}:{parts.scheme}://{parts.netloc}"
+
+    def process_request(self, request, spider=None):
+        refusal = self.refusal(request.url, request)
+        if refusal:
+            raise IgnoreRequest(refusal)
+
+
+class RedirectGuardMiddleware(SiteGuardMiddleware):
+    """Sees a 3xx before Scrapy's RedirectMiddleware (600) does: a Location
+    off the site fails the request with the target's host as the reason."""
+
+    def process_request(self, request, spider=None):
+        return None
+
+    def process_response(self, request, response, spider=None):
+        location = response.headers.get("Location")
+        if not (300 <= response.status < 400 and location):
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        refusal = self.refusal(target, request)
+        if refusal:
+            raise IgnoreRequest(refusal)
+        return response
 
 
 class HostSlotMiddleware:
@@ -128,6 +173,8 @@ def failure_reason(exc: BaseException, request=None) -> str:
         return f"content_type:{kind}"
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
+        if text.startswith("offsite"):
+            return text
         return ("robots_disallowed" if "robots" in text else
                 "redirect_loop" if "redirect" in text else "ignored")
     for types, name in ERROR_NAMES:

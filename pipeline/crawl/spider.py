@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -73,9 +74,12 @@ def crawl_settings(config: CrawlConfig) -> dict:
         "DOWNLOAD_WARNSIZE": 0, "REDIRECT_MAX_TIMES": 5, "RETRY_ENABLED": False,
         "VNFACTS_RETRIES": config.retries, "VNFACTS_BACKOFF": config.backoff,
         "VNFACTS_RETRY_AFTER_MAX": config.retry_after_max,
+        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
         "DOWNLOADER_MIDDLEWARES": {
+            "pipeline.crawl.fetch.SiteGuardMiddleware": 40,  # before anything touches a host
             "pipeline.crawl.fetch.HostSlotMiddleware": 50,   # before robots.txt (100)
             "pipeline.crawl.fetch.PoliteRetryMiddleware": 550,
+            "pipeline.crawl.fetch.RedirectGuardMiddleware": 650,  # before redirects (600)
         },
     }
 
@@ -111,6 +115,15 @@ class SitesSpider(scrapy.Spider):
         crawler.signals.connect(skip_non_html, signal=signals.headers_received)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         return spider
+
+    def allows(self, url: str, site_name: str | None) -> bool:
+        """An http(s) URL on the request's site, or (robots.txt) on any selected site."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        site = self.sites.get(site_name) if site_name else None
+        if site is not None:
+            return site.owns(url)
+        return any(s.owns(url) for s in self.sites.values())
 
     def delay_for(self, url: str) -> float:
         """The politeness delay of the host: the largest of the sites living on it."""
@@ -250,6 +263,8 @@ class SitesSpider(scrapy.Spider):
         site, kind, url = self._context(request)
         reason = failure_reason(failure.value, request)
         final = "skipped" if reason.startswith(("content_type", "too_large", "robots")) else "failed"
+        # A redirect off the site is the page's answer, not a network hiccup.
+        final = "gone" if reason.startswith("offsite") else final
         self._fail(site, url, kind, reason, None, None, final=final)
         self._closed_request(site)
 
