@@ -96,13 +96,8 @@ LEVEL_NAMES = {"xã": "commune", "huyện": "district", "tỉnh": "province", "t
 
 
 def where(text, a_start, scene) -> dict:
-    named = [p for p in places.named_places(text[:a_start]) if p[2] in ("province", "district")]
-    locality = named[-1][1] if named else scene["locality"]
-    province = (places.find_province(locality) if locality else None) or scene["province"]
-    if locality is None and province:  # the text names no place: the site's province
-        locality = places.province_label(province)
-    return {"locality": locality, "province": province,
-            "province_2025": places.province_2025(province)}
+    """Locality and province from the sentence up to the number (places.locate)."""
+    return places.locate(text[:a_start], scene)
 
 
 def when(text, a_start, clause, status, scene, carried, pats) -> dict:

@@ -35,9 +35,10 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
 
 def document_scene(document: dict) -> dict:
     """Where and when a document is: its place and publication date."""
-    locality, province = places.document_place(document.get("title") or "", document["text"])
-    return {"locality": locality, "on_topic": None,
-            "province": province or places.canonical_province(document.get("province")),
+    site = places.canonical_province(document.get("province"))
+    locality, province = places.document_place(document.get("title") or "", document["text"],
+                                                site, document.get("published"))
+    return {"locality": locality, "on_topic": None, "province": province, "site_province": site,
             "published": document.get("published")}
 
 
