@@ -84,12 +84,15 @@ def query(sql, list_saved, fmt, db_path):
 
 
 @main.command()
-@click.argument("what", type=click.Choice(["facts", "documents"]))
+@click.argument("what", type=click.Choice(["facts", "documents", "gold"]))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="file to write (default: standard output)")
 @db_option()
 def export(what, fmt, output, db_path):
     """Export facts (FACTS.md fields + confidence + provenance) or documents."""
+    if what == "gold":  # reviewed documents as a gold file for eval (pipeline/serve)
+        from pipeline.serve.command import export_gold
+        return export_gold(output, db_path)
     if fmt == "parquet" and not output:
         raise click.UsageError("parquet needs -o FILE")
     with store.connect(db_path, read_only=True) as con:
@@ -181,9 +184,11 @@ def register_plugins() -> None:
     """Commands from the crawler and benchmark modules."""
     from pipeline.cli import bench as cli_bench
     from pipeline.cli import crawl as cli_crawl
+    from pipeline.serve import command as serve_command
 
     cli_bench.register(main)
     cli_crawl.register(main)
+    serve_command.register(main)
 
 
 register_plugins()

@@ -1,0 +1,171 @@
+"""The review page: a Starlette application over one DuckDB file.
+
+Each request opens its own short connection (reviews.open_db), so
+`vnfacts query`, `extract` or a nightly `run` can use the database between
+two requests. Safety, since every page shows text from scraped sites:
+Jinja2 autoescapes everything, the Content-Security-Policy allows only the
+package's own script and stylesheet (an injected inline script or
+`onerror=` would not run even if it reached the page), state changes are
+JSON POSTs carrying the per-process token, and a request whose Host is not
+the bound address is refused (DNS rebinding)."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from pipeline.serve import views
+from pipeline.store import reviews
+
+HERE = Path(__file__).parent
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+PER_PAGE = 50
+
+
+class Site:
+    """The state one server holds: where the database is, who reviews, the token."""
+
+    def __init__(self, db_path, reviewer: str):
+        self.db_path, self.reviewer = str(db_path), reviewer
+        self.token = secrets.token_urlsafe(24)
+        self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(
+            enabled_extensions=("html",), default_for_string=True, default=True))
+        self.env.globals.update(number=views.number, cell=views.cell, web_url=views.web_url, link=views.link, facets=reviews.FACETS,
+                                sortable=reviews.SORTABLE, choices=views.CHOICES, editable=views.EDITABLE)
+
+    def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
+        html = self.env.get_template(name).render(token=self.token, reviewer=self.reviewer, **context)
+        return HTMLResponse(html, status_code=status)
+
+    def db(self):
+        return reviews.open_db(self.db_path)
+
+
+def browse(request: Request):
+    site: Site = request.app.state.site
+    params = dict(request.query_params)
+    filters = views.filters_of(params)
+    page = max(int(params["page"]), 1) if params.get("page", "").isdigit() else 1
+    with site.db() as con:
+        found, total = reviews.browse(con, filters, params.get("sort", "doc"), params.get("dir") == "desc",
+                                      page, PER_PAGE)
+        counts = reviews.facet_counts(con, filters)
+        orphaned = len(reviews.orphans(con))
+    return site.render("browse.html", facts=found, total=total, counts=counts, filters=filters, params=params,
+                       page=page, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), orphaned=orphaned)
+
+
+def review(request: Request):
+    site: Site = request.app.state.site
+    params = dict(request.query_params)
+    filters = views.filters_of(params)
+    offset = int(params["offset"]) if params.get("offset", "").isdigit() else 0
+    with site.db() as con:
+        fact = reviews.fact_by_key(con, params["key"]) if params.get("key") else reviews.queue_item(
+            con, filters, offset)
+        done, total = reviews.progress(con, filters)
+        doc = reviews.document(con, fact["doc"]) if fact else None
+    base = {k: v for k, v in params.items() if k in filters}
+    # Decided facts leave a queue of unreviewed facts, so the next one is at
+    # the same offset; a queue over a review state keeps them, so step on.
+    step = 1 if "review" in filters else 0
+    context = dict(fact=fact, doc=doc, done=done, total=total, filters=filters, params=base,
+                   next_url=views.link("/review", base, offset=offset + step if not params.get("key") else offset),
+                   skip_url=views.link("/review", base, offset=offset + 1), offset=offset)
+    if fact:
+        context["evidence"] = views.evidence(doc["text"], fact)
+    return site.render("review.html", **context)
+
+
+def document_page(request: Request):
+    site: Site = request.app.state.site
+    doc_id = request.path_params["doc"]
+    with site.db() as con:
+        doc = reviews.document(con, doc_id)
+        facts = reviews.document_facts(con, doc_id) if doc else []
+    if doc is None:
+        return site.render("missing.html", status=404, what=f"document {doc_id}")
+    paragraphs = views.marked_paragraphs(doc["text"], facts)
+    return site.render("doc.html", doc=doc, facts=facts, paragraphs=paragraphs)
+
+
+def orphans_page(request: Request):
+    site: Site = request.app.state.site
+    with site.db() as con:
+        found = reviews.orphans(con)
+    return site.render("orphans.html", orphans=found)
+
+
+async def checked_json(request: Request) -> dict:
+    """The JSON body of a state change, after the token and type are checked."""
+    site: Site = request.app.state.site
+    if not hmac.compare_digest(request.headers.get("x-token", ""), site.token):
+        raise PermissionError("missing or wrong token")
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise PermissionError("expected application/json")
+    body = await request.json()
+    if not isinstance(body, dict) or not isinstance(body.get("key"), str):
+        raise ValueError("expected a JSON object with a fact key")
+    return body
+
+
+async def decide(request: Request):
+    site: Site = request.app.state.site
+    try:
+        body = await checked_json(request)
+        with site.db() as con:
+            fact = reviews.fact_by_key(con, body["key"])
+            if fact is None:
+                return JSONResponse({"error": f"no fact with key {body['key']}"}, status_code=404)
+            fields = views.corrections(fact, body.get("fields") or {}) if body.get("verdict") == "correct" else None
+            verdict = "accept" if body.get("verdict") == "correct" and not fields else body.get("verdict")
+            review_id = reviews.record(con, body["key"], verdict, fields, site.reviewer)
+    except PermissionError as error:
+        return JSONResponse({"error": str(error)}, status_code=403)
+    except ValueError as error:
+        return JSONResponse({"error": str(error)}, status_code=400)
+    return JSONResponse({"id": review_id, "verdict": verdict, "fields": fields})
+
+
+async def undo(request: Request):
+    site: Site = request.app.state.site
+    try:
+        body = await checked_json(request)
+    except PermissionError as error:
+        return JSONResponse({"error": str(error)}, status_code=403)
+    except ValueError as error:
+        return JSONResponse({"error": str(error)}, status_code=400)
+    with site.db() as con:
+        undone = reviews.undo(con, body["key"])
+    return JSONResponse({"undone": undone})
+
+
+async def security_headers(request: Request, call_next):
+    response = await call_next(request)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1") -> Starlette:
+    routes = [Route("/", browse), Route("/review", review), Route("/doc/{doc:path}", document_page),
+              Route("/orphans", orphans_page), Route("/api/review", decide, methods=["POST"]),
+              Route("/api/undo", undo, methods=["POST"]),
+              Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
+    hosts = sorted({host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host})
+    app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
+                                               Middleware(BaseHTTPMiddleware, dispatch=security_headers)])
+    app.state.site = Site(db_path, reviewer)
+    return app

@@ -1,0 +1,171 @@
+"""The review page in a real browser: Debian's headless Chromium driven by
+Selenium against uvicorn on 127.0.0.1 and a real DuckDB file; every check is
+on what the database then holds or what the page ran.
+
+Needs `apt-get install -y chromium chromium-driver` (.ci/run installs them);
+without them these tests skip and say so."""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+from servekit import HOSTILE_ID, Server, copy_db
+
+from pipeline.store import reviews
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+selenium = pytest.importorskip("selenium", reason="selenium is a test dependency: pip install -e '.[test]'")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="needs Debian's chromium and chromium-driver: apt-get update && apt-get install -y chromium chromium-driver")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage", "--window-size=1400,900"]
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in FLAGS + [f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where screenshots of the pages go: $VNFACTS_SCREENSHOTS, else a temporary folder."""
+    folder = Path(os.environ.get("VNFACTS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture()
+def served(tmp_path):
+    db = copy_db(tmp_path)
+    with Server(db) as server, reviews.open_db(db) as con:
+        server.db, server.con = db, con
+        yield server
+
+
+def press(browser, key: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).send_keys(key).perform()
+
+
+def current_key(browser) -> str:
+    from selenium.webdriver.common.by import By
+
+    return wait(lambda: browser.find_element(By.ID, "review").get_attribute("data-key"))
+
+
+def wait(probe, seconds: float = 10, pause: float = 0.002):
+    """probe() until it returns something true (a missing element counts as not yet)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            found = probe()
+        except Exception:  # selenium's NoSuchElement / StaleElement while a page loads
+            found = None
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {probe}")
+        time.sleep(pause)
+
+
+def decisions(con, key: str) -> list[tuple]:
+    return con.execute("SELECT verdict, fields, reviewer FROM reviews WHERE fact_key = ? ORDER BY id",
+                       [key]).fetchall()
+
+
+def open_review(browser, served, query: str = "") -> str:
+    browser.get(f"{served.url}/review{query}")
+    return current_key(browser)
+
+
+def test_accept_from_the_keyboard_reaches_the_database_in_under_200_ms(browser, served, shots):
+    timings = []
+    key = open_review(browser, served)
+    for _ in range(6):
+        started = time.perf_counter()
+        press(browser, "a")
+        wait(lambda k=key: decisions(served.con, k))
+        timings.append(time.perf_counter() - started)
+        assert decisions(served.con, key) == [("accept", None, "tester")]
+        key = wait(lambda k=key: (found := current_key(browser)) != k and found)
+    browser.save_screenshot(str(shots / "review.png"))
+    print(f"key -> row in reviews: median {statistics.median(timings) * 1000:.0f} ms, "
+          f"max {max(timings) * 1000:.0f} ms")
+    assert statistics.median(timings) < 0.2
+
+
+def test_reject_edit_and_undo_from_the_keyboard(browser, served):
+    from selenium.webdriver.common.by import By
+
+    first = open_review(browser, served)
+    press(browser, "x")
+    second = wait(lambda: (found := current_key(browser)) != first and found)
+    assert decisions(served.con, first) == [("reject", None, "tester")]
+    press(browser, "e")
+    value = wait(lambda: browser.find_element(By.CSS_SELECTOR, "#edit input[name=value]"))
+    assert value.is_displayed()
+    value.clear()
+    value.send_keys("4321\n")
+    wait(lambda: decisions(served.con, second))
+    assert decisions(served.con, second) == [("correct", '{"value": 4321.0}', "tester")]
+    third = wait(lambda: (found := current_key(browser)) != second and found)
+    press(browser, "u")
+    wait(lambda: not decisions(served.con, second))
+    assert wait(lambda: current_key(browser) == second)
+    assert decisions(served.con, first) == [("reject", None, "tester")] and third != second
+
+
+def test_space_skips_without_deciding(browser, served):
+    first = open_review(browser, served)
+    press(browser, " ")
+    assert wait(lambda: (found := current_key(browser)) != first and found)
+    assert served.con.execute("SELECT count(*) FROM reviews").fetchall() == [(0,)]
+
+
+def test_a_facet_filters_the_table(browser, served, shots):
+    from selenium.webdriver.common.by import By
+
+    browser.get(served.url + "/")
+    link = browser.find_element(By.CSS_SELECTOR, '.facet[data-facet="indicator"] li a')
+    indicator = link.get_attribute("data-value")
+    link.click()
+    wait(lambda: indicator in browser.current_url)
+    cells = browser.find_elements(By.CSS_SELECTOR, "#facts tbody tr td:nth-child(2)")
+    total = int(browser.find_element(By.ID, "total").text)
+    expected = served.con.execute("SELECT count(*) FROM facts WHERE indicator = ?", [indicator]).fetchall()[0][0]
+    assert total == expected and len(cells) == min(expected, 50)
+    assert {cell.text for cell in cells} == {indicator}
+    browser.save_screenshot(str(shots / "browse.png"))
+
+
+def test_scripts_in_a_scraped_page_never_run(browser, served):
+    key = served.con.execute(f"SELECT {reviews.key_sql('f')} FROM facts f WHERE doc = ? LIMIT 1",
+                             [HOSTILE_ID]).fetchall()[0][0]
+    for path in [f"/review?key={key}", f"/doc/{HOSTILE_ID}", "/?site=%3Cb%3Esite%3C%2Fb%3E"]:
+        browser.get(served.url + path)
+        wait(lambda: browser.execute_script("return document.readyState") == "complete")
+        assert browser.execute_script("return [window.__pwned, window.__pwned_url]") == [None, None]
+        if "site" not in path:  # the markup is shown as text
+            assert "<script>window.__pwned=1</script>" in browser.find_element("tag name", "body").text
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"
+              and "favicon" not in entry["message"]]
+    assert errors == []
