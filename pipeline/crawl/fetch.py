@@ -85,6 +85,21 @@ class RedirectGuardMiddleware(SiteGuardMiddleware):
         return response
 
 
+class DecodedSizeMiddleware:
+    """A download we cap ourselves (meta body_cap: robots.txt) goes out with no
+    size limit, and its decompression (HttpCompressionMiddleware, 590, reads
+    download_maxsize when the response comes back) gets meta decoded_maxsize."""
+
+    def process_request(self, request, spider=None):
+        if "decoded_maxsize" in request.meta:
+            request.meta["download_maxsize"] = 0
+
+    def process_response(self, request, response, spider=None):
+        if "decoded_maxsize" in request.meta:
+            request.meta["download_maxsize"] = request.meta["decoded_maxsize"]
+        return response
+
+
 class HostSlotMiddleware:
     """Put every request, robots.txt included, in its host's download slot."""
 
@@ -173,8 +188,10 @@ def failure_reason(exc: BaseException, request=None) -> str:
         return f"content_type:{kind}"
     if isinstance(exc, IgnoreRequest):
         text = str(exc)
-        if text.startswith("offsite"):
+        if text.startswith(("offsite", "robots_unavailable")):
             return text
+        if "during decompression" in text:  # HttpCompressionMiddleware's size cap
+            return "too_large:decompressed"
         return ("robots_disallowed" if "robots" in text else
                 "redirect_loop" if "redirect" in text else "ignored")
     for types, name in ERROR_NAMES:

@@ -35,6 +35,7 @@ from pipeline.crawl.discover import (
     parse_sitemap,
 )
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
+from pipeline.crawl.robots import cap_body
 from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
 from pipeline.paths import CORPUS_DIR, DEFAULT_DB
 from pipeline.store import connect
@@ -66,7 +67,7 @@ class CrawlConfig:
 
 def crawl_settings(config: CrawlConfig) -> dict:
     return {
-        "BOT_NAME": "vnfacts", "USER_AGENT": config.user_agent, "ROBOTSTXT_OBEY": True,
+        "BOT_NAME": "vnfacts", "USER_AGENT": config.user_agent, "ROBOTSTXT_OBEY": False,
         "LOG_LEVEL": config.log_level, "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
         "DOWNLOAD_DELAY": DEFAULT_DELAY, "DOWNLOAD_DELAY_JITTER": 0.0,
         "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
@@ -78,6 +79,8 @@ def crawl_settings(config: CrawlConfig) -> dict:
         "DOWNLOADER_MIDDLEWARES": {
             "pipeline.crawl.fetch.SiteGuardMiddleware": 40,  # before anything touches a host
             "pipeline.crawl.fetch.HostSlotMiddleware": 50,   # before robots.txt (100)
+            "pipeline.crawl.robots.RobotsMiddleware": 100,   # RFC 9309, instead of Scrapy's
+            "pipeline.crawl.fetch.DecodedSizeMiddleware": 595,  # next to decompression (590)
             "pipeline.crawl.fetch.PoliteRetryMiddleware": 550,
             "pipeline.crawl.fetch.RedirectGuardMiddleware": 650,  # before redirects (600)
         },
@@ -113,6 +116,7 @@ class SitesSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(skip_non_html, signal=signals.headers_received)
+        crawler.signals.connect(cap_body, signal=signals.bytes_received)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         return spider
 
@@ -262,7 +266,7 @@ class SitesSpider(scrapy.Spider):
         request = failure.request
         site, kind, url = self._context(request)
         reason = failure_reason(failure.value, request)
-        final = "skipped" if reason.startswith(("content_type", "too_large", "robots")) else "failed"
+        final = "skipped" if reason.startswith(("content_type", "too_large", "robots_dis")) else "failed"
         # A redirect off the site is the page's answer, not a network hiccup.
         final = "gone" if reason.startswith("offsite") else final
         self._fail(site, url, kind, reason, None, None, final=final)
