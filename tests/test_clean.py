@@ -48,8 +48,8 @@ def test_vnexpress_every_paragraph_is_a_line(vnexpress):
 
 def test_vnexpress_no_junk(vnexpress):
     cleaned, expected = vnexpress
-    # nothing but the article paragraphs: no menu, sidebar, footer, title
-    assert set(cleaned.text.split("\n")) <= set(expected["paragraphs"])
+    # nothing but the lead and the article paragraphs: no menu, sidebar, footer, title
+    assert cleaned.text.split("\n") == [expected["description"]] + expected["paragraphs"]
     # the p.Normal holding only an inline <script> must not leak its code
     for junk in ("querySelector", "iframe", "flo.uri.sh", "{", "function"):
         assert junk not in cleaned.text
@@ -275,3 +275,36 @@ def test_clean_text_on_seeds(prefix, gone, kept):
     assert find_published_date(text) == find_published_date(raw)
     # every non-furniture line of the seed is kept verbatim (spaces collapsed)
     assert len(text) > 0.9 * len(raw.strip())
+
+
+# --- lead and byline ----------------------------------------------------------
+
+LEAD_PAGE = """<html><head><title>Xã Hòa An giảm 4 thôn</title>
+<meta name="description" content="Sau sáp nhập, xã Hòa An còn 8 thôn thay vì 12 thôn như trước đây."></head>
+<body><aside><p class="description">Tin khác: một huyện miền núi vừa khánh thành cây cầu mới bắc qua sông.</p></aside>
+<h1>Xã Hòa An giảm 4 thôn sau sáp nhập</h1>
+<div class="box"><p class="description">Hộp tin: huyện bên cạnh tổ chức hội thi văn nghệ quần chúng năm nay.</p></div>
+<p class="description">Sau sáp nhập, xã Hòa An còn 8 thôn thay vì 12 thôn như trước đây, giảm 4 trưởng thôn.</p>
+<article><p>Ngày 3/4, HĐND xã Hòa An đã thông qua nghị quyết sáp nhập các thôn nhỏ trên địa bàn xã.</p>
+<p>Việc sáp nhập giúp giảm 4 trưởng thôn và 8 người hoạt động không chuyên trách ở thôn.</p>
+<p>Ông Trần Minh, Chủ tịch UBND xã, cho biết người dân đồng tình với chủ trương này.</p>
+<p style="text-align:right"><strong>Minh Anh</strong></p></article></body></html>"""
+
+
+def test_the_printed_lead_opens_the_text_and_the_byline_goes():
+    cleaned = clean_html(LEAD_PAGE)
+    lead = "Sau sáp nhập, xã Hòa An còn 8 thôn thay vì 12 thôn như trước đây, giảm 4 trưởng thôn."
+    assert cleaned.description == lead  # the printed lead, not the shorter meta nor a sidebar box
+    lines = cleaned.text.split("\n")
+    assert lines[0] == lead and "Minh Anh" not in lines and len(lines) == 4
+
+
+@pytest.mark.parametrize("line,byline", [
+    ("Lê Phương", True), ("NGỌC HÙNG", True), ("Trần Văn Biển", True),
+    ("Toàn tỉnh có 48 xã.", False), ("Huyện còn 12 thôn", False), ("Ảnh: Minh Anh", False),
+    ("Bí thư Tỉnh ủy Nguyễn Văn An Phát Biểu", False),
+])
+def test_byline(line, byline):
+    from pipeline.clean.furniture import is_byline
+
+    assert is_byline(line) is byline

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -40,7 +39,8 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import Extractor
 
-from pipeline.lang.dates import find_published_date, is_dateline
+from pipeline.clean.furniture import FURNITURE_PATTERNS, SPACES, drop_byline, is_furniture, tidy
+from pipeline.lang.dates import find_published_date
 from pipeline.lang.decode import DecodeError, decode_document
 
 
@@ -55,68 +55,6 @@ class Cleaned:
     published: date | None = None
     site: str | None = None
     description: str | None = None
-
-
-# --- page furniture -------------------------------------------------------
-# Items that can stand alone or share one line ("Số lượt người xem: 833
-# Bản inQuay lại"). Longer variants first: each item is matched atomically.
-_FURNITURE_ITEMS = [
-    r"số\s+lượt\s+(?:người\s+)?(?:xem|truy\s+cập)(?:\s*:?\s*[\d.,]+)?",
-    r"lượt\s+(?:xem|truy\s+cập|thích)(?:\s*:?\s*[\d.,]+)?",
-    r"đang\s+truy\s+cập(?:\s*:?\s*[\d.,]+)?",
-    r"bản\s+in", r"in\s+bài(?:\s+viết)?", r"quay\s+lại", r"trở\s+về", r"về\s+đầu\s+trang",
-    r"để\s+lại\s+(?:nhận\s+xét|bình\s+luận)", r"viết\s+bình\s+luận(?:\s+mới)?",
-    r"gửi\s+(?:bình\s+luận|ý\s+kiến)", r"(?:\d+\s+)?bình\s+luận", r"ý\s+kiến\s+bạn\s+đọc",
-    r"thích\s+và\s+chia\s+sẻ\s+bài\s+này\s+trên", r"chia\s+sẻ(?:\s+bài\s+viết)?(?:\s+trên)?",
-    r"facebook", r"twitter", r"zalo", r"email", r"e-mail", r"gửi\s+email",
-    r"xem\s+theo\s+ngày", r"liên\s+kết(?:\s+website)?", r"hình\s+ảnh", r"video(?:\s+clip)?",
-    r"lưu\s+trữ(?:\s*\(\s*lịch\s*\))?",
-    r"các\s+bài\s+viết\s+khác", r"bài\s+viết\s+liên\s+quan", r"tin\s+liên\s+quan",
-    r"tin\s+cùng\s+chuyên\s+mục", r"tin\s+khác", r"tin\s+mới(?:\s+nhất)?", r"tin\s+đọc\s+nhiều",
-    r"tùy\s+chọn\s+này\s+sẽ\s+đưa\s+trang\s+chủ\s+về\s+bố\s+cục\s+mặc\s+định\.?",
-    r"reset", r"xem\s+với\s+cỡ\s+chữ", r"cỡ\s+chữ", r"a\s*-", r"a\s*\+",
-    r"\d+(?:[.,]\d+)*",  # bare counters, incl. a digit-per-line counter
-]
-_SEP = r"[\s|:·•,;/»>()\[\]-]*+"
-_ITEMS_LINE = r"^" + _SEP + r"(?:(?>" + "|".join(_FURNITURE_ITEMS) + r")" + _SEP + r")+$"
-
-# Whole-line patterns; fullmatch is applied to the NFC form of a line.
-FURNITURE_PATTERNS: list[re.Pattern] = [
-    re.compile(_ITEMS_LINE, re.IGNORECASE),
-    # "HOTLINE: 0834 244 333 | THƯ VIỆN | ĐẶT LÀM TRANG CHỦ"
-    re.compile(r"^(?:hotline|đường\s+dây\s+nóng)\s*:?\s*[\d(+].{0,200}$", re.IGNORECASE),
-    # "... đóng góp cho chuyên mục vui lòng gửi về banbientap@site.org"
-    re.compile(
-        r"^.{0,160}(?:gửi\s+về|liên\s+hệ|e-?mail|thư\s+điện\s+tử)\s*:?\s*"
-        r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\.?$",
-        re.IGNORECASE,
-    ),
-]
-
-_SPACES = re.compile(r"[^\S\n]+")
-
-
-def is_furniture(line: str) -> bool:
-    """True when the whole (stripped) line is page furniture."""
-    probe = unicodedata.normalize("NFC", line.strip())
-    return bool(probe) and any(p.fullmatch(probe) for p in FURNITURE_PATTERNS)
-
-
-def _tidy(text: str, keep_blank: bool, datelines: bool = False) -> str:
-    """Strip lines, collapse spaces, drop furniture; one blank line at most.
-
-    datelines=True also drops "Thứ Ba, 21/5/2024, 09:30 (GMT+7)" lines: only
-    for HTML, whose date is already taken. Plain text keeps them because
-    find_published_date may still have to read them.
-    """
-    out: list[str] = []
-    for raw in text.splitlines():
-        line = _SPACES.sub(" ", raw).strip()
-        if line and (is_furniture(line) or (datelines and is_dateline(line))):
-            continue
-        if line or (keep_blank and out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip("\n")
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
@@ -134,7 +72,7 @@ def clean_text(text: str) -> str:
     if isinstance(text, bytes):
         text = decode(text)
     _check_text(text)
-    result = _tidy(text, keep_blank=True)
+    result = tidy(text, keep_blank=True)
     if not result:
         raise CleanError("no main text found")
     return result
@@ -200,7 +138,7 @@ def _metas(tree) -> dict[str, str]:
     """<meta> property or name -> its first non-blank content (one pass)."""
     found: dict[str, str] = {}
     for el in _META_CONTENT(tree):
-        content = _SPACES.sub(" ", el.get("content")).strip()
+        content = SPACES.sub(" ", el.get("content")).strip()
         for key in (el.get("property"), el.get("name")):
             if key and content:
                 found.setdefault(key, content)
@@ -242,7 +180,7 @@ def _title(tree, metas: dict, site: str | None) -> str | None:
         return max(matching or h1s, key=len)
     page_title = tree.findtext(".//title")
     fallback = og or (page_title.strip() if page_title else None)
-    return _strip_site_suffix(_SPACES.sub(" ", fallback), site) if fallback else None
+    return _strip_site_suffix(SPACES.sub(" ", fallback), site) if fallback else None
 
 
 def _host(url: str | None) -> str | None:
@@ -281,7 +219,7 @@ def _extract(tree, url: str | None, precision: bool) -> str:
 
 
 def _body(raw: str, title: str | None) -> str:
-    return _tidy(_drop_title_line(raw, title), keep_blank=False, datelines=True)
+    return tidy(_drop_title_line(raw, title), keep_blank=False, datelines=True)
 
 
 def _fallback_text(tree, url: str | None, title: str | None) -> str:
@@ -352,7 +290,7 @@ def _printed_date(page_text: str, title: str | None) -> date | None:
 
 def _visible_page(tree) -> str:
     _strip_scripts(tree)
-    return _tidy(_visible_lines(tree), keep_blank=False)
+    return tidy(_visible_lines(tree), keep_blank=False)
 
 
 _AFTER_HEADLINE = lxml.etree.XPath(
@@ -380,6 +318,7 @@ def clean_html(html: str | bytes, url: str | None = None) -> Cleaned:
     title = _title(tree, metas, site)
     description = _meta(metas, "description", "og:description")
     description = _strip_site_suffix(description, site) if description and site else description
+    lead = _lead(tree, description)
     # From here on the libraries are done: fallbacks may edit the tree.
     # Elements trafilatura would discard anyway go first, in C: the same
     # text, ~25% faster on the benchmark pages.
@@ -390,9 +329,34 @@ def clean_html(html: str | bytes, url: str | None = None) -> Cleaned:
     published = _dateline_after_title(tree, title) or _markup_date(tree, url)
     if published is None:
         published = _printed_date(_visible_page(tree), title)
+    text = _with_lead(lead, drop_byline(text))
     if not text:
         raise CleanError("no main text found")
-    return Cleaned(text=text, title=title, published=published, site=site, description=description)
+    return Cleaned(text=text, title=title, published=published, site=site, description=lead or description)
+
+
+# The lead (sapo) as the page prints it, where headline figures usually
+# stand: trafilatura leaves VnExpress's <p class="description"> out of the
+# body, and a <meta> description may be cut or be the site's slogan.
+_LEADS = lxml.etree.XPath(
+    "//*[self::p or self::h2 or self::div or self::span][not(ancestor::nav or ancestor::footer or ancestor::aside)]"
+    "[contains(concat(' ', normalize-space(@class), ' '), ' description ') or contains(@class, 'sapo')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' lead ') or contains(@class, 'detail__summary')]")
+MIN_LEAD_WORDS = 8
+
+
+def _lead(tree, description: str | None) -> str | None:
+    """The printed lead: the one the meta description starts like, else the first."""
+    leads = [t for t in map(_node_text, _LEADS(tree)) if len(t.split()) >= MIN_LEAD_WORDS]
+    probe = _squash(description or "")[:40]
+    same = [t for t in leads if probe and _squash(t).startswith(probe)]
+    return (same or leads or [None])[0]
+
+
+def _with_lead(lead: str | None, body: str) -> str:
+    if not lead or _squash(lead)[:60] in _squash(body[:len(lead) * 2 + 200]):
+        return body
+    return lead + "\n" + body if body else lead
 
 
 __all__ = ["Cleaned", "CleanError", "FURNITURE_PATTERNS", "clean_html", "clean_text",
