@@ -1,0 +1,210 @@
+"""SQL of the dataset layer: near-duplicate documents, claims, conflicts.
+
+The tables are derived: document_signatures/document_bands/document_pairs
+grow as documents are stored (pipeline.dataset.clusters), document_clusters,
+claims, claim_sources and claim_conflicts are rebuilt from them and from
+facts (pipeline.dataset.claims). Created with IF NOT EXISTS here until the
+store's migrations take them over.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS document_signatures (
+    doc TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,   -- the text the signature was computed from
+    shingles INTEGER NOT NULL,    -- word shingles (0 = too short to compare)
+    signature BLOB NOT NULL       -- MinHash values, uint32 little-endian
+);
+CREATE TABLE IF NOT EXISTS document_bands (
+    doc TEXT NOT NULL,
+    band SMALLINT NOT NULL,
+    hash BIGINT NOT NULL          -- LSH band of the signature; equal bands = candidate pair
+);
+CREATE TABLE IF NOT EXISTS document_pairs (
+    a TEXT NOT NULL,              -- a < b
+    b TEXT NOT NULL,
+    similarity DOUBLE NOT NULL    -- Jaccard of word 5-shingles, >= the copy threshold
+);
+CREATE TABLE IF NOT EXISTS document_clusters (
+    doc TEXT PRIMARY KEY,
+    cluster TEXT NOT NULL,        -- the id of the cluster's original (its earliest published copy)
+    is_original BOOLEAN NOT NULL,
+    copies INTEGER NOT NULL,      -- documents in the cluster, original included
+    similarity DOUBLE             -- Jaccard to the original; NULL for the original
+);
+CREATE TABLE IF NOT EXISTS claims (
+    claim TEXT PRIMARY KEY, indicator TEXT NOT NULL, change TEXT, status TEXT, level TEXT,
+    place TEXT NOT NULL, locality TEXT, province TEXT, province_2025 TEXT,
+    value DOUBLE, total DOUBLE, percent DOUBLE, approx TEXT, as_of DATE, target_year INTEGER,
+    facts INTEGER NOT NULL, documents INTEGER NOT NULL, sites INTEGER NOT NULL,
+    independent INTEGER NOT NULL, first_seen DATE, last_seen DATE, original_doc TEXT,
+    conflict BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claim_sources (
+    claim TEXT NOT NULL, doc TEXT NOT NULL, site TEXT, url TEXT, published DATE, cluster TEXT,
+    quote TEXT, start INTEGER, rule_id TEXT
+);
+CREATE TABLE IF NOT EXISTS claim_conflicts (
+    claim TEXT NOT NULL, other TEXT NOT NULL, indicator TEXT, place TEXT, level TEXT,
+    as_of DATE, target_year INTEGER, value DOUBLE, other_value DOUBLE, doc TEXT, other_doc TEXT
+);
+"""
+
+CLAIM_COLUMNS = ["claim", "indicator", "change", "status", "level", "place", "locality", "province",
+                 "province_2025", "value", "total", "percent", "approx", "as_of", "target_year", "facts",
+                 "documents", "sites", "independent", "first_seen", "last_seen", "original_doc", "conflict"]
+SOURCE_COLUMNS = ["claim", "doc", "site", "url", "published", "cluster", "quote", "start", "rule_id"]
+CONFLICT_COLUMNS = ["claim", "other", "indicator", "place", "level", "as_of", "target_year", "value",
+                    "other_value", "doc", "other_doc"]
+
+
+def ensure_schema(con) -> None:
+    con.execute(SCHEMA)
+
+
+# --- near-duplicates -------------------------------------------------------
+
+def unsketched_documents(con, limit: int) -> pd.DataFrame:
+    """Documents without a signature of their current text (new or changed)."""
+    return con.execute(
+        "SELECT d.id, d.text, d.content_hash FROM documents d "
+        "LEFT JOIN document_signatures s ON s.doc = d.id AND s.content_hash = d.content_hash "
+        "WHERE s.doc IS NULL ORDER BY d.id LIMIT ?", [limit]).df()
+
+
+def forget_documents(con, ids: list[str] | None = None) -> None:
+    """Drop sketches of these documents (changed texts), or of documents no longer stored."""
+    if ids is None:
+        where = "NOT IN (SELECT id FROM documents)"
+    else:
+        frame = pd.DataFrame({"id": pd.Series(ids, dtype="object")})  # noqa: F841 (scanned by DuckDB)
+        where = "IN (SELECT id FROM frame)"
+    con.execute(f"DELETE FROM document_signatures WHERE doc {where}")
+    con.execute(f"DELETE FROM document_bands WHERE doc {where}")
+    con.execute(f"DELETE FROM document_pairs WHERE a {where} OR b {where}")
+
+
+def insert_sketches(con, signatures: pd.DataFrame, bands: pd.DataFrame) -> None:
+    con.execute("INSERT INTO document_signatures SELECT doc, content_hash, shingles, signature FROM signatures")
+    con.execute("INSERT INTO document_bands SELECT doc, band, hash FROM bands")
+
+
+def candidate_pairs(con, ids: list[str]) -> list[tuple[str, str]]:
+    """Pairs sharing an LSH band where one side is among ids (the new documents)."""
+    fresh = pd.DataFrame({"doc": pd.Series(ids, dtype="object")})  # noqa: F841
+    return con.execute(
+        "SELECT DISTINCT least(n.doc, o.doc), greatest(n.doc, o.doc) "
+        "FROM document_bands n JOIN fresh USING (doc) "
+        "JOIN document_bands o ON o.band = n.band AND o.hash = n.hash AND o.doc <> n.doc "
+        "ORDER BY 1, 2").fetchall()
+
+
+def texts_of(con, ids: list[str]) -> dict[str, str]:
+    wanted = pd.DataFrame({"id": pd.Series(sorted(set(ids)), dtype="object")})  # noqa: F841
+    return dict(con.execute("SELECT d.id, d.text FROM documents d JOIN wanted USING (id)").fetchall())
+
+
+def insert_pairs(con, pairs: pd.DataFrame) -> None:
+    con.execute("INSERT INTO document_pairs SELECT a, b, similarity FROM pairs")
+
+
+def all_pairs(con) -> list[tuple[str, str, float]]:
+    return con.execute("SELECT a, b, similarity FROM document_pairs ORDER BY a, b").fetchall()
+
+
+def publication_dates(con, ids: list[str]) -> dict[str, object]:
+    wanted = pd.DataFrame({"id": pd.Series(sorted(set(ids)), dtype="object")})  # noqa: F841
+    return dict(con.execute("SELECT d.id, d.published FROM documents d JOIN wanted USING (id)").fetchall())
+
+
+def replace_clusters(con, clusters: pd.DataFrame) -> None:
+    """Every stored document gets a row; a document with no copy is its own cluster."""
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM document_clusters")
+        con.execute(
+            "INSERT INTO document_clusters SELECT d.id, coalesce(c.cluster, d.id), coalesce(c.is_original, true), "
+            "coalesce(c.copies, 1), c.similarity FROM documents d LEFT JOIN clusters c ON c.doc = d.id")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+# --- claims ----------------------------------------------------------------
+
+def fact_sources(con) -> pd.DataFrame:
+    """Every fact with what a claim needs of its document (date, site, copy cluster)."""
+    return con.execute(
+        "SELECT f.doc, f.indicator, f.value, f.total, f.percent, f.approx, f.change, f.status, f.level, "
+        "f.locality, f.province, f.province_2025, f.as_of, f.target_year, f.quote, f.start, f.rule_id, "
+        "d.published, coalesce(d.site, regexp_extract(d.url, '//([^/]+)', 1)) AS site, d.url, "
+        "coalesce(c.cluster, f.doc) AS cluster "
+        "FROM facts f JOIN documents d ON d.id = f.doc LEFT JOIN document_clusters c ON c.doc = f.doc "
+        "ORDER BY f.doc, f.start, f.indicator, f.value NULLS FIRST, f.percent NULLS FIRST").df()
+
+
+def replace_claims(con, claims: pd.DataFrame, sources: pd.DataFrame, conflicts: pd.DataFrame) -> None:
+    """Swap the derived claim tables in one transaction."""
+    con.execute("BEGIN")
+    try:
+        for table, frame, columns in (("claims", claims, CLAIM_COLUMNS), ("claim_sources", sources, SOURCE_COLUMNS),
+                                      ("claim_conflicts", conflicts, CONFLICT_COLUMNS)):
+            con.execute(f"DELETE FROM {table}")
+            if len(frame):
+                con.register("incoming", frame[columns])
+                con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM incoming")
+                con.unregister("incoming")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def read_table(con, table: str, order: str) -> pd.DataFrame:
+    """A derived table in a fixed order (releases and tests compare them)."""
+    return con.execute(f"SELECT * FROM {table} ORDER BY {order}").df()
+
+
+# --- panel and release -----------------------------------------------------
+
+PANEL_SQL = """
+SELECT c.province, c.province_2025, c.locality,
+       CASE WHEN c.place = 'province:' || c.province THEN 'province' ELSE 'local' END AS scope,
+       c.indicator, c.change, c.status, c.level, c.as_of, c.target_year,
+       c.value, c.total, c.percent, c.approx,
+       c.documents AS sources, c.sites, c.independent, c.first_seen, c.last_seen, c.conflict, c.claim
+FROM claims c
+WHERE c.province IS NOT NULL
+ORDER BY c.province, scope DESC, c.locality NULLS FIRST, c.indicator, c.change, c.status, c.level NULLS FIRST,
+         c.as_of NULLS LAST, c.target_year NULLS LAST, c.value NULLS LAST, c.percent NULLS LAST, c.claim
+"""
+
+
+def panel_frame(con) -> pd.DataFrame:
+    return con.execute(PANEL_SQL).df()
+
+
+FACTS_SQL = "SELECT * EXCLUDE (extracted_at) FROM facts ORDER BY doc, start, indicator, value, percent, rule_id"
+DOCUMENTS_SQL = ("SELECT d.id, d.url, d.site, d.title, d.published, d.province, d.content_hash, d.extracted_version, "
+                 "c.cluster, c.is_original{text} FROM documents d LEFT JOIN document_clusters c ON c.doc = d.id "
+                 "ORDER BY d.id")
+
+
+def release_frames(con, with_text: bool = False) -> dict[str, pd.DataFrame]:
+    """The tables a release freezes, each in a fixed order."""
+    return {
+        "facts": con.execute(FACTS_SQL).df(),
+        "documents": con.execute(DOCUMENTS_SQL.format(text=", d.text" if with_text else "")).df(),
+        "claims": read_table(con, "claims", "claim"),
+        "claim_sources": read_table(con, "claim_sources", "claim, doc, start"),
+        "claim_conflicts": read_table(con, "claim_conflicts", "claim, other, doc, other_doc"),
+        "panel": panel_frame(con),
+    }
+
+
+def rules_versions(con) -> list[str]:
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT rules_version FROM facts WHERE rules_version IS NOT NULL ORDER BY 1").fetchall()]

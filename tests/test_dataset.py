@@ -1,0 +1,176 @@
+"""The dataset layer on a real DuckDB: seeds + bundled samples + syndicated
+copies (ours), clusters of copies, claims with their sources, conflicts."""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+import pipeline
+from pipeline.dataset import clusters, refresh
+from pipeline.dataset.claims import place_key, rebuild_claims
+from pipeline.store import dataset as sql
+
+from conftest import SAMPLE, SEEDS, SHARED
+
+DATA = Path(__file__).parent / "data" / "dataset"
+SYNDICATED = DATA / "syndicated.jsonl"
+ORIGINAL = "nghean-2020-1105"  # the sample page republished below by two other sites
+
+
+def republished(con) -> tuple[list[dict], dict]:
+    """Two copies of a sample page on other sites: one lightly edited (new
+    headline, a paragraph dropped, a day later), one two days later with one
+    figure changed. Returns the records and the changed fact."""
+    doc = con.execute("SELECT id, title, text, published FROM documents WHERE id = ?", [ORIGINAL]).df().iloc[0]
+    facts = con.execute("SELECT value, quote FROM facts WHERE doc = ? AND value >= 100 AND status = 'achieved' "
+                        "ORDER BY start", [ORIGINAL]).df()
+    changed = next(f for f in facts.itertuples() if doc.text.count(f.quote) == 1
+                   and len(re.findall(rf"(?<![\d.]){int(f.value):,}(?![\d.])".replace(",", "."), doc.text)) == 1)
+    paragraphs = doc.text.split("\n")
+    edited = "\n".join(["Nghệ An hoàn thành sắp xếp xã, thôn", *paragraphs[1:-1]]).replace(", ", " , ", 3)
+    number = f"{int(changed.value):,}".replace(",", ".")
+    new_number = f"{int(changed.value) + 7:,}".replace(",", ".")
+    altered = doc.text.replace(changed.quote, changed.quote.replace(number, new_number))
+    day = doc.published.date() if hasattr(doc.published, "date") else doc.published
+    records = [
+        {"id": "copy-b", "site": "Báo Miền Trung (thử)", "url": "http://127.0.0.2/a/1", "title": None,
+         "published": str(day + timedelta(days=1)), "text": edited},
+        {"id": "copy-c", "site": "Thời sự Địa phương (thử)", "url": "http://127.0.0.3/b/2", "title": None,
+         "published": str(day + timedelta(days=2)), "text": altered},
+    ]
+    return records, {"value": changed.value, "new": changed.value + 7}
+
+
+@pytest.fixture(scope="module")
+def dataset_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dataset") / "dataset.duckdb"
+    with pipeline.connect(path) as con:
+        report = pipeline.ingest_paths(con, [SEEDS, SAMPLE, SYNDICATED])
+        assert not report.errors and report.added == 18
+        pipeline.extract_pending(con)
+        records, changed = republished(con)
+        pipeline.ingest_records(con, records, "test")
+        pipeline.extract_pending(con)
+        refresh(con)
+    return path, changed
+
+
+def query(path, sql_text, params=()):
+    with pipeline.connect(path, read_only=True) as con:
+        return con.execute(sql_text, list(params)).df()
+
+
+def test_copies_cluster_with_their_original(dataset_db):
+    path, _ = dataset_db
+    rows = query(path, "SELECT doc, cluster, is_original, copies FROM document_clusters WHERE copies > 1 ORDER BY doc")
+    groups = {c: sorted(rows.loc[rows.cluster == c, "doc"]) for c in rows.cluster}
+    assert groups == {ORIGINAL: sorted([ORIGINAL, "copy-b", "copy-c"]),
+                      "hanam-orig": ["hanam-changed", "hanam-copy", "hanam-orig"]}
+    assert set(rows.loc[rows.is_original, "doc"]) == {ORIGINAL, "hanam-orig"}  # the earliest published copy
+    total = query(path, "SELECT count(*) AS n FROM document_clusters").n[0]
+    assert total == 20  # every document has a row; the 14 others are their own cluster
+
+
+def test_each_figure_is_one_claim_with_all_its_sources(dataset_db):
+    path, _ = dataset_db
+    facts = query(path, "SELECT indicator, value, percent FROM facts WHERE doc = ? AND status = 'achieved'", [ORIGINAL])
+    claims = query(path, "SELECT c.claim, c.value, c.percent, c.documents, c.sites, c.independent, c.first_seen, "
+                   "c.last_seen, c.original_doc FROM claims c JOIN claim_sources s USING (claim) WHERE s.doc = ?",
+                   [ORIGINAL])
+    assert len(claims) >= len(facts) - 1  # two facts of one document never share a claim unless dates merge them
+    shared = claims[claims.documents == 3]
+    assert len(shared) >= len(claims) - 3  # all but the changed figure and the dropped headline/last paragraph
+    assert (shared.sites == 3).all() and (shared.independent == 1).all()
+    assert (shared.original_doc == ORIGINAL).all()
+    assert (shared.last_seen - shared.first_seen).dt.days.eq(2).all()
+
+
+def test_a_changed_figure_in_a_copy_is_a_conflict_with_both_sources(dataset_db):
+    path, changed = dataset_db
+    found = query(path, "SELECT * FROM claim_conflicts ORDER BY doc")
+    pairs = {frozenset([r.doc, r.other_doc]): {r.value, r.other_value} for r in found.itertuples()}
+    assert pairs[frozenset([ORIGINAL, "copy-c"])] == {changed["value"], changed["new"]}
+    assert pairs[frozenset(["hanam-orig", "hanam-changed"])] == {1020, 1002}
+    assert len(found) == 2  # nothing else in seeds and samples disagrees
+    flagged = query(path, "SELECT value FROM claims WHERE conflict ORDER BY value").value.tolist()
+    assert sorted(flagged) == sorted([changed["value"], changed["new"], 1002, 1020])
+
+
+def test_the_repeated_figure_across_two_sites(dataset_db):
+    path, _ = dataset_db
+    claim = query(path, "SELECT * FROM claims WHERE indicator = 'secretary_hamlet_head' AND value = 1020").iloc[0]
+    assert (claim.documents, claim.sites, claim.total, str(claim.as_of.date())) == (2, 2, 1108, "2023-06-30")
+    sources = query(path, "SELECT doc, site FROM claim_sources WHERE claim = ? ORDER BY doc", [claim.claim])
+    assert sources.doc.tolist() == ["hanam-copy", "hanam-orig"]
+
+
+def test_rebuilding_claims_gives_identical_tables(dataset_db, tmp_path):
+    path, _ = dataset_db
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(Path(path).read_bytes())
+    with pipeline.connect(copy) as con:
+        before = {t: sql.read_table(con, t, o) for t, o in TABLE_ORDER.items()}
+        rebuild_claims(con)
+        after = {t: sql.read_table(con, t, o) for t, o in TABLE_ORDER.items()}
+    for table in TABLE_ORDER:
+        assert before[table].equals(after[table]), table
+    assert len(before["claims"]) > 150
+
+
+TABLE_ORDER = {"claims": "claim", "claim_sources": "claim, doc, start", "claim_conflicts": "claim, other"}
+
+
+def test_places_compare_as_places():
+    assert place_key("tỉnh Hải Dương", None) == place_key("Hải Dương", "Hải Dương") == "province:Hải Dương"
+    assert place_key("thành phố Cần Thơ", "Cần Thơ") == "province:Cần Thơ"
+    assert place_key("thành phố Bạc Liêu", "Bạc Liêu") != place_key("tỉnh Bạc Liêu", "Bạc Liêu")
+    assert place_key("huyện Thanh Ba", None) != place_key("huyện Hạ Hòa", None)
+
+
+def test_signature_equals_datasketch_fed_one_by_one():
+    text = "Toàn tỉnh có 46/67 bí thư chi bộ đồng thời là trưởng thôn, khu phố sau khi sắp xếp lại các thôn nhỏ."
+    count, values = clusters.signature(text)
+    reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, hashfunc=int, scheme="affine32")
+    for h in clusters.shingle_hashes(text):
+        reference.update(h)
+    assert count == len(re.findall(r"\w+", text)) - 4 and np.array_equal(values, reference.hashvalues.astype(np.uint32))
+
+
+def labelled_pairs():
+    return [line.split("\t") for line in (DATA / "labelled_pairs.tsv").read_text().splitlines()[1:] if line]
+
+
+def test_threshold_separates_the_labelled_bulk_pairs():
+    """Pairs labelled by hand from the bulk corpus (ids only; texts read from shared)."""
+    import gzip
+
+    pairs = labelled_pairs()
+    wanted = {doc for a, b, _ in pairs for doc in (a, b)}
+    texts = {}
+    with gzip.open(SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz", "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record["id"] in wanted:
+                texts[record["id"]] = pipeline_normalize(record["text"])
+    wrong = []
+    for a, b, label in pairs:
+        found = clusters.jaccard(texts[a], texts[b])
+        if (found >= clusters.COPY_JACCARD) != (label == "copy"):
+            wrong.append((a, b, label, round(found, 3)))
+        if label == "copy":  # and LSH makes it a candidate: it shares at least one band
+            bands = [clusters.band_hashes(clusters.signature(texts[d])[1]) for d in (a, b)]
+            assert (bands[0] == bands[1]).any(), (a, b)
+    assert len(pairs) >= 24 and {p[2] for p in pairs} == {"copy", "distinct"}
+    assert not wrong
+
+
+def pipeline_normalize(text: str) -> str:
+    from pipeline.lang.vntext import normalize
+
+    return normalize(text)
