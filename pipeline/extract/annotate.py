@@ -157,7 +157,7 @@ def numeric_kind(text, before, after, lexicon) -> str:
         return "PCT"
     if re.fullmatch(r"\d+-\d+", text):
         return "RANGE"
-    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+    if is_date(text):
         return "DATE"
     if before in lexicon.date_words:
         return "MONTH" if before == "tháng" else "DATE" if before != "năm" else "YEAR"
@@ -172,3 +172,12 @@ def numeric_kind(text, before, after, lexicon) -> str:
     if value is not None and re.fullmatch(r"(19|20)\d\d", text) and before in lexicon.year_words:
         return "YEAR"
     return "CARD" if value is not None else "X"
+
+
+DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})")
+
+
+def is_date(text: str) -> bool:
+    """ "30.6.2022", "5/3/19"; not the share "86/1.156" (no day 86, no year 156)."""
+    found = DAY_MONTH_YEAR.fullmatch(text)
+    return bool(found) and 1 <= int(found.group(1)) <= 31 and 1 <= int(found.group(2)) <= 12

@@ -54,9 +54,23 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
         fact = make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats)
         if fact:
             consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
+            consumed.update(attached_share(doc, end, fact))
             fact.update(doc=document["id"], rules_version=ruleset.version)
             facts.append(fact)
     return sorted(facts, key=lambda f: f["start"])
+
+
+def attached_share(doc, end, fact) -> set:
+    """The percentage just after a match that became the fact's share
+    ("64/93 thôn có ..., đạt 69%") is not a fact of its own."""
+    if fact["value"] is None or fact["percent"] is None:
+        return set()
+    for i in range(end, min(len(doc), end + 8)):
+        if doc[i].text in (";", ".") or doc[i].tag_ in ANCHOR_TAGS:
+            break
+        if doc[i].tag_ == "PCT":
+            return {i} if parse_number(doc[i].text.rstrip("%").strip()) == fact["percent"] else set()
+    return set()
 
 
 def ranked_matches(doc, ruleset):
