@@ -24,6 +24,15 @@ HOSTILE = {
              'Tỉnh Đắk Nông <img src=x onerror="window.__pwned=2"> đã sắp xếp 45 xã còn 20 xã, '
              'giảm 25 đơn vị hành chính cấp xã <script>window.__pwned=3</script>.'),
 }
+# A figure no rule reads (own wording): a reviewer adds it from a selection.
+MISSED_ID = "missed-0001"
+MISSED_WORDS = "17 đồng chí"
+MISSED = {
+    "id": MISSED_ID, "url": "https://example.test/missed", "site": "Báo thử", "published": "2024-05-20",
+    "title": "Lai Châu củng cố cơ sở",
+    "text": ("Lai Châu củng cố cơ sở\n\nNăm 2024, huyện Mường Tè đã cử 17 đồng chí về công tác tại các bản "
+             "vùng cao để hỗ trợ người dân."),
+}
 _BUILT: dict[str, Path] = {}
 
 
@@ -34,7 +43,7 @@ def sample_db() -> Path:
         with pipeline.connect(path) as con:
             report = pipeline.ingest_paths(con, [SAMPLE, SEEDS])
             assert not report.errors, report.errors
-            pipeline.ingest_records(con, [dict(HOSTILE)], source="test:hostile")
+            pipeline.ingest_records(con, [dict(HOSTILE), dict(MISSED)], source="test:servekit")
             pipeline.extract_pending(con)
         _BUILT["db"] = path
     return _BUILT["db"]

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from servekit import HOSTILE_ID, copy_db, free_port, sample_db
+from servekit import HOSTILE_ID, MISSED_ID, MISSED_WORDS, copy_db, free_port, sample_db
 from starlette.testclient import TestClient
 
 import pipeline
@@ -237,6 +237,78 @@ def expected_scores(db, docs, verdicts) -> tuple[int, int, int]:
     rows = [f for f in all_facts(db) if f["doc"] in docs]
     accepted, corrected = verdicts.count("accept"), verdicts.count("correct")
     return accepted, len(rows) - accepted, corrected
+
+
+def test_an_added_fact_is_stored_at_its_offsets_and_becomes_gold(client, db, tmp_path):
+    with reviews.open_db(db) as con:
+        text = reviews.document(con, MISSED_ID)["text"]
+    start = text.index(MISSED_WORDS)
+    assert not [f for f in all_facts(db) if f["doc"] == MISSED_ID]  # the rules miss it
+    body = {"doc": MISSED_ID, "start": start + 3, "quote": MISSED_WORDS,  # offsets a little off
+            "fields": {"indicator": "civil_servant", "value": "17", "level": "district"}}
+    saved = post(client, "/api/add", body)
+    assert saved.status_code == 200 and saved.json()["fact"]["start"] == start
+    fact = json.loads(stored_reviews(db)[-1]["fact"])
+    assert text[fact["start"]:fact["end"]] == MISSED_WORDS and fact["value"] == 17.0
+    assert post(client, "/api/add", {**body, "quote": "không có trong bài"}).status_code == 400
+    assert post(client, "/api/add", {**body, "fields": {"value": "17"}}).status_code == 400
+    assert MISSED_WORDS in client.get(f"/doc/{MISSED_ID}").text.split('id="added"')[1]
+    with reviews.open_db(db) as con:
+        assert reviews.orphans(con) == []
+    gold = tmp_path / "gold.jsonl"
+    run_cli("export", "gold", "-o", gold, "--db", db)
+    [line] = [json.loads(x) for x in gold.read_text(encoding="utf-8").splitlines()]
+    assert line == {"doc": MISSED_ID, "indicator": "civil_servant", "value": 17.0, "change": "count",
+                    "status": "achieved", "level": "district", "quote": MISSED_WORDS}
+
+
+def test_the_archived_copy_is_served_sandboxed(client, db, tmp_path):
+    from pipeline.crawl.archive import WarcArchive
+
+    archive = WarcArchive(tmp_path, "test")
+    page = "<html><body><p>Bản lưu: giảm 25 xã</p><script>window.__pwned=4</script></body></html>".encode()
+    pointer = archive.write_response("https://example.test/a", 200, "OK",
+                                     [("Content-Type", "text/html; charset=utf-8")], page)
+    archive.close()
+    with reviews.open_db(db) as con:
+        con.execute("UPDATE documents SET source = ? WHERE id = ?", [pointer, HOSTILE_ID])
+    shown = client.get(f"/archive/{HOSTILE_ID}")
+    assert shown.status_code == 200 and shown.content == page
+    assert shown.headers["content-security-policy"].startswith("sandbox; default-src 'none'")
+    assert f'href="/archive/{HOSTILE_ID}"' in client.get(f"/doc/{HOSTILE_ID}").text
+    assert client.get(f"/archive/{MISSED_ID}").status_code == 404
+
+
+def test_confidence_bands_are_a_facet(client, db):
+    with reviews.open_db(db) as con:
+        con.execute("UPDATE facts SET confidence = CASE WHEN value > 20 THEN 0.9 ELSE 0.3 END WHERE value IS NOT NULL")
+        counts = dict(reviews.facet_counts(con, {})["confidence"])
+        high = con.execute("SELECT count(*) FROM facts WHERE confidence >= 0.8").fetchall()[0][0]
+    assert counts["high (>=0.8)"] == high > 0
+    assert f'<span id="total">{high}</span>' in client.get("/", params={"confidence": "high (>=0.8)"}).text
+
+
+WRITER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("UPDATE documents SET title = title")
+print("locked", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_a_page_waits_while_another_process_writes(client, db):
+    client.get("/")  # the reviews table exists before the other process takes the file
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "1.0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "locked"
+        started = time.monotonic()
+        page = client.get("/")
+        waited = time.monotonic() - started
+    finally:
+        writer.wait(timeout=20)
+    assert page.status_code == 200 and 'id="facts"' in page.text
+    assert waited > 0.3  # it did meet the lock, and waited it out
 
 
 def test_vnfacts_serve_binds_loopback_and_serves_the_facts(tmp_path):

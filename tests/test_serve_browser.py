@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from servekit import HOSTILE_ID, Server, copy_db
+from servekit import HOSTILE_ID, MISSED_ID, MISSED_WORDS, Server, copy_db
 
 from pipeline.store import reviews
 
@@ -169,3 +169,53 @@ def test_scripts_in_a_scraped_page_never_run(browser, served):
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"
               and "favicon" not in entry["message"]]
     assert errors == []
+
+
+SELECT_WORDS = """
+const [words] = arguments;
+const walker = document.createTreeWalker(document.getElementById("document"), NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const at = node.textContent.indexOf(words);
+  if (at < 0) continue;
+  const range = document.createRange();
+  range.setStart(node, at); range.setEnd(node, at + words.length);
+  const selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+  return true;
+}
+return false;
+"""
+
+
+def test_a_missed_fact_is_added_from_a_selection(browser, served):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    browser.get(f"{served.url}/doc/{MISSED_ID}")
+    assert browser.execute_script(SELECT_WORDS, MISSED_WORDS)
+    press(browser, "n")
+    form = wait(lambda: (f := browser.find_element(By.ID, "add")).is_displayed() and f)
+    assert browser.find_element(By.ID, "add-quote").text == MISSED_WORDS
+    Select(form.find_element(By.NAME, "indicator")).select_by_value("civil_servant")
+    form.find_element(By.NAME, "value").send_keys("17\n")
+    row = wait(lambda: served.con.execute("SELECT verdict, fact FROM reviews").fetchall())
+    text = served.con.execute("SELECT text FROM documents WHERE id = ?", [MISSED_ID]).fetchall()[0][0]
+    [(verdict, fact)] = row
+    fact = __import__("json").loads(fact)
+    assert verdict == "add" and (fact["indicator"], fact["value"]) == ("civil_servant", 17.0)
+    assert text[fact["start"]:fact["end"]] == MISSED_WORDS == fact["quote"]
+    wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#added tr[data-key]"))
+    press(browser, "u")  # undo takes the added fact back
+    wait(lambda: served.con.execute("SELECT count(*) FROM reviews").fetchall() == [(0,)])
+
+
+def test_the_archived_copy_runs_no_script(browser, served, tmp_path):
+    from pipeline.crawl.archive import WarcArchive
+
+    archive = WarcArchive(tmp_path, "browser")
+    page = b"<html><body><p id=archived>Ban luu</p><script>window.__pwned=5</script><img src=x onerror=window.__pwned=6></body></html>"
+    pointer = archive.write_response("https://example.test/a", 200, "OK", [("Content-Type", "text/html")], page)
+    archive.close()
+    served.con.execute("UPDATE documents SET source = ? WHERE id = ?", [pointer, HOSTILE_ID])
+    browser.get(f"{served.url}/archive/{HOSTILE_ID}")
+    assert browser.find_element("id", "archived").text == "Ban luu"
+    assert browser.execute_script("return [window.__pwned, 1 + 1]") == [None, 2]  # the probe itself runs

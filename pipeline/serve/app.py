@@ -20,7 +20,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -94,10 +94,36 @@ def document_page(request: Request):
     with site.db() as con:
         doc = reviews.document(con, doc_id)
         facts = reviews.document_facts(con, doc_id) if doc else []
+        added = reviews.added(con, doc_id)
     if doc is None:
         return site.render("missing.html", status=404, what=f"document {doc_id}")
     paragraphs = views.marked_paragraphs(doc["text"], facts)
-    return site.render("doc.html", doc=doc, facts=facts, paragraphs=paragraphs)
+    return site.render("doc.html", doc=doc, facts=facts, paragraphs=paragraphs, added=added)
+
+
+# The archived page is the site's own HTML: shown sandboxed (no script, no
+# request to anywhere, not even this server), as the crawler received it.
+ARCHIVE_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+
+
+def archived_page(request: Request):
+    """The WARC record a crawled document came from."""
+    from pipeline.crawl.archive import read_record
+
+    site: Site = request.app.state.site
+    with site.db() as con:
+        doc = reviews.document(con, request.path_params["doc"])
+    source = (doc or {}).get("source") or ""
+    if not source.startswith("warc:"):
+        return site.render("missing.html", status=404, what=f"archived copy of {request.path_params['doc']}")
+    try:
+        record = read_record(source)
+    except (OSError, ValueError, StopIteration) as error:
+        return site.render("missing.html", status=404, what=f"readable WARC record at {source} ({error})")
+    media = record.content_type.split(";")[0].strip() or "text/html"
+    charset = record.content_type.partition("charset=")[2].strip() or "utf-8"
+    headers = {"Content-Security-Policy": ARCHIVE_CSP, "X-Archived-From": record.url or ""}
+    return Response(record.body, media_type=f"{media}; charset={charset}", headers=headers)
 
 
 def orphans_page(request: Request):
@@ -107,7 +133,7 @@ def orphans_page(request: Request):
     return site.render("orphans.html", orphans=found)
 
 
-async def checked_json(request: Request) -> dict:
+async def checked_json(request: Request, *required: str) -> dict:
     """The JSON body of a state change, after the token and type are checked."""
     site: Site = request.app.state.site
     if not hmac.compare_digest(request.headers.get("x-token", ""), site.token):
@@ -115,45 +141,63 @@ async def checked_json(request: Request) -> dict:
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise PermissionError("expected application/json")
     body = await request.json()
-    if not isinstance(body, dict) or not isinstance(body.get("key"), str):
-        raise ValueError("expected a JSON object with a fact key")
+    missing = [name for name in required if not isinstance(body, dict) or body.get(name) is None]
+    if missing:
+        raise ValueError(f"expected a JSON object with {', '.join(missing)}")
     return body
 
 
-async def decide(request: Request):
-    site: Site = request.app.state.site
-    try:
-        body = await checked_json(request)
-        with site.db() as con:
-            fact = reviews.fact_by_key(con, body["key"])
-            if fact is None:
-                return JSONResponse({"error": f"no fact with key {body['key']}"}, status_code=404)
-            fields = views.corrections(fact, body.get("fields") or {}) if body.get("verdict") == "correct" else None
-            verdict = "accept" if body.get("verdict") == "correct" and not fields else body.get("verdict")
-            review_id = reviews.record(con, body["key"], verdict, fields, site.reviewer)
-    except PermissionError as error:
-        return JSONResponse({"error": str(error)}, status_code=403)
-    except ValueError as error:
-        return JSONResponse({"error": str(error)}, status_code=400)
-    return JSONResponse({"id": review_id, "verdict": verdict, "fields": fields})
+def state_change(handler):
+    """A POST endpoint: its errors become 403 (token), 404 (no such fact) or 400."""
+    async def endpoint(request: Request):
+        try:
+            return JSONResponse(await handler(request, request.app.state.site))
+        except PermissionError as error:
+            return JSONResponse({"error": str(error)}, status_code=403)
+        except LookupError as error:
+            return JSONResponse({"error": str(error)}, status_code=404)
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+    return endpoint
 
 
-async def undo(request: Request):
-    site: Site = request.app.state.site
-    try:
-        body = await checked_json(request)
-    except PermissionError as error:
-        return JSONResponse({"error": str(error)}, status_code=403)
-    except ValueError as error:
-        return JSONResponse({"error": str(error)}, status_code=400)
+@state_change
+async def decide(request: Request, site: Site) -> dict:
+    body = await checked_json(request, "key", "verdict")
     with site.db() as con:
-        undone = reviews.undo(con, body["key"])
-    return JSONResponse({"undone": undone})
+        fact = reviews.fact_by_key(con, str(body["key"]))
+        if fact is None:
+            raise LookupError(f"no fact with key {body['key']}")
+        fields = views.corrections(fact, body.get("fields") or {}) if body["verdict"] == "correct" else None
+        # A "correction" that changes nothing is an acceptance.
+        verdict = "accept" if body["verdict"] == "correct" and not fields else body["verdict"]
+        review_id = reviews.record(con, fact["fact_key"], verdict, fields, site.reviewer)
+    return {"id": review_id, "verdict": verdict, "fields": fields}
+
+
+@state_change
+async def add(request: Request, site: Site) -> dict:
+    """A fact the rules missed, from a selection in the document's text."""
+    body = await checked_json(request, "doc", "start", "quote", "fields")
+    with site.db() as con:
+        doc = reviews.document(con, str(body["doc"]))
+        if doc is None:
+            raise LookupError(f"no document {body['doc']}")
+        fact = views.new_fact(doc, body)
+        key, review_id = reviews.record_added(con, fact, site.reviewer)
+    return {"id": review_id, "verdict": "add", "key": key, "fact": fact}
+
+
+@state_change
+async def undo(request: Request, site: Site) -> dict:
+    body = await checked_json(request, "key")
+    with site.db() as con:
+        return {"undone": reviews.undo(con, str(body["key"]))}
 
 
 async def security_headers(request: Request, call_next):
     response = await call_next(request)
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
@@ -161,8 +205,9 @@ async def security_headers(request: Request, call_next):
 
 def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1") -> Starlette:
     routes = [Route("/", browse), Route("/review", review), Route("/doc/{doc:path}", document_page),
-              Route("/orphans", orphans_page), Route("/api/review", decide, methods=["POST"]),
+              Route("/archive/{doc:path}", archived_page), Route("/orphans", orphans_page), Route("/api/review", decide, methods=["POST"]),
               Route("/api/undo", undo, methods=["POST"]),
+              Route("/api/add", add, methods=["POST"]),
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     hosts = sorted({host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host})
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),

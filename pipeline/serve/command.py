@@ -22,7 +22,7 @@ def default_reviewer() -> str:
 
 @click.command()
 @click.option("--db", "db_path", default=str(DEFAULT_DB), show_default=True, type=click.Path(dir_okay=False),
-              help="DuckDB database file")
+              metavar="FILE", help="DuckDB database file")
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to bind (local only by default)")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--reviewer", default=default_reviewer, help="name stored with each decision (default: your login)")

@@ -78,13 +78,14 @@ def evidence(text: str, fact: dict) -> dict:
     p_start, p_end = paragraph_bounds(text, start, end)
     s_start, s_end = sentence_bounds(text, fact.get("sentence"), start, end)
     s_start, s_end = max(s_start, p_start), min(s_end, p_end)
-    return {"before": text[p_start:s_start], "lead": text[s_start:start], "quote": text[start:end],
+    return {"offset": p_start, "before": text[p_start:s_start], "lead": text[s_start:start], "quote": text[start:end],
             "tail": text[end:s_end], "after": text[s_end:p_end], "matches": text[start:end] == fact.get("quote")}
 
 
-def marked_paragraphs(text: str, facts: list[dict]) -> list[list[tuple[str, str | None]]]:
-    """The document's paragraphs as (piece, fact key or None) runs, each
-    fact's quote one run; a quote overlapping an earlier one is not marked."""
+def marked_paragraphs(text: str, facts: list[dict]) -> list[tuple[int, list[tuple[str, str | None]]]]:
+    """The document's paragraphs as (offset of the paragraph in the text,
+    runs of (piece, fact key or None)), each fact's quote one run; a quote
+    overlapping an earlier one is not marked."""
     spans, last = [], -1
     for fact in sorted(facts, key=lambda f: (f["start"], f["end"])):
         if fact["start"] >= last:
@@ -98,28 +99,61 @@ def marked_paragraphs(text: str, facts: list[dict]) -> list[list[tuple[str, str 
     return split_paragraphs(runs)
 
 
-def split_paragraphs(runs: list[tuple[str, str | None]]) -> list[list[tuple[str, str | None]]]:
-    paragraphs = [[]]
+def split_paragraphs(runs: list[tuple[str, str | None]]) -> list[tuple[int, list[tuple[str, str | None]]]]:
+    paragraphs, position = [(0, [])], 0
     for piece, key in runs:
-        lines = piece.split("\n")
-        for i, line in enumerate(lines):
+        for i, line in enumerate(piece.split("\n")):
             if i:
-                paragraphs.append([])
+                position += 1  # the newline
+                paragraphs.append((position, []))
             if line:
-                paragraphs[-1].append((line, key))
-    return [p for p in paragraphs if p]
+                paragraphs[-1][1].append((line, key))
+            position += len(line)
+    return [(offset, p) for offset, p in paragraphs if p]
 
 
 def corrections(fact: dict, submitted: dict) -> dict:
     """The fields a reviewer changed, typed; ValueError names a bad field."""
     changed = {}
     for name, raw in submitted.items():
-        if name not in EDITABLE:
-            raise ValueError(f"field {name!r} cannot be edited (editable: {', '.join(EDITABLE)})")
+        check_editable(name)
         value = typed(name, raw)
         if value != normal(fact.get(name)):
             changed[name] = value
     return changed
+
+
+def new_fact(doc: dict, body: dict) -> dict:
+    """A fact a reviewer added: their fields, the quote where they selected it.
+    Offsets from the browser are checked against the text (and the quote
+    looked up nearby if they are off, e.g. by characters outside the BMP)."""
+    quote, text = str(body["quote"]).strip(), doc["text"]
+    if not quote:
+        raise ValueError("select the words of the missed fact first")
+    start = locate(text, quote, int(body["start"]))
+    fields = {name: typed(name, raw) for name, raw in (body.get("fields") or {}).items() if check_editable(name)}
+    if not fields.get("indicator"):
+        raise ValueError("an added fact needs an indicator")
+    if fields.get("value") is None and fields.get("percent") is None:
+        raise ValueError("an added fact needs a value or a percent")
+    fields.setdefault("change", "count")
+    fields.setdefault("status", "achieved")
+    return {"doc": doc["id"], **fields, "quote": quote, "start": start, "end": start + len(quote)}
+
+
+def locate(text: str, quote: str, start: int) -> int:
+    if text[start:start + len(quote)] == quote:
+        return start
+    found = [i for i in (text.rfind(quote, 0, start + len(quote)), text.find(quote, start)) if i >= 0]
+    if not found:
+        raise ValueError(f"the selection {quote[:40]!r} is not in the document's text")
+    return min(found, key=lambda i: abs(i - start))
+
+
+def check_editable(name: str) -> bool:
+    if name not in EDITABLE:
+        raise ValueError(f"field {name!r} cannot be edited (editable: {', '.join(EDITABLE)})")
+    return True
 
 
 def typed(name: str, raw):

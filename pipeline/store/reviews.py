@@ -20,7 +20,7 @@ import time
 
 import duckdb
 
-from pipeline.store.db import FACT_FIELDS, connect
+from pipeline.store.db import FACT_FIELDS, StoreError, connect
 
 SCHEMA = """
 CREATE SEQUENCE IF NOT EXISTS reviews_id;
@@ -28,14 +28,14 @@ CREATE TABLE IF NOT EXISTS reviews (
     id BIGINT PRIMARY KEY DEFAULT nextval('reviews_id'),
     fact_key TEXT NOT NULL,
     doc TEXT NOT NULL,
-    verdict TEXT NOT NULL,        -- accept | reject | correct
+    verdict TEXT NOT NULL,        -- accept | reject | correct | add
     fields JSON,                  -- corrected fields (verdict correct), else NULL
     fact JSON NOT NULL,           -- the fact's fields when it was reviewed
     reviewer TEXT,
     reviewed_at TIMESTAMP DEFAULT current_timestamp
 );
 """
-VERDICTS = ("accept", "reject", "correct")
+VERDICTS = ("accept", "reject", "correct")  # on an extracted fact; "add" is a fact the rules missed
 NULL = "(none)"  # a facet value standing for SQL NULL in a filter
 
 
@@ -65,7 +65,7 @@ def open_db(path, attempts: int = 50, pause: float = 0.1):
             con = connect(path)
             con.execute(SCHEMA)
             return con
-        except duckdb.IOException as error:
+        except (duckdb.IOException, StoreError) as error:  # connect() wraps DuckDB's lock error
             if "lock" not in str(error).lower() or attempt == attempts - 1:
                 raise
             time.sleep(pause)
@@ -73,16 +73,20 @@ def open_db(path, attempts: int = 50, pause: float = 0.1):
 
 # Facet name -> column of the FACTS view below.
 FACETS = ["indicator", "province", "province_2025", "status", "change", "level", "year", "site", "rule",
-          "review"]
+          "confidence", "review"]
+# Confidence bands; facts without a confidence (older rules) have none.
+BANDS = "CASE WHEN k.confidence IS NULL THEN NULL WHEN k.confidence < 0.5 THEN 'low (<0.5)' " \
+        "WHEN k.confidence < 0.8 THEN 'medium (0.5-0.8)' ELSE 'high (>=0.8)' END"
 SORTABLE = ["doc", "indicator", "value", "total", "percent", "change", "status", "level", "locality",
-            "province", "province_2025", "as_of", "rule", "review", "site"]
+            "province", "province_2025", "as_of", "rule", "review", "site", "score"]
 FACTS_VIEW = f"""
 WITH latest AS (
     SELECT * FROM reviews QUALIFY row_number() OVER (PARTITION BY fact_key ORDER BY id DESC) = 1
 ), keyed AS (
     SELECT f.*, {key_sql('f')} AS fact_key FROM facts f
 ), v AS (
-    SELECT k.*, d.site, d.url, d.title, CAST(year(k.as_of) AS VARCHAR) AS year, k.rule_id AS rule,
+    SELECT k.* EXCLUDE (confidence), k.confidence AS score, {BANDS} AS confidence,
+           d.site, d.url, d.title, CAST(year(k.as_of) AS VARCHAR) AS year, k.rule_id AS rule,
            coalesce(l.verdict, 'unreviewed') AS review, l.fields AS corrected, l.reviewer
     FROM keyed k JOIN documents d ON d.id = k.doc LEFT JOIN latest l USING (fact_key)
 )
@@ -180,6 +184,16 @@ def record(con, key: str, verdict: str, fields: dict | None, reviewer: str | Non
          json.dumps(snapshot, ensure_ascii=False, default=str), reviewer]).fetchall()[0][0]
 
 
+def record_added(con, fact: dict, reviewer: str | None) -> tuple[str, int]:
+    """Store a fact a reviewer added (the rules missed it); returns (key, id)."""
+    key = fact_key(fact)
+    snapshot = {name: fact.get(name) for name in FACT_FIELDS} | {"start": fact["start"], "end": fact["end"]}
+    found = con.execute(
+        "INSERT INTO reviews (fact_key, doc, verdict, fields, fact, reviewer) VALUES (?, ?, 'add', NULL, ?, ?) "
+        "RETURNING id", [key, fact["doc"], json.dumps(snapshot, ensure_ascii=False, default=str), reviewer])
+    return key, found.fetchall()[0][0]
+
+
 def undo(con, key: str) -> bool:
     """Delete the latest decision on this key; False if there was none."""
     found = con.execute("DELETE FROM reviews WHERE id = (SELECT max(id) FROM reviews WHERE fact_key = ?) "
@@ -197,8 +211,14 @@ def latest_reviews(con) -> list[dict]:
 
 
 def orphans(con) -> list[dict]:
-    """Reviews whose fact no longer comes out of extraction."""
-    return [row for row in latest_reviews(con) if not row["present"]]
+    """Reviews whose fact no longer comes out of extraction (an added fact
+    never came out of it: not an orphan)."""
+    return [row for row in latest_reviews(con) if not row["present"] and row["verdict"] != "add"]
+
+
+def added(con, doc: str | None = None) -> list[dict]:
+    """Facts reviewers added, latest decision per key."""
+    return [row for row in latest_reviews(con) if row["verdict"] == "add" and doc in (None, row["doc"])]
 
 
 def document(con, doc: str) -> dict | None:

@@ -26,6 +26,11 @@ function say(text, isError) {
   if (box) { box.textContent = text; box.className = isError ? "message warn" : "message"; }
 }
 
+function showError(form, text) {
+  say(text, true);
+  const box = form && form.querySelector(".error"); if (box) box.textContent = text;
+}
+
 async function decide(view, verdict, fields) {
   const key = view.dataset.key;
   try {
@@ -33,10 +38,7 @@ async function decide(view, verdict, fields) {
     remember(key, view.dataset.here);
     say(saved.verdict);
     window.location.assign(view.dataset.next);
-  } catch (error) {
-    say(error.message, true);
-    const box = document.getElementById("error"); if (box) box.textContent = error.message;
-  }
+  } catch (error) { showError(document.getElementById("edit"), error.message); }
 }
 
 async function undo() {
@@ -50,10 +52,11 @@ async function undo() {
   } catch (error) { say(error.message, true); }
 }
 
-function editing(on) {
-  const form = document.getElementById("edit");
+function show(form, on) {
+  if (!form) return;
   form.classList.toggle("hidden", !on);
-  document.getElementById("fact-fields").classList.toggle("hidden", on);
+  const table = document.getElementById("fact-fields");
+  if (table) table.classList.toggle("hidden", on && form.id === "edit");
   if (on) form.querySelector("select, input").focus();
 }
 
@@ -63,32 +66,74 @@ function formFields(form) {
   return fields;
 }
 
-function onKey(view, event) {
-  if (event.ctrlKey || event.metaKey || event.altKey) return;
+// The selected words as offsets into the document's text: each paragraph
+// carries its own offset (data-start), the selection's start is counted from there.
+function selectionInText() {
+  const selection = window.getSelection();
+  if (!selection || selection.isCollapsed) return null;
+  const range = selection.getRangeAt(0);
+  const node = range.startContainer.nodeType === Node.ELEMENT_NODE ? range.startContainer : range.startContainer.parentElement;
+  const paragraph = node && node.closest("[data-start]");
+  if (!paragraph) return null;
+  const before = document.createRange();
+  before.setStart(paragraph, 0);
+  before.setEnd(range.startContainer, range.startOffset);
+  return {doc: paragraph.dataset.doc, start: Number(paragraph.dataset.start) + before.toString().length,
+          quote: selection.toString()};
+}
+
+let pending = null;  // the selection the add form is about
+
+function startAdding() {
+  pending = selectionInText();
+  if (!pending) { say("select the words of the missed fact in the text first", true); return; }
+  document.getElementById("add-quote").textContent = pending.quote;
+  show(document.getElementById("add"), true);
+}
+
+async function addFact(form) {
+  try {
+    const saved = await post("/api/add", {...pending, fields: formFields(form)});
+    remember(saved.key, window.location.pathname + window.location.search);
+    say("added");
+    window.location.reload();
+  } catch (error) { showError(form, error.message); }
+}
+
+function inForm(event) {
   const target = event.target;
-  if (target.closest && target.closest("input, select, textarea, button")) {
-    if (event.key === "Escape") { event.preventDefault(); editing(false); }
+  return target.closest && target.closest("input, select, textarea, button");
+}
+
+function onKey(actions, event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (inForm(event)) {
+    if (event.key === "Escape") { event.preventDefault(); document.querySelectorAll("form").forEach((f) => show(f, false)); }
     return;
   }
-  const actions = {
-    a: () => decide(view, "accept"), x: () => decide(view, "reject"), e: () => editing(true),
-    u: () => undo(), " ": () => window.location.assign(view.dataset.skip),
-  };
   const action = actions[event.key];
   if (action) { event.preventDefault(); action(); }
 }
 
+function keysFor(view) {
+  const common = {u: () => undo(), n: () => startAdding()};
+  if (!view) return common;
+  return {...common, a: () => decide(view, "accept"), x: () => decide(view, "reject"),
+          e: () => show(document.getElementById("edit"), true),
+          " ": () => window.location.assign(view.dataset.skip)};
+}
+
 function setUp() {
   const view = document.getElementById("review");
-  if (!view) {
-    // The end of a queue still allows undoing the last decision.
-    if (document.getElementById("done")) document.addEventListener("keydown", (e) => { if (e.key === "u") undo(); });
-    return;
-  }
-  document.addEventListener("keydown", (event) => onKey(view, event));
-  const form = document.getElementById("edit");
-  form.addEventListener("submit", (event) => { event.preventDefault(); decide(view, "correct", formFields(form)); });
-  document.getElementById("cancel").addEventListener("click", () => editing(false));
+  if (!view && !document.getElementById("done") && !document.getElementById("document")) return;
+  const actions = keysFor(view);
+  document.addEventListener("keydown", (event) => onKey(actions, event));
+  const edit = document.getElementById("edit");
+  if (edit) edit.addEventListener("submit", (event) => { event.preventDefault(); decide(view, "correct", formFields(edit)); });
+  const add = document.getElementById("add");
+  if (add) add.addEventListener("submit", (event) => { event.preventDefault(); addFact(add); });
+  document.querySelectorAll("form .cancel").forEach((button) =>
+    button.addEventListener("click", () => show(button.closest("form"), false)));
 }
 
 document.addEventListener("DOMContentLoaded", setUp);
