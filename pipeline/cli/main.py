@@ -105,21 +105,26 @@ def export(what, fmt, output, db_path):
 @main.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
 @click.option("--errors", is_flag=True, help="list false positives, false negatives and wrong attributes of matched facts")
+@click.option("--by-indicator", is_flag=True, help="attribute accuracy per indicator too")
 @click.option("--json", "as_json", is_flag=True, help="print the scores as JSON")
 @db_option()
-def evaluate_command(gold, errors, as_json, db_path):
-    """Precision, recall and F1 of the stored facts against a GOLD.jsonl file."""
+def evaluate_command(gold, errors, by_indicator, as_json, db_path):
+    """Precision, recall, F1 and attribute accuracy of the stored facts
+    against a GOLD.jsonl file; a reliability table when facts carry a
+    confidence. Fails when none of the gold documents is in the database."""
     from pipeline.quality.evaluate import evaluate
     from pipeline.quality.report import print_evaluation
 
     with store.connect(db_path, read_only=True) as con:
         frame = store.facts_table(con)
-    predicted = jsonable(frame)
+        stored = {str(row[0]) for row in con.execute("SELECT id FROM documents").fetchall()}
     try:
-        result = evaluate(gold, predicted)
+        result = evaluate(gold, jsonable(frame), stored_docs=stored)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    print_evaluation(result, errors, as_json)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    print_evaluation(result, errors, as_json, by_indicator)
 
 
 @main.command()

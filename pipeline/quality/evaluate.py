@@ -3,7 +3,10 @@
 A prediction matches a gold fact when doc, indicator and change are equal
 and the primary number is (value when the gold fact has one, else percent);
 pairs are one-to-one. Strict matching also needs equal status, total and
-percent. Attribute accuracy is measured over matched pairs.
+percent. Attribute accuracy is measured over matched pairs, for every field
+FACTS.md scores, overall and per indicator. When predictions carry a
+`confidence`, each one is kept with whether it matched: the reliability
+table and the precision and gold coverage of sure facts come from those.
 """
 from __future__ import annotations
 
@@ -12,7 +15,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ATTRIBUTES = ("level", "province", "as_of", "target_year", "approx")
+ATTRIBUTES = ("status", "level", "province", "as_of", "target_year", "approx", "total", "percent")
+NUMERIC = ("total", "percent")
+SURE = 0.9  # "facts with confidence >= 0.9" (issue 15): the ones a researcher keeps
+BINS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0)
 
 
 @dataclass
@@ -45,9 +51,39 @@ class Evaluation:
     false_negatives: list = field(default_factory=list)
     # matched pairs whose attribute differs: {doc, indicator, attribute, gold, predicted, quote}
     attribute_errors: list = field(default_factory=list)
+    attributes_by_indicator: dict = field(default_factory=lambda: defaultdict(Counter))
+    # (confidence, matched) of every prediction that carries a confidence
+    confidences: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
-    def attribute_accuracy(self) -> dict:
-        return {a: self.attributes[a] / self.overall.tp if self.overall.tp else None for a in ATTRIBUTES}
+    @property
+    def gold_facts(self) -> int:
+        return self.overall.tp + self.overall.fn
+
+    def attribute_accuracy(self, indicator: str | None = None) -> dict:
+        hits = self.attributes if indicator is None else self.attributes_by_indicator[indicator]
+        pairs = self.overall.tp if indicator is None else self.per_indicator[indicator].tp
+        return {a: hits[a] / pairs if pairs else None for a in ATTRIBUTES}
+
+    def reliability(self) -> list[dict]:
+        """Confidence bins -> predictions in the bin and the share that matched."""
+        rows = []
+        for low, high in zip(BINS, BINS[1:]):
+            inside = [m for c, m in self.confidences if low <= c < high or (high == 1.0 and c == 1.0)]
+            if inside:
+                rows.append({"bin": f"[{low:.2f}, {high:.2f}{']' if high == 1.0 else ')'}", "count": len(inside),
+                             "precision": sum(inside) / len(inside)})
+        return rows
+
+    def sure(self, threshold: float = SURE) -> dict | None:
+        """Precision of the facts with confidence >= threshold and the share
+        of all gold facts they find; None when no prediction has a confidence."""
+        if not self.confidences:
+            return None
+        kept = [m for c, m in self.confidences if c >= threshold]
+        return {"threshold": threshold, "count": len(kept),
+                "precision": sum(kept) / len(kept) if kept else None,
+                "coverage": sum(kept) / self.gold_facts if self.gold_facts else None}
 
 
 def read_gold(path: str | Path) -> tuple[dict, set]:
@@ -103,33 +139,44 @@ def pair_document(gold: list, predicted: list) -> tuple[list, list, list]:
     return pairs, [g for g in gold if id(g) not in paired], left
 
 
-def evaluate(gold_path, predicted: list[dict]) -> Evaluation:
+def evaluate(gold_path, predicted: list[dict], stored_docs: set | None = None) -> Evaluation:
+    """Score `predicted` against the gold file. With `stored_docs` (the ids
+    in the database) a gold set none of whose documents was stored is an
+    error, not a recall of 0; gold documents missing from it are warned of."""
     gold, docs = read_gold(gold_path)
+    result = Evaluation()
+    if stored_docs is not None:
+        check_coverage(gold_path, docs, {str(d) for d in stored_docs}, result)
     by_doc = defaultdict(list)
     for fact in predicted:
         if str(fact["doc"]) in docs:
             by_doc[str(fact["doc"])].append(fact)
-    result = Evaluation()
     for doc in sorted(docs):
         pairs, missed, extra = pair_document(gold.get(doc, []), by_doc.get(doc, []))
         score_document(result, pairs, missed, extra)
     return result
 
 
+def check_coverage(gold_path, docs: set, stored: set, result: Evaluation) -> None:
+    missing = sorted(docs - stored)
+    if docs and len(missing) == len(docs):
+        raise ValueError(f"{gold_path}: none of its {len(docs)} documents is in the database "
+                         f"(ingest and extract them first, e.g. {missing[0]})")
+    if missing:
+        result.warnings.append(f"{gold_path}: {len(missing)} of {len(docs)} gold documents are not in the "
+                               f"database and count as missed: {', '.join(missing[:5])}"
+                               + (" ..." if len(missing) > 5 else ""))
+
+
+def same_attribute(attribute: str, gold: dict, pred: dict) -> bool:
+    if attribute in NUMERIC:
+        return same_number(gold.get(attribute), pred.get(attribute))
+    return str(gold.get(attribute)) == str(pred.get(attribute))
+
+
 def score_document(result: Evaluation, pairs, missed, extra) -> None:
     for g, p in pairs:
-        result.overall.tp += 1
-        result.per_indicator[g["indicator"]].tp += 1
-        result.strict.tp += strict_match(g, p)
-        result.strict.fp += not strict_match(g, p)
-        result.strict.fn += not strict_match(g, p)
-        for attribute in ATTRIBUTES:
-            same = str(g.get(attribute)) == str(p.get(attribute))
-            result.attributes[attribute] += same
-            if not same:
-                result.attribute_errors.append({
-                    "doc": g["doc"], "indicator": g["indicator"], "attribute": attribute,
-                    "gold": g.get(attribute), "predicted": p.get(attribute), "quote": p.get("quote")})
+        score_pair(result, g, p)
     for g in missed:
         result.overall.fn += 1
         result.strict.fn += 1
@@ -140,3 +187,28 @@ def score_document(result: Evaluation, pairs, missed, extra) -> None:
         result.strict.fp += 1
         result.per_indicator[p["indicator"]].fp += 1
         result.false_positives.append(p)
+    result.confidences += [(c, True) for _, p in pairs if (c := confidence(p)) is not None]
+    result.confidences += [(c, False) for p in extra if (c := confidence(p)) is not None]
+
+
+def score_pair(result: Evaluation, g: dict, p: dict) -> None:
+    result.overall.tp += 1
+    result.per_indicator[g["indicator"]].tp += 1
+    strict = strict_match(g, p)
+    result.strict.tp += strict
+    result.strict.fp += not strict
+    result.strict.fn += not strict
+    for attribute in ATTRIBUTES:
+        same = same_attribute(attribute, g, p)
+        result.attributes[attribute] += same
+        result.attributes_by_indicator[g["indicator"]][attribute] += same
+        if not same:
+            result.attribute_errors.append({
+                "doc": g["doc"], "indicator": g["indicator"], "attribute": attribute,
+                "gold": g.get(attribute), "predicted": p.get(attribute), "quote": p.get("quote")})
+
+
+def confidence(fact: dict) -> float | None:
+    """A fact's confidence, None when absent (older rules, or NaN from a table)."""
+    value = fact.get("confidence")
+    return float(value) if isinstance(value, (int, float)) and value == value else None
