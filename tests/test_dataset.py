@@ -174,3 +174,135 @@ def pipeline_normalize(text: str) -> str:
     from pipeline.lang.vntext import normalize
 
     return normalize(text)
+
+
+# --- panel export and data dictionary --------------------------------------
+
+@pytest.fixture(scope="module")
+def exported(dataset_db, tmp_path_factory):
+    """`vnfacts export panel` in every format, as a user runs it."""
+    from conftest import run_cli
+
+    path, _ = dataset_db
+    out = tmp_path_factory.mktemp("panel")
+    for fmt in ("csv", "parquet", "dta", "xlsx"):
+        run_cli("export", "panel", "--format", fmt, "-o", out / f"panel.{fmt}", "--db", path)
+    return out, query(path, "SELECT * FROM claims WHERE province IS NOT NULL")
+
+
+def test_panel_csv_round_trips_through_the_csv_module(exported):
+    import csv
+
+    out, claims = exported
+    raw = (out / "panel.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheets read the Vietnamese right
+    with open(out / "panel.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == len(claims)
+    assert {"Nghệ An", "Hà Nam", "Thừa Thiên Huế"} & {r["province"] for r in rows} >= {"Nghệ An", "Hà Nam"}
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", r["as_of"]) for r in rows if r["as_of"])
+    assert all(re.fullmatch(r"\d+", r["value"]) for r in rows if r["value"])  # no "46.0"
+    assert {r["conflict"] for r in rows} == {"true", "false"}
+    hanam = next(r for r in rows if r["value"] == "1020")
+    assert (hanam["province_2025"], hanam["sources"], hanam["scope"]) == ("Ninh Bình", "2", "province")
+
+
+def test_panel_parquet_has_real_types_in_pandas_and_polars(exported):
+    import pandas as pd
+    import polars as pl
+
+    out, claims = exported
+    frame = pd.read_parquet(out / "panel.parquet")
+    assert str(frame["value"].dtype) == "Int64" and str(frame["conflict"].dtype) == "boolean"
+    assert type(frame["as_of"].dropna().iloc[0]).__name__ == "date"
+    schema = pl.read_parquet(out / "panel.parquet").schema
+    assert (schema["as_of"], schema["value"], schema["sources"], schema["conflict"], schema["percent"]) == (
+        pl.Date, pl.Int64, pl.Int64, pl.Boolean, pl.Float64)
+    assert len(frame) == len(claims) and frame["conflict"].sum() == 4
+
+
+def test_panel_dta_carries_variable_and_value_labels(exported):
+    import pyreadstat
+
+    out, claims = exported
+    frame, meta = pyreadstat.read_dta(str(out / "panel.dta"))
+    assert len(frame) == len(claims)
+    labels = meta.variable_value_labels
+    assert labels["indicator"][1] == "Party cell secretaries who are also the hamlet head"
+    assert set(labels["status"].values()) == {"achieved", "target"} and labels["conflict"] == {0: "no", 1: "yes"}
+    assert meta.column_names_to_labels["province_2025"].startswith("province after the 1 July 2025")
+    row = frame[frame["value"] == 1020].iloc[0]
+    assert labels["indicator"][row["indicator"]].startswith("Party cell secretaries")
+    assert row["province"] == "Hà Nam" and str(row["as_of"].date()) == "2023-06-30"
+
+
+def test_panel_xlsx_and_the_data_dictionary(exported):
+    import pandas as pd
+
+    out, claims = exported
+    sheets = pd.read_excel(out / "panel.xlsx", sheet_name=None)
+    assert len(sheets["panel"]) == len(claims) and set(sheets) == {"panel", "dictionary", "indicators"}
+    schema = json.loads((out / "panel.schema.json").read_text(encoding="utf-8"))
+    fields = {f["name"]: f for f in schema["fields"]}
+    assert list(fields) == list(sheets["panel"].columns)
+    assert fields["as_of"]["type"] == "date" and fields["value"]["type"] == "integer"
+    assert "secretary_hamlet_head" in fields["indicator"]["constraints"]["enum"]
+    assert all(f["description"] for f in schema["fields"])
+    page = (out / "panel.dictionary.md").read_text(encoding="utf-8")
+    assert "Bí thư chi bộ đồng thời là trưởng thôn" in page and "Party organisations" in page
+    assert all(f"| {name} |" in page for name in fields)
+
+
+def test_dta_and_xlsx_are_for_the_panel_only(dataset_db, tmp_path):
+    from conftest import run_cli
+
+    result = run_cli("export", "facts", "--format", "dta", "-o", tmp_path / "f.dta", "--db", dataset_db[0],
+                     check=False)
+    assert result.returncode == 2 and "for the panel" in result.stderr
+
+
+# --- releases --------------------------------------------------------------
+
+def test_two_releases_are_identical_and_valid(dataset_db, tmp_path):
+    from frictionless import validate
+
+    from conftest import run_cli
+
+    path, _ = dataset_db
+    for name in ("one", "two"):
+        run_cli("release", tmp_path / name, "--db", path)
+    one, two = tmp_path / "one", tmp_path / "two"
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+    assert all((one / p.name).read_bytes() == (two / p.name).read_bytes() for p in one.iterdir())
+    report = validate(str(one / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:5]
+    for line in (one / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split("  ")
+        assert hashlib_sha256(one / name) == digest, name
+    assert {"facts.parquet", "facts.csv", "claims.parquet", "documents.csv", "panel.parquet", "panel.csv",
+            "CITATION.cff", "DICTIONARY.md"} <= {p.name for p in one.iterdir()}
+
+
+def test_release_counts_and_versions_match_the_database(dataset_db, tmp_path):
+    import pandas as pd
+
+    from pipeline.dataset.release import write_release
+
+    path, _ = dataset_db
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(Path(path).read_bytes())
+    with pipeline.connect(copy) as con:
+        facts = write_release(con, tmp_path / "release")
+        expected = con.execute("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM documents), "
+                               "(SELECT count(*) FROM claims), min(rules_version) FROM facts").fetchall()[0]
+    assert (facts["counts"]["facts"], facts["counts"]["documents"], facts["counts"]["claims"]) == expected[:3]
+    assert facts["rules_versions"] == [expected[3]]
+    documents = pd.read_parquet(tmp_path / "release" / "documents.parquet")
+    assert "text" not in documents.columns and documents["cluster"].notna().all()
+    assert facts["published_from"] == "2017-11-20"
+
+
+def hashlib_sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
