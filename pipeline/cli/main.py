@@ -84,8 +84,9 @@ def query(sql, list_saved, fmt, db_path):
 
 
 @main.command()
-@click.argument("what", type=click.Choice(["facts", "documents", "gold"]))
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True)
+@click.argument("what", type=click.Choice(["facts", "documents", "gold", "panel"]))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "dta", "xlsx"]), default="jsonl",
+              show_default=True, help="dta (Stata) and xlsx: panel only")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="file to write (default: standard output)")
 @db_option()
 def export(what, fmt, output, db_path):
@@ -93,6 +94,11 @@ def export(what, fmt, output, db_path):
     if what == "gold":  # reviewed documents as a gold file for eval (pipeline/serve)
         from pipeline.serve.command import export_gold
         return export_gold(output, db_path)
+    if what == "panel":  # claims by province, indicator and date, with a data dictionary (pipeline/dataset)
+        from pipeline.cli.dataset import export_panel
+        return export_panel(fmt, output, db_path)
+    if fmt in ("dta", "xlsx"):
+        raise click.UsageError(f"--format {fmt} is for the panel: vnfacts export panel --format {fmt} -o FILE")
     if fmt == "parquet" and not output:
         raise click.UsageError("parquet needs -o FILE")
     with store.connect(db_path, read_only=True) as con:
@@ -189,10 +195,12 @@ def register_plugins() -> None:
     """Commands from the crawler and benchmark modules."""
     from pipeline.cli import bench as cli_bench
     from pipeline.cli import crawl as cli_crawl
+    from pipeline.cli import dataset as cli_dataset
     from pipeline.serve import command as serve_command
 
     cli_bench.register(main)
     cli_crawl.register(main)
+    cli_dataset.register(main)
     serve_command.register(main)
 
 
