@@ -1,65 +1,79 @@
 """A fact's attributes from the words around its number.
 
-The word lists live in rules/context.yaml; this module only says where to
-look: approx just before the number, change and status in its clause,
-dates in its sentence or, for as_of, earlier in its paragraph.
+The word lists live in rules/context.yaml; this module compiles them and
+says where to look for approx (just before the number), change (in its
+clause), exclusions and a trailing share. Status is decided in
+extract/status.py, as_of and target_year in extract/dates.py.
 """
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from pipeline.lang.dates import month_end, parse_vn_date
-from pipeline.lang.vntext import normalize
+from pipeline.extract import dates, status
+from pipeline.extract.words import blank, last_match, word_regex
+from pipeline.lang.vntext import as_int_if_whole, normalize, parse_number
 
-DOC_REFERENCE = re.compile(
-    r"(?<!\w)(kế hoạch|đề án|quyết định|nghị quyết|chỉ thị|kết luận|chương trình( hành động)?|"
-    r"thông báo|tờ trình|hướng dẫn|công văn)( số)? ?\d[\w/.\-]*", re.I)
-# "mỗi thôn có 1 chi bộ và 3 người ...": per-unit figures, up to a new
-# subject ("..., toàn tỉnh có 120 xã")
-PER_UNIT = re.compile(r"(?<!\w)(?:mỗi|từng)\s(?:(?!,\s*(?:toàn|cả|tổng|tỉnh|huyện|thành phố|các|trong đó))[^;:()]){0,60}$", re.I)
 PARENTHESIS = re.compile(r"\([^()]*\)")
-BREAKDOWN = re.compile(r"(?<!\w)(trong đó có|trong đó|bao gồm|gồm có)(?!\w)", re.I)
-CHANGE_COMPOUNDS = re.compile(r"(?<!\w)(tăng cường|tăng trưởng|giảm nghèo|giảm thiểu rủi ro|tăng gia)(?!\w)", re.I)
-DATE_CUE = re.compile(
-    r"(?<!\w)(?:tính\s+)?(?:đến|tới|tại thời điểm)\s+(?:hết\s+|cuối\s+)?(?:ngày\s+)?"
-    r"(?P<date>\d{1,2}[./-]\d{1,2}[./-]\d{4})|(?<!\w)(?:tính\s+)?(?:đến|tới)\s+(?:hết\s+|cuối\s+)?"
-    r"tháng\s+(?P<month>\d{1,2})\s*[./-]\s*(?P<year>\d{4})", re.I)
-# "đến cuối năm 2020", "tính đến hết năm 2020": the last day of that year
-YEAR_END = re.compile(r"(?<!\w)(?:tính\s+)?(?:đến|tới)\s+(?:hết|cuối)\s+năm\s+(?P<year>(?:19|20)\d\d)(?!\d)", re.I)
-YEAR = re.compile(r"(?<!\w)(?:năm|đến|trước|cuối|đầu)\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I)
-NAME_AFTER = re.compile(r"\s+(?!UBND|HĐND|TP\b)[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
 CLAUSE_END = re.compile(r"[;]|\(|\)")
 
 
-def word_regex(words) -> re.Pattern:
-    ordered = sorted({normalize(w).lower() for w in words}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(map(re.escape, ordered)) + r")(?!\w)", re.I)
-
-
 def compiled(context: dict) -> dict:
+    """Every word list of context.yaml as a regex (what rules.CONTEXT_KEYS names)."""
     out = {}
     for kind in ("at_least", "at_most", "about"):
         out["approx_" + kind] = re.compile(word_regex(context["approx"][kind]).pattern + r"\s+(?:(?:ở|là|đạt|có|bình quân)\s+)?$", re.I)
-        out["after_" + kind] = word_regex(context.get("approx_after", {}).get(kind, ["\x00"]))
+        out["after_" + kind] = word_regex(context["approx_after"].get(kind, []))
     for kind in ("decrease", "increase"):
         out[kind] = word_regex(context["change"][kind])
-    for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now",
-                "exclude_before", "negation_after", "award", "domain_cues"):
+    for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now", "as_of_now_not",
+                "exclude_before", "negation_after", "award", "domain_cues", "breakdown", "change_not"):
         out[key] = word_regex(context[key])
-    out["as_of_now_not"] = word_regex(context.get("as_of_now_not", ["\x00"]))
     out["domain_cue_words"] = sorted({normalize(w).lower() for w in context["domain_cues"]})
     out["over_plan"] = re.compile(context["over_plan"], re.I)
-    out["domain_gated"] = set(context.get("domain_gated", []))
-    out["named_list_gated"] = set(context.get("named_list_gated", []))
+    out["domain_gated"] = set(context["domain_gated"])
+    out["named_list_gated"] = set(context["named_list_gated"])
+    out["document_reference"] = re.compile(word_regex(context["document_words"]).pattern + r"(?: số)? ?\d[\w/.\-]*", re.I)
+    out.update(per_unit_patterns(context["per_unit"]), **share_patterns(context["trailing_share"]))
+    out["name_after"] = re.compile(r"\s+(?!" + "|".join(map(re.escape, context["not_names"])) + r"\b)"
+                                   r"[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
+    out.update(dates.compiled(context), **status.compiled(context))
     return out
 
 
+def per_unit_patterns(spec: dict) -> dict:
+    """ "mỗi thôn có 1 chi bộ và 3 người ...": per-unit figures, up to a new
+    subject ("..., toàn tỉnh có 120 xã")."""
+    each, subject = "|".join(map(re.escape, spec["words"])), "|".join(map(re.escape, spec["new_subject"]))
+    return {"per_unit": re.compile(rf"(?<!\w)(?:{each})\s(?:(?!,\s*(?:{subject}))[^;:()]){{0,60}}$", re.I)}
+
+
+def share_patterns(spec: dict) -> dict:
+    """ "..., đạt 42%", "(tỷ lệ 63,3%)", "..., đạt tỷ lệ giảm 18,4%": a count's share."""
+    alt = lambda key: "|".join(sorted(map(re.escape, spec[key]), key=len, reverse=True))
+    return {"trailing_share": re.compile(
+        rf"^(?:\s+[^\s,;.()\d]+){{0,4}}?\s*[,(]?\s*(?:(?:{alt('lead')})\s+)?(?:{alt('words')})"
+        rf"(?:\s+(?:{alt('change')}))?\s+(?:(?:{alt('approx')})\s+)?(\d+(?:,\d+)?)\s*%", re.I)}
+
+
 def patterns(ruleset) -> dict:
-    """Compiled context regexes, cached on the rule set."""
+    """Compiled context regexes and the lexicon's levels, cached on the rule set."""
     if getattr(ruleset, "_context_patterns", None) is None:
-        ruleset._context_patterns = compiled(ruleset.context)
+        ruleset._context_patterns = {**compiled(ruleset.context), **level_patterns(ruleset.lexicon)}
     return ruleset._context_patterns
+
+
+def level_patterns(lexicon) -> dict:
+    """Levels from the lexicon: each class's `level`, the level markers (the
+    LEVEL_* classes: "cấp xã" inside "đơn vị hành chính cấp xã") and each
+    indicator's default level (its row in `indicators:`)."""
+    markers = {name for name in lexicon.classes if name.startswith("LEVEL_")}
+    marker_level = {" ".join(normalize(p).lower().split()): lexicon.levels[name]
+                    for name in markers for p in lexicon.classes[name]}
+    return {"class_level": {k: v for k, v in lexicon.levels.items() if v},
+            "marker_classes": markers, "marker_level": marker_level,
+            "level_marker": re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, marker_level), key=len, reverse=True))
+                                       + r")(?!\w)"),
+            "indicator_level": {k: v.get("level") for k, v in lexicon.indicators.items()}}
 
 
 def on_topic(document: dict, pats) -> bool:
@@ -88,21 +102,14 @@ def approx(sentence, start, end, pats) -> str:
     return "exact"
 
 
-def last_match(pattern: re.Pattern, text: str):
-    found = None
-    for found in pattern.finditer(text):
-        pass
-    return found
-
-
 def change(sentence, start, clause_start, pats) -> str:
     """The nearest change word before the number in its ';' clause; the parts
     of a breakdown ("giảm 96 người, trong đó 41 cấp trưởng") share its change,
     so "trong đó" and "gồm" are not count markers."""
     clause_start = max([m.end() for m in re.finditer(";", sentence[:start])] or [0])
-    window = CHANGE_COMPOUNDS.sub(lambda m: " " * len(m.group()), sentence[clause_start:start])
-    window = BREAKDOWN.sub(lambda m: " " * len(m.group()), window)
-    window = PARENTHESIS.sub(lambda m: " " * len(m.group()), window)  # "(giảm 3 huyện) và 161 xã"
+    window = blank(pats["change_not"], sentence[clause_start:start])
+    window = blank(pats["breakdown"], window)
+    window = blank(PARENTHESIS, window)  # "(giảm 3 huyện) và 161 xã"
     window = window[-80:]
     best, kind = -1, "count"
     for key, name in (("count_markers", "count"), ("decrease", "decrease"), ("increase", "increase")):
@@ -110,52 +117,6 @@ def change(sentence, start, clause_start, pats) -> str:
         if found and found.end() > best:
             best, kind = found.end(), name
     return kind
-
-
-def status(sentence, start, end, clause, pats) -> str | None:
-    """target/achieved from the nearest cue before the number in its clause,
-    then cues after it; None when the clause says nothing."""
-    window = DOC_REFERENCE.sub(lambda m: " " * len(m.group()), sentence[clause[0]:start])
-    target, done = last_match(pats["target_before"], window), last_match(pats["achieved"], window)
-    if target or done:
-        return "target" if target and (not done or target.end() > done.end()) else "achieved"
-    if pats["target_after"].search(sentence[end:clause[1]]):
-        return "target"
-    return None
-
-
-def sentence_status(sentence, start, pats) -> str | None:
-    """The status an elliptical clause ("...; 20% Bí thư ...") inherits."""
-    window = DOC_REFERENCE.sub(lambda m: " " * len(m.group()), sentence[:start])
-    target, done = last_match(pats["target_before"], window), last_match(pats["achieved"], window)
-    if target and (not done or target.end() > done.end()):
-        return "target"
-    return None
-
-
-def explicit_as_of(text: str, years: bool = True):
-    """The last "đến ngày 30.6.2022" / "đến cuối tháng 5/2017" in text; with
-    years, "đến cuối năm 2020" (2020-12-31) too. A target's "đến cuối năm
-    2020" is its target year, not a date the figure refers to."""
-    found = last_match(DATE_CUE, text)
-    year_end = last_match(YEAR_END, text) if years else None
-    if year_end and (not found or year_end.start() > found.start()):
-        return date(int(year_end.group("year")), 12, 31)
-    if not found:
-        return None
-    if found.group("date"):
-        return parse_vn_date(found.group("date"))
-    month, year = int(found.group("month")), int(found.group("year"))
-    return month_end(year, month) if 1 <= month <= 12 else None
-
-
-def says_now(text: str, pats) -> bool:
-    return bool(pats["as_of_now"].search(pats["as_of_now_not"].sub(" ", text)))
-
-
-def target_year(sentence, start, clause_end) -> int | None:
-    found = last_match(YEAR, sentence[:start]) or YEAR.search(sentence, start, clause_end)
-    return int(found.group("year")) if found else None
 
 
 def over_plan(sentence, end, clause_end, pats) -> float | None:
@@ -168,10 +129,10 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     before = sentence[max(0, start - 25):start]
     if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I):
         return True
-    if PER_UNIT.search(sentence[:start]):
+    if pats["per_unit"].search(sentence[:start]):
         return True
     after = sentence[end:clause_end]
-    if rule.indicator in pats["named_list_gated"] and NAME_AFTER.match(sentence[end:]):
+    if rule.indicator in pats["named_list_gated"] and pats["name_after"].match(sentence[end:]):
         return True
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True
@@ -180,3 +141,9 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     words = rule.exclude_after and word_regex(rule.exclude_after).search(predicate)
     prior = rule.exclude_before and re.search(word_regex(rule.exclude_before).pattern + r"\s*$", before, re.I)
     return bool(words or prior)
+
+
+def trailing_share(after: str, pats) -> float | None:
+    """ "giảm 112 đơn vị (tỷ lệ 63,3%)", "..., đạt 42%": the count's share."""
+    found = pats["trailing_share"].match(after)
+    return as_int_if_whole(parse_number(found.group(1))) if found else None

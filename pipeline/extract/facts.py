@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract import attributes, context
-from pipeline.extract.annotate import build_doc
+from pipeline.extract.annotate import SCALES, build_doc
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
 from pipeline.lang.vntext import as_int_if_whole, parse_number
@@ -21,6 +21,7 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
     pats = context.patterns(ruleset)
     scene = document_scene(document)
     scene["on_topic"] = context.on_topic(document, pats)
+    scene.update(attributes.document_scene(document, pats))
     facts, carried, paragraph, recent = [], None, None, None
     for sentence in sentences:
         if sentence.paragraph != paragraph:
@@ -28,9 +29,23 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
         if sentence.candidate:
             scene["previous"] = recent  # what an anaphoric rule's "tỷ lệ này" refers to
             found = sentence_facts(sentence, document, scene, carried, ruleset, pats)
+            inherit_change(sentence.text, found, recent)
             facts, recent = facts + found, (found[-1] if found else recent)
-        carried = context.explicit_as_of(sentence.text) or carried
+        carried = attributes.carry(sentence.text, carried, scene, pats)
     return deduplicate(facts)
+
+
+BREAKDOWN_START = re.compile(r"^\W*(?:trong đó|trong số đó|bao gồm)(?!\w)", re.I)
+
+
+def inherit_change(text: str, found: list[dict], earlier: dict | None) -> None:
+    """ "Trên 430 biên chế đã được tinh giản. Trong đó, có gần 420 biên chế
+    thuộc khối ...": the parts of a breakdown share the change of the whole."""
+    if not earlier or earlier["change"] == "count" or not BREAKDOWN_START.match(text):
+        return
+    for fact in found:
+        if fact["indicator"] == earlier["indicator"] and fact["change"] == "count":
+            fact["change"] = earlier["change"]
 
 
 def document_scene(document: dict) -> dict:
@@ -56,8 +71,23 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
             consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
             consumed.update(attached_share(doc, end, fact))
             fact.update(doc=document["id"], rules_version=ruleset.version)
-            facts.append(fact)
+            siblings = respective(doc, anchor)
+            consumed.update(siblings)
+            facts += [fact] + [dict(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
     return sorted(facts, key=lambda f: f["start"])
+
+
+def respective(doc, anchor) -> list[int]:
+    """ "loại I - II - III tương ứng là 23 - 21 - 19 người": the numbers after
+    the anchor in a 'tương ứng' list are facts of the same kind, one each."""
+    window = {t.lower_ for t in doc[max(0, anchor - 3):anchor]}
+    if not window & {"tương ứng", "lần lượt", "lần lượt là"}:
+        return []
+    out, i = [], anchor + 1
+    while i + 1 < len(doc) and doc[i].text in ("-", "–", ",", "và") and doc[i + 1].tag_ in ("CARD", "CARDW"):
+        out.append(i + 1)
+        i += 2
+    return out
 
 
 def attached_share(doc, end, fact) -> set:
@@ -126,6 +156,9 @@ def numbers(doc, start, end, anchor) -> dict:
             out["value"], out["total"] = parse_number(share["value"]), parse_number(share["total"])
     else:
         out["value"] = parse_number(text)
+        scale = SCALES.get(doc[anchor + 1].lower_) if anchor + 1 < len(doc) else None
+        if scale and out["value"] is not None:  # "2,5 triệu biên chế"
+            out["value"] = round(out["value"] * scale)
     for i in range(start, end):
         if i != anchor and doc[i].tag_ == "PCT" and out["percent"] is None:
             out["percent"] = parse_number(doc[i].text.rstrip("%").strip())
@@ -150,7 +183,7 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
         return None
     fact = numbers(doc, start, end, anchor)
     if fact["percent"] is None and fact["value"] is not None:
-        fact["percent"] = trailing_share(text[q_end:])
+        fact["percent"] = context.trailing_share(text[q_end:], pats)
     fact.update(indicator=indicator, rule_id=rule.id,
                 quote=text[q_start:q_end], sentence=text,
                 start=sentence.start + q_start, end=sentence.start + q_end)
@@ -169,18 +202,6 @@ def topic_excluded(before: str, rule) -> bool:
     """A rule's `exclude_sentence` words earlier in the sentence ("về việc
     đặt tên ...": a naming ballot, not a merger's) void its fact."""
     return bool(rule.exclude_sentence) and bool(context.word_regex(rule.exclude_sentence).search(before))
-
-
-# "..., đạt 42%", "(tỷ lệ 63,3%)", "người, đạt tỷ lệ 71,7%", "..., đạt tỷ lệ giảm 18,4%"
-TRAILING_SHARE = re.compile(
-    r"^(?:\s+[^\s,;.()\d]+){0,4}?\s*[,(]?\s*(?:đạt\s+|chiếm\s+)?(?:tương đương|tương ứng|chiếm|tỷ lệ|tỉ lệ|bằng|đạt)"
-    r"(?:\s+(?:giảm|tăng))?\s+(?:khoảng\s+|gần\s+|hơn\s+)?(\d+(?:,\d+)?)\s*%", re.I)
-
-
-def trailing_share(after: str) -> float | None:
-    """ "giảm 112 đơn vị (tỷ lệ 63,3%)", "..., đạt 42%": the count's share."""
-    found = TRAILING_SHARE.match(after)
-    return as_int_if_whole(parse_number(found.group(1))) if found else None
 
 
 def place_key(fact) -> str:

@@ -1,7 +1,8 @@
 """Rules are data: load, validate and compile the files under rules/.
 
 - rules/lexicon.yaml: classes of phrases ("HAMLET": thôn, ấp, khu phố ...),
-  matched on word boundaries and merged into one token of that class;
+  matched on word boundaries and merged into one token of that class, and
+  the `indicators:` a rule may produce (with a default level);
 - rules/context.yaml: the words that decide approx, change, status, dates;
 - rules/indicators/*.yaml: the rules, each with a stable id, its indicator,
   token patterns and its own examples and counterexamples.
@@ -33,16 +34,25 @@ from pipeline.extract.prefilter import Prefilter
 from pipeline.lang.vntext import normalize
 from pipeline.paths import RULES_DIR
 
-INDICATORS = (
-    "secretary_hamlet_head", "secretary_committee_chair", "secretary_council_chair",
-    "concurrent_post", "non_local_leader", "part_time_staff", "civil_servant",
-    "leader_post", "admin_unit", "hamlet", "agency", "public_service_unit",
-    "party_org", "voter_approval",
-)
 # A rule whose indicator is PREVIOUS reads a figure about the paragraph's
 # previous fact ("tỷ lệ này đạt 30%"): it takes that fact's indicator.
 PREVIOUS = "previous"
 LEVELS = ("hamlet", "commune", "district", "province")
+LEXICON_KEYS = {"classes", "indicators"}
+CLASS_KEYS = {"phrases", "regex", "level", "keywords"}
+INDICATOR_KEYS = {"level", "description"}
+# Every key of context.yaml and what it holds (a list of words, a mapping of
+# lists, a regex string); context.compiled / rules read each one.
+CONTEXT_KEYS = {
+    "approx": dict, "approx_after": dict, "change": dict, "change_not": list, "breakdown": list,
+    "count_markers": list, "target_before": list, "target_after": list, "achieved": list,
+    "target_frames": list, "instruction_words": list, "decided": dict, "before_state": list, "after_state": list,
+    "as_of_cues": list, "date_parts": dict, "effective_date": dict, "as_of_now": list, "as_of_now_not": list, "past_scope": list,
+    "target_year_words": list, "period_words": list, "document_words": list, "date_words": list,
+    "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,
+    "trailing_share": dict, "award": list, "over_plan": str, "pattern_words": dict, "measure_words": list,
+    "domain_gated": list, "domain_cues": list, "named_list_gated": list,
+}
 RULE_KEYS = {
     "id", "indicator", "patterns", "priority", "level", "change", "status",
     "approx", "exclude_before", "exclude_after", "exclude_sentence", "examples", "counterexamples", "note",
@@ -68,10 +78,46 @@ def read_yaml(path: Path):
         raise RuleError(path, None, "not UTF-8 text") from None
 
 
+def check_keys(path: Path, where: str, data: dict, known) -> None:
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise RuleError(path, None, f"{where}unknown key(s) {unknown} (known: {', '.join(sorted(known))})")
+
+
+def check_context(path: Path, context) -> dict:
+    """context.yaml: every key known, each of the right kind, none missing."""
+    if not isinstance(context, dict):
+        raise RuleError(path, None, "expected a mapping of word lists")
+    check_keys(path, "", context, CONTEXT_KEYS)
+    for key, kind in CONTEXT_KEYS.items():
+        if not isinstance(context.get(key), kind):
+            raise RuleError(path, None, f"key '{key}' must be a {kind.__name__} (got {type(context.get(key)).__name__})")
+    return context
+
+
+def read_indicators(path: Path, table) -> dict[str, dict]:
+    """The lexicon's `indicators:` table: FACTS.md's keys, each with an
+    optional default `level` and a `description`."""
+    if not isinstance(table, dict) or not table:
+        raise RuleError(path, None, "expected an 'indicators' mapping (indicator key -> level, description)")
+    out = {}
+    for name, spec in table.items():
+        spec = spec or {}
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)) or name == PREVIOUS or not isinstance(spec, dict):
+            raise RuleError(path, None, f"indicator '{name}' must be a lower_case key with a mapping")
+        check_keys(path, f"indicator '{name}': ", spec, INDICATOR_KEYS)
+        if spec.get("level") is not None and spec["level"] not in LEVELS:
+            raise RuleError(path, None, f"indicator '{name}': level must be one of {LEVELS}")
+        out[str(name)] = spec
+    return out
+
+
 def build_lexicon(path: Path, context: dict) -> Lexicon:
     data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
         raise RuleError(path, None, "expected a mapping with 'classes'")
+    check_keys(path, "", data, LEXICON_KEYS)
+    indicators = read_indicators(path, data.get("indicators"))
     classes, levels, sources, composite, phrase_class, keywords = {}, {}, {}, [], {}, {}
     for name, spec in data["classes"].items():
         phrases, regexes, level, keywords[name] = class_entries(path, name, spec)
@@ -90,7 +136,7 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
     return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
-                   words("year_words"), words("measure_words"), sources, phrase_class, keywords)
+                   words("year_words"), words("measure_words"), sources, phrase_class, keywords, indicators)
 
 
 def class_entries(path, name, spec):
@@ -100,6 +146,7 @@ def class_entries(path, name, spec):
         spec = {"phrases": spec}
     if not isinstance(spec, dict) or not (spec.get("phrases") or spec.get("regex")):
         raise RuleError(path, None, f"class '{name}' needs 'phrases' or 'regex'")
+    check_keys(path, f"class '{name}': ", spec, CLASS_KEYS)
     level = spec.get("level")
     if level is not None and level not in LEVELS:
         raise RuleError(path, None, f"class '{name}': level must be one of {LEVELS}")
@@ -115,15 +162,15 @@ def class_entries(path, name, spec):
     return [str(p) for p in spec.get("phrases", [])], regexes, level, [normalize(k).lower() for k in keywords or []]
 
 
-def validate_rule(raw, path: Path, classes) -> Rule:
+def validate_rule(raw, path: Path, indicators) -> Rule:
     if not isinstance(raw, dict) or "id" not in raw:
         raise RuleError(path, None, f"each rule needs an 'id' (got {str(raw)[:60]!r})")
     rule_id = str(raw["id"])
     unknown = set(raw) - RULE_KEYS
     if unknown:
         raise RuleError(path, rule_id, f"unknown key(s) {sorted(unknown)}")
-    if raw.get("indicator") not in INDICATORS + (PREVIOUS,):
-        raise RuleError(path, rule_id, f"indicator must be one of FACTS.md's 14 keys or '{PREVIOUS}', "
+    if raw.get("indicator") not in (*indicators, PREVIOUS):
+        raise RuleError(path, rule_id, f"indicator must be one of the lexicon's indicators or '{PREVIOUS}', "
                                        f"got {raw.get('indicator')!r}")
     patterns = raw.get("patterns")
     if not patterns or not all(isinstance(p, str) for p in patterns):
@@ -151,14 +198,14 @@ def check_examples(raw, path, rule_id):
             raise RuleError(path, rule_id, "each example needs 'text' and an 'expect' mapping")
 
 
-def load_rule_files(rules_dir: Path, classes) -> dict[str, Rule]:
+def load_rule_files(rules_dir: Path, indicators) -> dict[str, Rule]:
     rules = {}
     for path in sorted((rules_dir / "indicators").glob("*.yaml")):
         data = read_yaml(path) or []
         if not isinstance(data, list):
             raise RuleError(path, None, "expected a list of rules")
         for raw in data:
-            rule = validate_rule(raw, path, classes)
+            rule = validate_rule(raw, path, indicators)
             if rule.id in rules:
                 raise RuleError(path, rule.id, f"duplicate id (also in {rules[rule.id].path})")
             rules[rule.id] = rule
@@ -195,11 +242,9 @@ def load_ruleset(rules_dir: str | Path | None = None) -> RuleSet:
 @lru_cache(maxsize=8)
 def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     """Compiled once per content version, so edited rule files are reloaded."""
-    context = read_yaml(rules_dir / "context.yaml")
-    if not isinstance(context, dict):
-        raise RuleError(rules_dir / "context.yaml", None, "expected a mapping of word lists")
+    context = check_context(rules_dir / "context.yaml", read_yaml(rules_dir / "context.yaml"))
     lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
-    rules = load_rule_files(rules_dir, lexicon.classes)
+    rules = load_rule_files(rules_dir, lexicon.indicators)
     matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
     return RuleSet(rules, lexicon, context, version, matcher,
                    Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())))

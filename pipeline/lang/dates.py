@@ -128,3 +128,85 @@ def find_published_date(text: str) -> date | None:
         if score is not None and (best is None or score > best[0]):
             best = (score, found[0])
     return best[1] if best else None
+
+
+# ---- dates written in a sentence ("đến cuối tháng 5/2017", "quý II/2021") ----
+# One mention is a day, a day without its year, a month, a quarter or a
+# year, optionally after a modifier word (the caller's list: "cuối", "giữa").
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_MENTION = (
+    r"(?P<full>(?:ngày\s+)?(?:" + _DMY.replace("?P<", "?P<f_").replace("?P=", "?P=f_") + r"|"
+    + _WORDS.replace("?P<", "?P<w_") + r"))"
+    r"|(?P<dayonly>ngày\s+(?P<dd>\d{1,2})\s*[./-]\s*(?P<dm>\d{1,2})(?![\d/.-]?\d))"
+    r"|(?P<month>tháng\s+(?P<mm>\d{1,2})\s*(?:[./-]|\s+năm\s+)\s*(?P<my>\d{4})(?!\d))"
+    r"|(?P<quarter>quý\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:[./-]|\s+năm\s+)\s*(?P<qy>\d{4})(?!\d))"
+    r"|(?P<year>năm\s+(?P<y>\d{4})(?!\d))"
+)
+
+
+class DateMention(tuple):
+    """(start, end, kind, year, month, day): kind is day, dayonly (no year
+    written: year is None), month, quarter (month = its last month) or year."""
+    __slots__ = ()
+
+    start = property(lambda self: self[0])
+    end = property(lambda self: self[1])
+    kind = property(lambda self: self[2])
+    year = property(lambda self: self[3])
+    month = property(lambda self: self[4])
+    day = property(lambda self: self[5])
+
+
+def mention_regex(modifiers) -> re.Pattern:
+    """Date mentions, each optionally after one of `modifiers` (group `mod`)."""
+    mods = "|".join(sorted(map(re.escape, modifiers), key=len, reverse=True)) or "(?!)"
+    return re.compile(rf"(?<!\w)(?:(?P<mod>{mods})\s+)?(?:{_MENTION})", re.IGNORECASE)
+
+
+def _mention_of(m: re.Match) -> DateMention | None:
+    g = m.groupdict()
+    if g["full"]:
+        y, mo, d = (g["f_y1"], g["f_m1"], g["f_d1"]) if g.get("f_y1") else (g["w_y3"], g["w_m3"], g["w_d3"])
+        made = _make_date(y, mo, d)
+        return DateMention((m.start(), m.end(), "day", made.year, made.month, made.day)) if made else None
+    if g["dayonly"]:
+        d, mo = int(g["dd"]), int(g["dm"])
+        return DateMention((m.start(), m.end(), "dayonly", None, mo, d)) if 1 <= mo <= 12 and 1 <= d <= 31 else None
+    if g["month"]:
+        y, mo = int(g["my"]), int(g["mm"])
+        return DateMention((m.start(), m.end(), "month", y, mo, None)) if 1 <= mo <= 12 and MIN_YEAR <= y <= MAX_YEAR else None
+    if g["quarter"]:
+        q = _ROMAN.get(g["q"].lower()) or int(g["q"])
+        return DateMention((m.start(), m.end(), "quarter", int(g["qy"]), 3 * q, None))
+    y = int(g["y"])
+    return DateMention((m.start(), m.end(), "year", y, None, None)) if MIN_YEAR <= y <= MAX_YEAR else None
+
+
+def date_mentions(text: str, pattern: re.Pattern) -> list[tuple[str | None, DateMention]]:
+    """(modifier, mention) for every date written in text, in order."""
+    found = []
+    for m in pattern.finditer(_nfc(text)):
+        mention = _mention_of(m)
+        if mention:
+            found.append(((m.group("mod") or "").lower() or None, mention))
+    return found
+
+
+def period_end(mention: DateMention, part: str | None) -> date | None:
+    """The day a mention stands for: a month or quarter its last day ("giữa"
+    = the 15th, "trước" = the end of the period before), a year only with
+    "cuối"/"hết" (its last day). part is "end", "middle", "before" or None."""
+    y, mo, d = mention.year, mention.month, mention.day
+    if y is None:
+        return None
+    if mention.kind == "day":
+        return date(y, mo, d)
+    if mention.kind == "year":
+        return date(y, 12, 31) if part == "end" else date(y - 1, 12, 31) if part == "before" else None
+    span = 3 if mention.kind == "quarter" else 1
+    if part == "middle":
+        return date(y, mo - span + 1 + (span - 1) // 2, 15) if span == 1 else date(y, mo - 1, 15)
+    if part == "before":
+        first = mo - span + 1
+        return month_end(y - 1, 12) if first == 1 else month_end(y, first - 1)
+    return month_end(y, mo)

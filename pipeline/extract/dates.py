@@ -1,0 +1,189 @@
+"""A fact's dates: as_of (the day its figure refers to) and target_year.
+
+FACTS.md "Dates": a written date counts when a cue ties it to the figure
+("tính đến ngày 30.6.2022", "hết năm 2016", "trước tháng 7/2017"); a
+resolution's effective date dates the state it creates; "đến nay" and
+"hiện nay" give the publication date only when that is a full date.
+Nothing is dated by default. The words are rules/context.yaml's
+(`as_of_cues`, `date_parts`, `effective_date`, `as_of_now`,
+`target_year_words`, `period_words`); parsing a written date is
+pipeline.lang.dates.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pipeline.extract import words
+from pipeline.lang.vntext import normalize
+from pipeline.lang.dates import date_mentions, mention_regex, parse_vn_date, period_end
+
+MAX_CUE_GAP = 30  # characters between a cue and the date it introduces
+
+
+def compiled(ctx: dict) -> dict:
+    """The date regexes of context.yaml (merged into context.patterns)."""
+    parts = {normalize_word(w): part for part, words in ctx["date_parts"].items() for w in words}
+    effective = ctx["effective_date"]
+    year_words = words.alternation(ctx["target_year_words"])
+    return {
+        "date_mention": mention_regex(list(parts)),
+        "date_parts": parts,
+        "as_of_cue_end": re.compile(words.word_regex(ctx["as_of_cues"]).pattern + r"\s*$", re.I),
+        "effective_cue": words.word_regex(effective["cues"]),
+        "on_passing": words.word_regex(effective["on_passing"]),
+        "passing": words.word_regex(effective["passing"]),
+        "past_scope": words.word_regex(ctx["past_scope"]),
+        "instruction": words.word_regex(ctx["instruction_words"]),
+        "year_cue": re.compile(rf"(?<!\w)(?:{year_words})\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
+        "period": re.compile(rf"(?<!\w)(?:{words.alternation(ctx['period_words'])})\s+(?:từ\s+)?(?:năm\s+)?"
+                             r"(?:19|20)\d\d\s*(?:-|–|đến)\s*(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
+    }
+
+
+def normalize_word(word: str) -> str:
+    return " ".join(normalize(word).lower().split())
+
+
+def full_date(value) -> date | None:
+    """A publication date usable as as_of: a day, never a bare month ("2024-12")."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return date.fromisoformat(value)
+    return None
+
+
+def cued_dates(text: str, pats, default_year: int | None, years: bool = True) -> list[tuple[int, date]]:
+    """(position, day) of every date in text a cue or a part word ties to a figure."""
+    found = []
+    for part_word, mention in date_mentions(text, pats["date_mention"]):
+        part = pats["date_parts"].get(part_word) if part_word else None
+        cued = pats["as_of_cue_end"].search(text[max(0, mention.start - MAX_CUE_GAP):mention.start])
+        if not (cued or part) or (mention.kind == "year" and not years):
+            continue
+        if mention.kind == "dayonly":  # "tính đến ngày 30-6": the title's or the publication's year
+            day = safe_date(default_year, mention.month, mention.day) if default_year else None
+        else:
+            day = period_end(mention, part)
+        if day:
+            found.append((mention.start, day))
+    return found
+
+
+def safe_date(year, month, day) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def explicit_as_of(text: str, pats, default_year=None, years: bool = True) -> date | None:
+    """The last cue-tied date in text (with years, "hết năm 2016" too)."""
+    found = cued_dates(text, pats, default_year, years)
+    return found[-1][1] if found else None
+
+
+def says_now(text: str, pats) -> bool:
+    return bool(pats["as_of_now"].search(pats["as_of_now_not"].sub(" ", text)))
+
+
+def effective_date(text: str, pats):
+    """A resolution's effective date in a document: a date, False when it
+    takes effect on a day the text does not give ("kể từ ngày ký"), None
+    when the document states no effective date."""
+    cue = words.last_match(pats["effective_cue"], text)
+    if not cue:
+        return None
+    after = text[cue.end():cue.end() + 40]
+    if pats["on_passing"].match(after.strip()):
+        return passing_date(text, pats) or False
+    mention = re.match(r"\s*(?:ngày\s+)?(\d{1,2}[./-]\d{1,2}[./-]\d{4})", after)
+    return (parse_vn_date(mention.group(1)) or False) if mention else False
+
+
+def passing_date(text: str, pats) -> date | None:
+    """ "Ngày 7/12/2019, HĐND tỉnh ... đã ban hành Nghị quyết": the day a
+    resolution was passed (a full date followed by a passing verb)."""
+    for m in re.finditer(r"(?i)ngày\s+(\d{1,2}[./-]\d{1,2}[./-]\d{4})", text):
+        if pats["passing"].search(text[m.end():m.end() + 80]):
+            return parse_vn_date(m.group(1))
+    return None
+
+
+def document_dates(document: dict, pats) -> dict:
+    """What the whole document says about time (kept in the scene)."""
+    title = document.get("title") or ""
+    title_year = re.search(r"(?<!\d)(?:19|20)\d\d(?!\d)", title)
+    published = full_date(document.get("published"))
+    raw = document.get("published")
+    year = int(title_year.group()) if title_year else (published.year if published else
+                                                       int(raw[:4]) if isinstance(raw, str) and raw[:4].isdigit() else None)
+    return {"published_day": published, "default_year": year,
+            "effective": effective_date(document["text"], pats)}
+
+
+def carry(sentence: str, carried, scene, pats):
+    """The date a paragraph's sentence passes to the next ones."""
+    return explicit_as_of(sentence, pats, scene.get("default_year")) or carried
+
+
+def carry_scope(sentence: str, scoped: bool, pats) -> bool:
+    """A past year or period said in a paragraph scopes its later sentences."""
+    return scoped or time_scoped(sentence, pats)
+
+
+def when(text, a_start, clause, status, state, scene, carried, scoped, pats) -> tuple[dict, str]:
+    """as_of and target_year, and how as_of was decided (for confidence):
+    a cue-tied date in the clause, a resolution's effective date, a date
+    carried from the paragraph, "đến nay" (the publication day), nothing
+    for a figure set in the past, else the publication day (a state the
+    report gives as current); targets only by a date written for them."""
+    before, after = text[:a_start], text[a_start:clause[1]]
+    year = target_year(text, a_start, clause[1], pats) if status == "target" else None
+    if status == "target":
+        # A date carried from an earlier sentence does not date a target stated
+        # as one ("chỉ tiêu giảm 40%"); a count followed by a plan keeps it.
+        dated = explicit_as_of(before, pats, scene.get("default_year"), years=False)
+        planned = pats["target_before"].search(text[clause[0]:a_start])
+        as_of = dated or (None if planned else carried)
+        # an instruction for no stated year ("khẩn trương thực hiện ... ít nhất ở
+        # một xã") is dated by the report that gives it (gold/seeds 004)
+        if as_of is None and year is None and pats["instruction"].search(text[clause[0]:a_start]):
+            return {"as_of": scene.get("published_day"), "target_year": None}, "published"
+        if as_of is None and says_now(before, pats):  # "Đến nay, ...; có 171 thôn thuộc diện phải sáp nhập"
+            return {"as_of": scene.get("published_day"), "target_year": year}, "now"
+        return {"as_of": as_of, "target_year": year}, "cue" if dated else "carried" if as_of else "none"
+    dated = explicit_as_of(before, pats, scene.get("default_year")) or explicit_as_of(after, pats, scene.get("default_year"))
+    if dated:
+        return {"as_of": dated, "target_year": None}, "cue"
+    if carried:
+        return {"as_of": carried, "target_year": None}, "carried"
+    published = scene.get("published_day")
+    if says_now(before, pats):
+        return {"as_of": published, "target_year": None}, "now"
+    effective = scene.get("effective")
+    if effective is not None:  # a resolution: its after-states and decreases take its date
+        return {"as_of": (effective or None) if state == "after" else None, "target_year": None}, "effective"
+    # a figure of a past year, a period or the time before a merger is not
+    # dated by the publication ("năm 2022, ... đã giảm được 21 phòng")
+    if scoped or time_scoped(before, pats):
+        return {"as_of": None, "target_year": None}, "scoped"
+    return {"as_of": published, "target_year": None}, "published"
+
+
+def time_scoped(text: str, pats) -> bool:
+    """Does text set its figures in a past year, a period or before a merger?"""
+    if pats["past_scope"].search(text) or pats["period"].search(text):
+        return True
+    return any(m.kind == "year" and not part for part, m in date_mentions(text, pats["date_mention"]))
+
+
+def target_year(sentence, start, clause_end, pats) -> int | None:
+    """The year a target is for: the last "đến năm N" or period end before
+    the number, else the first after it in its clause."""
+    before = [m for p in ("year_cue", "period") for m in pats[p].finditer(sentence, 0, start)]
+    if before:
+        return int(max(before, key=lambda m: m.end()).group("year"))
+    after = [m for p in ("year_cue", "period") for m in pats[p].finditer(sentence, start, clause_end)]
+    return int(min(after, key=lambda m: m.start()).group("year")) if after else None
