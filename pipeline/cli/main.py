@@ -9,7 +9,7 @@ import click
 import pipeline
 from pipeline import store
 from pipeline.cli.output import db_option, emit, jsonable, output_options
-from pipeline.paths import SAMPLE_DIR
+from pipeline.paths import CORPUS_DIR, SAMPLE_DIR
 
 
 class Group(click.Group):
@@ -135,8 +135,10 @@ def evaluate_command(gold, errors, by_indicator, as_json, db_path):
 
 @main.command()
 @click.option("--direct", is_flag=True, help="ingest the sample files directly instead of crawling them")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False), default=str(CORPUS_DIR),
+              show_default=True, help="folder whose warc/ subfolder receives the crawl's archive")
 @db_option(create=True)
-def demo(direct, db_path):
+def demo(direct, corpus_dir, db_path):
     """Run the whole pipeline on the bundled sample corpus and show facts.
 
     The samples are served as three small news sites on 127.0.0.1 (a feed,
@@ -150,8 +152,8 @@ def demo(direct, db_path):
             pipeline.ingest_paths(con, [SAMPLE_DIR])
             pipeline.extract_pending(con, progress=sys.stderr.isatty())
     else:
-        run_demo_via_sites(db_path, echo=lambda *a: click.echo(" ".join(map(str, a)), err=True))
-    with store.connect(db_path) as con:
+        run_demo_via_sites(db_path, corpus_dir, echo=lambda *a: click.echo(" ".join(map(str, a)), err=True))
+    with store.connect(db_path, read_only=True) as con:
         frame = store.demo_facts(con)
     emit(frame, "table")
     click.echo(f"\n{len(frame)} facts in {db_path}. Try: vnfacts query facts_by_province", err=True)
