@@ -288,6 +288,34 @@ def test_confidence_bands_are_a_facet(client, db):
     assert f'<span id="total">{high}</span>' in client.get("/", params={"confidence": "high (>=0.8)"}).text
 
 
+def test_chart_data_follows_the_filters_and_answers_as_csv(client, db):
+    facts = all_facts(db)
+    heat = client.get("/charts/heat.json").json()["rows"]
+    assert sum(r["facts"] for r in heat) == len(facts)
+    province = max({f["province"] for f in facts if f["province"]}, key=lambda p: sum(f["province"] == p for f in facts))
+    narrowed = client.get("/charts/heat.json", params={"province": province}).json()["rows"]
+    assert {r["province"] for r in narrowed} == {province}
+    assert sum(r["facts"] for r in narrowed) == sum(f["province"] == province for f in facts)
+    shares = client.get("/charts/reviewed.json").json()["rows"]
+    assert {r["review"] for r in shares} == {"unreviewed"}
+    series = client.get("/charts/series.json", params={"indicator": "admin_unit"}).json()
+    dated = [f for f in facts if f["indicator"] == "admin_unit" and f["as_of"] and (f["value"] or f["percent"])]
+    assert series["indicator"] == "admin_unit" and len(series["rows"]) == len(dated)
+    table = client.get("/charts/heat.csv", params={"province": province})
+    assert table.headers["content-type"].startswith("text/csv")
+    lines = table.text.strip().splitlines()
+    assert lines[0] == "province,indicator,facts" and len(lines) == len(narrowed) + 1
+    assert client.get("/charts/nope.json").status_code == 404
+    assert client.get("/vendor/plotly.min.js").content.lstrip().startswith(b"/**")
+
+
+def test_charts_page_loads_plotly_from_this_server(client):
+    page = client.get("/charts", params={"status": "target"})
+    assert '<script src="/vendor/plotly.min.js"' in page.text and "cdn" not in page.text.lower()
+    assert 'data-url="/charts/heat.json?status=target"' in page.text
+    assert "script-src 'self';" in page.headers["content-security-policy"]
+
+
 WRITER = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1])

@@ -87,6 +87,12 @@ def wait(probe, seconds: float = 10, pause: float = 0.002):
         time.sleep(pause)
 
 
+def console_errors(browser) -> list[dict]:
+    """SEVERE console entries since the last call (reading the log empties it);
+    a favicon request still on its way to an earlier test's server is not ours."""
+    return [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+
+
 def decisions(con, key: str) -> list[tuple]:
     return con.execute("SELECT verdict, fields, reviewer FROM reviews WHERE fact_key = ? ORDER BY id",
                        [key]).fetchall()
@@ -160,15 +166,14 @@ def test_a_facet_filters_the_table(browser, served, shots):
 def test_scripts_in_a_scraped_page_never_run(browser, served):
     key = served.con.execute(f"SELECT {reviews.key_sql('f')} FROM facts f WHERE doc = ? LIMIT 1",
                              [HOSTILE_ID]).fetchall()[0][0]
+    console_errors(browser)
     for path in [f"/review?key={key}", f"/doc/{HOSTILE_ID}", "/?site=%3Cb%3Esite%3C%2Fb%3E"]:
         browser.get(served.url + path)
         wait(lambda: browser.execute_script("return document.readyState") == "complete")
         assert browser.execute_script("return [window.__pwned, window.__pwned_url]") == [None, None]
         if "site" not in path:  # the markup is shown as text
             assert "<script>window.__pwned=1</script>" in browser.find_element("tag name", "body").text
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"
-              and "favicon" not in entry["message"]]
-    assert errors == []
+    assert console_errors(browser) == []
 
 
 SELECT_WORDS = """
@@ -219,3 +224,23 @@ def test_the_archived_copy_runs_no_script(browser, served, tmp_path):
     browser.get(f"{served.url}/archive/{HOSTILE_ID}")
     assert browser.find_element("id", "archived").text == "Ban luu"
     assert browser.execute_script("return [window.__pwned, 1 + 1]") == [None, 2]  # the probe itself runs
+
+
+def test_charts_are_drawn_and_follow_a_facet(browser, served, shots):
+    from selenium.webdriver.common.by import By
+
+    console_errors(browser)
+    browser.get(served.url + "/charts")
+    drawn = wait(lambda: [e.get_attribute("data-drawn") for e in browser.find_elements(By.CSS_SELECTOR, "[data-chart]")
+                          if e.get_attribute("data-drawn")] == ["true"] * 3)
+    assert drawn and len(browser.find_elements(By.CSS_SELECTOR, "#chart-heat svg.main-svg")) >= 1
+    total = served.con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
+    assert int(browser.find_element(By.ID, "chart-heat").get_attribute("data-facts")) == total
+    browser.save_screenshot(str(shots / "charts.png"))
+    link = browser.find_element(By.CSS_SELECTOR, '.facet[data-facet="status"] a[data-value="target"]')
+    link.click()
+    wait(lambda: "status=target" in browser.current_url)
+    heat = wait(lambda: (e := browser.find_element(By.ID, "chart-heat")).get_attribute("data-drawn") == "true" and e)
+    targets = served.con.execute("SELECT count(*) FROM facts WHERE status = 'target'").fetchall()[0][0]
+    assert int(heat.get_attribute("data-facts")) == targets < total
+    assert console_errors(browser) == []

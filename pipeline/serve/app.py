@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pipeline.serve import views
+from pipeline.serve import charts, views
 from pipeline.store import reviews
 
 HERE = Path(__file__).parent
@@ -205,9 +205,12 @@ async def security_headers(request: Request, call_next):
 
 def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1") -> Starlette:
     routes = [Route("/", browse), Route("/review", review), Route("/doc/{doc:path}", document_page),
-              Route("/archive/{doc:path}", archived_page), Route("/orphans", orphans_page), Route("/api/review", decide, methods=["POST"]),
-              Route("/api/undo", undo, methods=["POST"]),
+              Route("/archive/{doc:path}", archived_page), Route("/orphans", orphans_page),
+              Route("/api/review", decide, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
               Route("/api/add", add, methods=["POST"]),
+              Route("/charts", charts.charts_page), Route("/charts/{name}.{fmt}", charts.chart_data),
+              Route("/vendor/plotly.min.js", charts.vendor_plotly),
+              Route("/favicon.ico", lambda request: Response(status_code=204)),
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     hosts = sorted({host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host})
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),

@@ -238,3 +238,28 @@ def unreviewed_in(con, docs: list[str]) -> dict[str, int]:
     found = con.execute(f"{FACTS_VIEW} SELECT doc, count(*) FROM v WHERE review = 'unreviewed' "
                         f"AND list_contains(?, doc) GROUP BY doc", [docs]).fetchall()
     return dict(found)
+
+
+# Charts: each follows the facet filters.
+def chart_series(con, filters: dict, indicator: str) -> list[dict]:
+    """An indicator's dated figures by province (as_of on the x axis)."""
+    clause, params = where({**filters, "indicator": indicator})
+    return rows(con.execute(
+        f"{FACTS_VIEW} SELECT coalesce(province, '{NULL}') AS province, as_of, coalesce(value, percent) AS figure, "
+        f"value IS NULL AS is_percent, locality, doc, quote FROM v {clause} "
+        f"{'AND' if clause else 'WHERE'} as_of IS NOT NULL AND coalesce(value, percent) IS NOT NULL "
+        "ORDER BY province, as_of, doc", params))
+
+
+def chart_heat(con, filters: dict) -> list[dict]:
+    """How many facts per province and indicator."""
+    clause, params = where(filters)
+    return rows(con.execute(f"{FACTS_VIEW} SELECT coalesce(province, '{NULL}') AS province, indicator, "
+                            f"count(*) AS facts FROM v {clause} GROUP BY ALL ORDER BY province, indicator", params))
+
+
+def chart_reviewed(con, filters: dict) -> list[dict]:
+    """Facts per indicator and review state (the reviewed share)."""
+    clause, params = where(filters)
+    return rows(con.execute(f"{FACTS_VIEW} SELECT indicator, review, count(*) AS facts FROM v {clause} "
+                            "GROUP BY ALL ORDER BY indicator, review", params))
