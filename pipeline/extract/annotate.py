@@ -147,7 +147,7 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         return "X"
     if before in lexicon.document_words:
         return "DOCNUM"
-    if after in lexicon.measure_words:
+    if after in lexicon.measure_words and not scaled_count(lowered, classes, i):
         return "MEASURE"
     return numeric_kind(text, before, after, lexicon)
 
@@ -181,3 +181,13 @@ def is_date(text: str) -> bool:
     """ "30.6.2022", "5/3/19"; not the share "86/1.156" (no day 86, no year 156)."""
     found = DAY_MONTH_YEAR.fullmatch(text)
     return bool(found) and 1 <= int(found.group(1)) <= 31 and 1 <= int(found.group(2)) <= 12
+
+
+SCALES = {"triệu": 1_000_000, "nghìn": 1_000, "ngàn": 1_000}
+# what "2,5 triệu" may count: people on the payroll, units; not "1,9 triệu người" (population)
+SCALED_CLASSES = {"CIVIL", "PART_TIME", "HAMLET", "COMMUNE", "ADMIN", "AGENCY", "PSU", "PARTY_ORG"}
+
+
+def scaled_count(lowered, classes, i) -> bool:
+    """ "2,5 triệu biên chế": a count written with a scale word before what it counts."""
+    return (i + 2 < len(lowered) and lowered[i + 1] in SCALES and classes[i + 2] in SCALED_CLASSES)
