@@ -80,7 +80,7 @@ def test_no_gold_document_stored_is_an_error_and_some_missing_a_warning(gold_fil
 def seed_db(tmp_path_factory):
     """One seed ingested and extracted by the real commands."""
     path = tmp_path_factory.mktemp("eval") / "one.duckdb"
-    seed = sorted(SEEDS.glob("001_*"))[0]
+    seed = min(SEEDS.glob("001_*"))
     run_cli("ingest", "--db", path, seed)
     run_cli("extract", "--db", path)
     return path, seed.stem

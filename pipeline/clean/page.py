@@ -39,7 +39,13 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import Extractor
 
-from pipeline.clean.furniture import FURNITURE_PATTERNS, SPACES, drop_byline, is_furniture, tidy
+from pipeline.clean.furniture import (
+    FURNITURE_PATTERNS,
+    SPACES,
+    drop_byline,
+    is_furniture,
+    tidy,
+)
 from pipeline.lang.dates import find_published_date
 from pipeline.lang.decode import DecodeError, decode_document
 
@@ -359,5 +365,12 @@ def _with_lead(lead: str | None, body: str) -> str:
     return lead + "\n" + body if body else lead
 
 
-__all__ = ["Cleaned", "CleanError", "FURNITURE_PATTERNS", "clean_html", "clean_text",
-           "decode", "is_furniture"]
+__all__ = [
+    "FURNITURE_PATTERNS",
+    "CleanError",
+    "Cleaned",
+    "clean_html",
+    "clean_text",
+    "decode",
+    "is_furniture",
+]

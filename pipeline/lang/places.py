@@ -37,9 +37,6 @@ UNIT_WORDS = r"(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phườ
 NAMED_UNIT = re.compile(
     rf"(?<!\w)(?P<unit>(?i:{UNIT_WORDS}))\s+(?P<name>(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ][\w]*)(?:\s+[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ\d][\w]*){{0,3}})"
 )
-UNIT_LEVEL = {"tỉnh": "province", "thành phố": "district", "tp": "district", "tp.": "district",
-              "huyện": "district", "quận": "district", "thị xã": "district",
-              "xã": "commune", "phường": "commune", "thị trấn": "commune"}
 _NAMES = sorted(PROVINCES + list(ALIASES), key=len, reverse=True)
 PROVINCE_NAME = re.compile(r"(?<!\w)(" + "|".join(re.escape(normalize(n)) for n in _NAMES) + r")(?!\w)")
 
@@ -59,21 +56,6 @@ def province_label(province: str) -> str:
 def find_province(text: str) -> str | None:
     match = PROVINCE_NAME.search(text)
     return canonical_province(match.group(1)) if match else None
-
-
-def named_places(text: str) -> list[tuple[int, str, str]]:
-    """(offset, locality as written, level) of "huyện X", "thành phố Y"..."""
-    places = []
-    for match in NAMED_UNIT.finditer(text):
-        unit = match.group("unit")
-        name = trim_name(match.group("name"))
-        if not name or unit.lower() in ("xã", "phường") and name.split()[0] in ("Đảng",):
-            continue
-        level = UNIT_LEVEL.get(unit.lower(), "district")
-        if canonical_province(name) and unit.lower() in ("tỉnh",):
-            level = "province"
-        places.append((match.start(), f"{unit.lower().rstrip('.')} {name}".replace("tp ", "thành phố "), level))
-    return places
 
 
 STOP_NAME_WORDS = {"Đảng", "Ủy", "UBND", "HĐND", "Tỉnh", "Ban", "Thường", "Sở", "Trong", "Đến", "Về", "Có", "Theo"}
@@ -188,7 +170,7 @@ def gazetteer_file() -> Path:
     spec = importlib.util.find_spec("underthesea")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("underthesea is not installed: places need its address data")
-    return Path(list(spec.submodule_search_locations)[0]) / "address" / "data" / "mapping.json"
+    return Path(next(iter(spec.submodule_search_locations))) / "address" / "data" / "mapping.json"
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,9 @@ table and the precision and gold coverage of sure facts come from those.
 """
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +70,7 @@ class Evaluation:
     def reliability(self) -> list[dict]:
         """Confidence bins -> predictions in the bin and the share that matched."""
         rows = []
-        for low, high in zip(BINS, BINS[1:]):
+        for low, high in itertools.pairwise(BINS):
             inside = [m for c, m in self.confidences if low <= c < high or (high == 1.0 and c == 1.0)]
             if inside:
                 rows.append({"bin": f"[{low:.2f}, {high:.2f}{']' if high == 1.0 else ')'}", "count": len(inside),
@@ -211,4 +213,4 @@ def score_pair(result: Evaluation, g: dict, p: dict) -> None:
 def confidence(fact: dict) -> float | None:
     """A fact's confidence, None when absent (older rules, or NaN from a table)."""
     value = fact.get("confidence")
-    return float(value) if isinstance(value, (int, float)) and value == value else None
+    return float(value) if isinstance(value, (int, float)) and not math.isnan(value) else None
