@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from pipeline.extract import context, dates, status
+from pipeline.extract import confidence, context, dates, status
 from pipeline.lang import places
 
 
@@ -48,6 +48,14 @@ def decide(span: Span, rule, scene: dict, earlier: dict | None, carried, pats) -
     out.update(moment)
     out["evidence"] = {"status": "rule" if rule.status else how, "as_of": dated, "state": state}
     return out
+
+
+def rate(fact: dict, span: Span, q_end: int, pats) -> None:
+    """The fact's confidence from its evidence (extract/confidence.py); the
+    features are kept in fact["evidence"] for calibration."""
+    evidence = fact.setdefault("evidence", {})
+    evidence["features"] = confidence.features(fact, evidence, span.text, span.a_start, q_end, fact["rule_id"], pats)
+    fact["confidence"] = confidence.score(evidence["features"], pats["confidence"])
 
 
 def document_scene(document: dict, pats) -> dict:

@@ -26,8 +26,9 @@ def compiled(context: dict) -> dict:
     for kind in ("decrease", "increase"):
         out[kind] = word_regex(context["change"][kind])
     for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now", "as_of_now_not",
-                "exclude_before", "negation_after", "award", "domain_cues", "breakdown", "change_not"):
+                "exclude_before", "negation_after", "award", "domain_cues", "breakdown", "change_not", "doubt_after"):
         out[key] = word_regex(context[key])
+    out["doubt_before"] = re.compile(word_regex(context["doubt_before"]).pattern + r"\s*$", re.I)
     out["domain_cue_words"] = sorted({normalize(w).lower() for w in context["domain_cues"]})
     out["over_plan"] = re.compile(context["over_plan"], re.I)
     out["domain_gated"] = set(context["domain_gated"])
@@ -58,7 +59,8 @@ def share_patterns(spec: dict) -> dict:
 def patterns(ruleset) -> dict:
     """Compiled context regexes and the lexicon's levels, cached on the rule set."""
     if getattr(ruleset, "_context_patterns", None) is None:
-        ruleset._context_patterns = {**compiled(ruleset.context), **level_patterns(ruleset.lexicon)}
+        ruleset._context_patterns = {**compiled(ruleset.context), **level_patterns(ruleset.lexicon),
+                                     "confidence": ruleset.confidence or {}}
     return ruleset._context_patterns
 
 

@@ -190,6 +190,7 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     span = attributes.Span(doc, text, start, end, anchor, a_start, a_end, clause)
     fact.update(attributes.decide(span, rule, scene, earlier, carried, pats))
     fact.update({key: None for key in SPEC_NULL.get(indicator, ())})
+    attributes.rate(fact, span, q_end, pats)
     return fact
 
 

@@ -22,6 +22,7 @@ import yaml
 from spacy.matcher import Matcher
 
 from pipeline.extract.annotate import VOCAB
+from pipeline.extract.confidence import FEATURES
 from pipeline.extract.notation import (
     Lexicon,
     Rule,
@@ -41,6 +42,7 @@ LEVELS = ("hamlet", "commune", "district", "province")
 LEXICON_KEYS = {"classes", "indicators"}
 CLASS_KEYS = {"phrases", "regex", "level", "keywords"}
 INDICATOR_KEYS = {"level", "description"}
+CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability"}
 # Every key of context.yaml and what it holds (a list of words, a mapping of
 # lists, a regex string); context.compiled / rules read each one.
 CONTEXT_KEYS = {
@@ -51,7 +53,7 @@ CONTEXT_KEYS = {
     "target_year_words": list, "period_words": list, "document_words": list, "date_words": list,
     "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,
     "trailing_share": dict, "award": list, "over_plan": str, "pattern_words": dict, "measure_words": list,
-    "domain_gated": list, "domain_cues": list, "named_list_gated": list,
+    "domain_gated": list, "domain_cues": list, "named_list_gated": list, "doubt_after": list, "doubt_before": list,
 }
 RULE_KEYS = {
     "id", "indicator", "patterns", "priority", "level", "change", "status",
@@ -67,6 +69,7 @@ class RuleSet:
     version: str
     matcher: Matcher
     keywords: Prefilter  # .search(sentence): can a rule match here?
+    confidence: dict = None  # rules/confidence.yaml: the fitted confidence model (extract/confidence.py)
 
 
 def read_yaml(path: Path):
@@ -110,6 +113,22 @@ def read_indicators(path: Path, table) -> dict[str, dict]:
             raise RuleError(path, None, f"indicator '{name}': level must be one of {LEVELS}")
         out[str(name)] = spec
     return out
+
+
+def read_confidence(path: Path) -> dict:
+    """rules/confidence.yaml (optional): per-rule [tp, fp] counts, the
+    logistic model's bias and weights, and the reliability it was fitted to."""
+    if not path.is_file():
+        return {}
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise RuleError(path, None, "expected a mapping (rules, bias, weights)")
+    check_keys(path, "", data, CONFIDENCE_KEYS)
+    check_keys(path, "weights: ", data.get("weights") or {}, FEATURES)
+    for rule_id, counts in (data.get("rules") or {}).items():
+        if not (isinstance(counts, list) and len(counts) == 2 and all(isinstance(c, int) for c in counts)):
+            raise RuleError(path, rule_id, "rules: each rule needs [tp, fp] counts")
+    return data
 
 
 def build_lexicon(path: Path, context: dict) -> Lexicon:
@@ -247,4 +266,5 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     rules = load_rule_files(rules_dir, lexicon.indicators)
     matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
     return RuleSet(rules, lexicon, context, version, matcher,
-                   Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())))
+                   Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())),
+                   read_confidence(rules_dir / "confidence.yaml"))
