@@ -63,6 +63,12 @@ def test_a_district_named_in_the_sentence_gives_the_province():
     assert found == {"locality": "huyện Cam Lộ", "province": "Quảng Trị", "province_2025": "Quảng Trị"}
 
 
+@pytest.mark.parametrize("written", ["TP. HCM", "TP HCM", "TP.HCM", "Thành phố Hồ Chí Minh"])
+def test_ho_chi_minh_city_however_written(written):
+    found = places.locate(f"{written} có ", scene("Hà Nội", "thành phố Hà Nội"))
+    assert found["province"] == "Hồ Chí Minh" and found["locality"] == "thành phố Hồ Chí Minh"
+
+
 def test_an_unknown_district_is_taken_to_be_in_the_documents_province():
     found = places.locate("Huyện Hoành Bồ đã giảm ", scene("Quảng Ninh", "tỉnh Quảng Ninh"))
     assert found["province"] == "Quảng Ninh"

@@ -30,7 +30,7 @@ PROVINCES = [
     "Yên Bái",
 ]
 CENTRAL_CITIES = {"Hà Nội", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Hồ Chí Minh"}
-ALIASES = {"TP.HCM": "Hồ Chí Minh", "TP HCM": "Hồ Chí Minh", "TPHCM": "Hồ Chí Minh",
+ALIASES = {"TP.HCM": "Hồ Chí Minh", "TP HCM": "Hồ Chí Minh", "TPHCM": "Hồ Chí Minh", "HCM": "Hồ Chí Minh",
            "Sài Gòn": "Hồ Chí Minh", "Huế": "Thừa Thiên Huế", "Đắc Lắc": "Đắk Lắk",
            "Đắk Nông": "Đắk Nông", "Bà Rịa-Vũng Tàu": "Bà Rịa - Vũng Tàu"}
 UNIT_WORDS = r"(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường|thị trấn)"
@@ -277,7 +277,10 @@ def spots(text: str) -> list[Spot]:
 
 
 def unit_locality(unit: str, name: str) -> str:
+    """ "TP. Vinh" -> "thành phố Vinh"; "TP HCM" -> "thành phố Hồ Chí Minh" (as the scene writes it)."""
     unit = UNIT_PREFIXES.get(unit.lower(), unit.lower())
+    if name in ALIASES and canonical_province(name) in CENTRAL_CITIES:
+        return province_label(canonical_province(name))
     return f"{unit} {name}"
 
 
@@ -289,6 +292,7 @@ def merged(spot: Spot, text: str) -> Spot:
     return spot
 
 
+@lru_cache(maxsize=128)
 def in_2025_merger(province: str | None) -> bool:
     """Whether `province` was merged with another on 1 July 2025."""
     if not province:
