@@ -107,3 +107,78 @@ def test_robots_parsing_is_bounded_in_time_and_rules():
     assert robots.allowed("http://x.vn/tin/a.html", "vnfacts")   # rule number MAX_RULES + 6
     assert verdict(503, b"").refusal == "robots_unavailable:http_503"
     assert verdict(429, b"").refusal and verdict(403, b"").allowed("http://x.vn/private/", "v")
+
+
+def gzip_bomb(inflated: int, head: bytes = b"<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>") -> bytes:
+    """A valid one-member gzip of `head` and `inflated` bytes of spaces, about 1000:1.
+    After a full flush deflate forgets its history, so one compressed MiB is repeated."""
+    import struct
+    import zlib
+    block, count = b" " * (1 << 20), inflated >> 20
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = packer.compress(head + block) + packer.flush(zlib.Z_FULL_FLUSH)
+    again = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(head + block)
+    for _ in range(count - 1):
+        crc = zlib.crc32(block, crc)
+    size = (len(head) + count * len(block)) & 0xFFFFFFFF
+    return (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff" + first + again * (count - 1)
+            + packer.flush() + struct.pack("<II", crc, size))
+
+
+BOMB = gzip_bomb(2 << 30)   # 2 GiB inflated
+
+
+def laughs(tag: str, body: str) -> str:
+    """An XML document whose DOCTYPE declares nested entities (the billion laughs)."""
+    ents = "<!ENTITY a0 'ha'>" + "".join(
+        f"<!ENTITY a{i} '{f'&a{i - 1};' * 10}'>" for i in range(1, 10))
+    return f"<?xml version='1.0'?><!DOCTYPE {tag} [{ents}]>{body}"
+
+
+def test_gzip_bomb_stops_at_the_cap_in_bounded_memory():
+    import subprocess
+    import sys
+    # VmHWM is this process's own peak (ru_maxrss would carry pytest's over the fork)
+    code = ("import re, sys, time; from pipeline.crawl.discover import parse_sitemap, XmlRejected\n"
+            "data = sys.stdin.buffer.read(); t = time.perf_counter()\n"
+            "try: parse_sitemap(data, 'http://x.vn/')\n"
+            "except XmlRejected as e: print(e.reason)\n"
+            "peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "print(time.perf_counter() - t, int(peak) // 1024)")
+    out = subprocess.run([sys.executable, "-c", code], input=BOMB, capture_output=True, check=True).stdout
+    reason, figures = out.decode().splitlines()
+    seconds, peak_mb = float(figures.split()[0]), int(figures.split()[1])
+    assert reason == "too_large:inflated" and len(BOMB) < 3 << 20
+    assert seconds < 5 and peak_mb < 150, (seconds, peak_mb)  # measured 0.13 s, 47 MB
+
+
+def test_bombs_and_entity_declarations_in_feeds_and_sitemaps(tmp_path, servers):
+    site = servers({"/robots.txt": text_route(PRIVATE)})
+    items = "".join(f"<item><title>&a9;</title><link>{site.url(f'/tin/{i}.html')}</link></item>"
+                    for i in range(3))
+    urls = "".join(f"<url><loc>{site.url(f'/tin/s{i}.html')}</loc></url>" for i in range(2))
+    site.routes.update({
+        "/laughs.rss": Route(laughs("rss", f"<rss><channel>&a9;{items}</channel></rss>"),
+                             content_type="application/rss+xml"),
+        "/laughs.xml": Route(laughs("urlset", f"<urlset>{urls}</urlset>"), content_type="application/xml"),
+        "/bomb.xml.gz": Route(BOMB, content_type="application/x-gzip"),
+        "/encoded.xml": Route(gzip_bomb(64 << 20), content_type="application/xml",
+                              headers={"Content-Encoding": "gzip"}),
+        "/index.xml": Route("<sitemapindex><sitemap><loc>/bomb.xml.gz</loc></sitemap></sitemapindex>",
+                            content_type="application/xml"),
+        "/error.rss": Route("<html><body>Lỗi máy chủ</body></html>", content_type="text/html"),
+    })
+    site.routes.update({f"/tin/{n}.html": Route(article(n)) for n in ("0", "1", "2", "s0", "s1")})
+    write_site(tmp_path / "sites", "s", site, feeds=[site.url("/laughs.rss"), site.url("/error.rss")],
+               sitemaps=[site.url(p) for p in ("/laughs.xml", "/bomb.xml.gz", "/encoded.xml", "/index.xml")],
+               delay=0.05)
+    summary = crawl(tmp_path)
+    assert summary.sites["s"]["fetched"] == 5      # 3 feed items and 2 sitemap entries
+    seen = {**states(tmp_path / "db.duckdb", "sitemap"), **states(tmp_path / "db.duckdb", "feed")}
+    assert seen["/bomb.xml.gz"] == ("skipped", "too_large:inflated")
+    assert seen["/encoded.xml"] == ("skipped", "too_large:decompressed")
+    assert seen["/error.rss"] == ("failed", "unexpected_root:html")
+    site.log.clear()
+    crawl(tmp_path)                                 # the index lists the bomb again: not fetched
+    assert site.paths().count("/bomb.xml.gz") == 1  # only as a sitemap of the site file

@@ -16,7 +16,7 @@ from pipeline.core import extract_pending
 from pipeline.crawl.archive import WarcArchive
 from pipeline.crawl.demo import SAMPLE_DIR, run_demo_via_sites, sample_pages
 from pipeline.crawl.localsites import LocalSite, Route
-from pipeline.crawl.spider import crawl_command
+from pipeline.crawl.process import crawl_command
 from pipeline.ingest import ingest_paths
 from pipeline.store import connect, crawlstate
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 
+import pytest
+
 from pipeline.crawl.archive import WarcArchive, iter_pointers, read_record
 from pipeline.crawl.discover import (
+    XmlRejected,
     canonical_url,
     doc_id,
     parse_date,
@@ -49,7 +52,8 @@ def test_sitemap_index_news_sitemap_and_broken_xml():
       xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>https://b.vn/x.html</loc>
       <news:news><news:publication_date>2025-06-30T08:00:00+07:00</news:publication_date></news:news></url>"""
     assert parse_sitemap(news, "https://b.vn/") == ("urlset", [("https://b.vn/x.html", date(2025, 6, 30))])
-    assert parse_sitemap(b"\x00not xml", "https://b.vn/")[1] == []
+    with pytest.raises(XmlRejected, match="not_xml"):
+        parse_sitemap(b"\x00not xml", "https://b.vn/")
 
 
 def test_dates_in_many_forms():

@@ -4,9 +4,9 @@ Pure functions over bytes/text, no network, so each is testable alone.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
+import zlib
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import PurePosixPath
@@ -75,14 +75,105 @@ def _iso(text: str) -> date | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
 
 
-def _xml_root(body: bytes):
-    if body[:2] == b"\x1f\x8b":  # a .xml.gz file served without Content-Encoding
-        body = gzip.decompress(body)[:MAX_SITEMAP_BYTES]
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+class XmlRejected(ValueError):
+    """A feed or sitemap that cannot be read, with a short reason for the state table."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _inflated(body: bytes, cap: int = MAX_SITEMAP_BYTES, chunk: int = 1 << 20):
+    """The body in pieces, gunzipped while streaming if it is gzip (a .xml.gz served
+    without Content-Encoding); stops with XmlRejected past `cap` inflated bytes."""
+    if body[:2] != b"\x1f\x8b":
+        yield body
+        return
+    total, data = 0, body
+    while data[:2] == b"\x1f\x8b":  # each gzip member in turn
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        while data and not inflater.eof:
+            try:
+                piece = inflater.decompress(data, chunk)
+            except zlib.error:
+                raise XmlRejected("bad_gzip") from None
+            data = inflater.unconsumed_tail
+            total += len(piece)
+            if total > cap:
+                raise XmlRejected("too_large:inflated")
+            yield piece
+        data = inflater.unused_data
+
+
+def _without_doctype(head: bytes) -> bytes:
+    """The document without its DOCTYPE: entity declarations are neither
+    expanded nor allowed to make libxml2 give up on the items after them."""
+    start = head.find(b"<!DOCTYPE")
+    if start < 0 or start > 4096:
+        return head
+    depth, quote, i = 0, None, start + 9
+    while i < len(head):
+        ch = head[i:i + 1]
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in (b'"', b"'"):
+            quote = ch
+        elif ch == b"[":
+            depth += 1
+        elif ch == b"]":
+            depth -= 1
+        elif ch == b">" and depth <= 0:
+            return head[:start] + head[i + 1:]
+        i += 1
+    raise XmlRejected("doctype_too_large")
+
+
+def _xml_events(body: bytes):
+    """(event, element) of a feed or sitemap, streamed: ("start", root) first, then
+    ("end", el) of each element. Raises XmlRejected if nothing in it is XML."""
+    parser = etree.XMLPullParser(events=("start", "end"), recover=True, resolve_entities=False,
+                                 no_network=True, huge_tree=False, load_dtd=False)
+    pieces = _inflated(body)
+    head = b""
+    for piece in pieces:  # the prologue, DOCTYPE included, is in the first 64 KiB
+        head += piece
+        if len(head) >= 65536:
+            break
+    parser.feed(_without_doctype(head.lstrip()))
+    yield from parser.read_events()
+    for piece in pieces:
+        parser.feed(piece)
+        yield from parser.read_events()
     try:
-        return etree.fromstring(body.lstrip(), parser)
-    except etree.XMLSyntaxError:  # not XML at all (an HTML error page, binary junk)
-        return None
+        parser.close()
+    except etree.XMLSyntaxError:
+        pass
+    yield from parser.read_events()
+
+
+FEED_ROOTS = ("rss", "feed", "rdf", "channel")
+SITEMAP_ROOTS = ("urlset", "sitemapindex")
+
+
+def _elements(body: bytes, names: tuple[str, ...], roots: tuple[str, ...]):
+    """(root's local name, element) for each element named in `names`, each
+    dropped from the tree once used so memory stays bounded. A document with
+    another root (an HTML error page) is rejected, not read as 0 items."""
+    root = None
+    for event, el in _xml_events(body):
+        if event == "start":
+            root = root if root is not None else _local(el)
+            continue
+        if _local(el) in names:
+            yield root, el
+            el.clear()
+            parent = el.getparent()
+            while parent is not None and el.getprevious() is not None:
+                del parent[0]
+    if root is None:  # not XML at all (binary junk)
+        raise XmlRejected("not_xml")
+    if root not in roots:
+        raise XmlRejected(f"unexpected_root:{root[:30]}")
 
 
 def _local(el) -> str:
@@ -98,13 +189,8 @@ def _child_text(el, *names: str) -> str | None:
 
 def parse_feed(body: bytes, base: str) -> list[tuple[str, date | None]]:
     """(url, date) of each item of an RSS or Atom feed."""
-    root = _xml_root(body)
-    if root is None:
-        return []
     found = []
-    for item in root.iter():
-        if _local(item) not in ("item", "entry"):
-            continue
+    for _, item in _elements(body, ("item", "entry"), FEED_ROOTS):
         link = _item_link(item)
         when = _child_text(item, "pubdate", "published", "updated", "date", "issued")
         if link:
@@ -129,14 +215,9 @@ def _item_link(item) -> str | None:
 def parse_sitemap(body: bytes, base: str) -> tuple[str, list[tuple[str, date | None]]]:
     """('index', child sitemaps) or ('urlset', pages), each with its lastmod
     or news publication date."""
-    root = _xml_root(body)
-    if root is None:
-        return "urlset", []
-    kind = "index" if _local(root) == "sitemapindex" else "urlset"
-    entries = []
-    for el in root:
-        if _local(el) not in ("sitemap", "url"):
-            continue
+    kind, entries = "urlset", []
+    for root, el in _elements(body, ("sitemap", "url"), SITEMAP_ROOTS):
+        kind = "index" if root == "sitemapindex" else "urlset"
         loc = _child_text(el, "loc")
         if loc:
             entries.append((canonical_url(loc, base), parse_date(_entry_date(el))))

@@ -10,7 +10,8 @@ import click
 import pipeline
 from pipeline.crawl.ingest import store_fetched
 from pipeline.crawl.sites import load_sites
-from pipeline.crawl.spider import CrawlConfig, crawl_in_subprocess
+from pipeline.crawl.process import crawl_in_subprocess
+from pipeline.crawl.spider import CrawlConfig
 from pipeline.store import connect
 from pipeline.store import crawlstate as state
 

@@ -1,7 +1,7 @@
 """The crawl: one Scrapy spider over all selected sites, in its own process.
 
 Scrapy's reactor starts once per process, so every crawl runs as
-`python -m pipeline.crawl.spider ...` (see `crawl_command`); the CLI and the tests
+`python -m pipeline.crawl.spider ...` (see `process.crawl_command`); the CLI and the tests
 start it as a subprocess, which also makes a crash or SIGKILL harmless: the
 state table and the WARC files say what was done, and the next run resumes.
 
@@ -12,7 +12,6 @@ URL that was fetched once is never requested again.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from scrapy.crawler import CrawlerProcess
 
 from pipeline.crawl.archive import WarcArchive, iter_pointers
 from pipeline.crawl.discover import (
+    XmlRejected,
     canonical_link,
     canonical_url,
     next_pages,
@@ -183,6 +183,9 @@ class SitesSpider(scrapy.Spider):
             yield from self.discover_from(site, kind, response)
             self._mark_fetched(site, url, kind, response.status, pointer,
                                _header(response, "ETag"), _header(response, "Last-Modified"))
+        except XmlRejected as error:  # said, not silently 0 items
+            final = "skipped" if error.reason.startswith("too_large") else "failed"
+            self._fail(site, url, kind, error.reason, response.status, pointer, final=final)
         except Exception as error:  # one bad page never stops the crawl
             self._fail(site, url, kind, f"parse_error:{type(error).__name__}", response.status, None)
         finally:
@@ -202,6 +205,8 @@ class SitesSpider(scrapy.Spider):
             yield from self.discover_articles(site, entries)
             return
         children = [u for u, when in entries if site.owns(u) and self._recent(when)]
+        given_up = state.given_up(self.con, children)
+        children = [u for u in children if u not in given_up]
         state.add_sources(self.con, site.name, children, "sitemap", self.config.run_id)
         for child in children:
             yield self.source_request(site, child, "sitemap")
@@ -355,24 +360,6 @@ def recover_archives(con, current: str) -> None:
 
 
 # --- process entry ----------------------------------------------------------
-
-def crawl_command(config: CrawlConfig) -> list[str]:
-    """argv that runs this crawl in a fresh Python process."""
-    argv = [sys.executable, "-m", "pipeline.crawl.spider"]
-    for key, value in asdict(config).items():
-        if key != "names" and value is not None:
-            argv += [f"--{key.replace('_', '-')}", str(value)]
-    return argv + list(config.names)
-
-
-def crawl_in_subprocess(config: CrawlConfig, echo=print) -> int:
-    """Run the crawl in a child process, passing its progress lines to `echo`."""
-    child = subprocess.Popen(crawl_command(config), stdout=subprocess.PIPE, text=True,
-                             cwd=Path.cwd())
-    for line in child.stdout:
-        echo(line.rstrip("\n"))
-    return child.wait()
-
 
 def parse_args(argv: list[str]) -> CrawlConfig:
     parser = argparse.ArgumentParser(prog="python -m pipeline.crawl.spider", description=__doc__)

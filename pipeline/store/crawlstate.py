@@ -74,6 +74,16 @@ def is_done(con, url: str) -> bool:
     return status in FINAL or (status == "failed" and attempts >= MAX_ATTEMPTS)
 
 
+def given_up(con, urls: list[str]) -> set[str]:
+    """The URLs among these that are gone or skipped (a sitemap over the size
+    cap, a redirect off the site): an index listing them again does not bring them back."""
+    if not urls:
+        return set()
+    rows = con.execute("SELECT url FROM crawl_urls WHERE list_contains(?, url) "
+                       "AND status IN ('gone', 'skipped')", [urls]).fetchall()
+    return {r[0] for r in rows}
+
+
 def validators(con, url: str) -> tuple[str | None, str | None]:
     rows = con.execute("SELECT etag, last_modified FROM crawl_urls WHERE url = ?", [url]).fetchall()
     return rows[0] if rows else (None, None)
