@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
-from pipeline.lang.vntext import normalize
+from pipeline.lang.vntext import NUMBER_WORDS, normalize
 
 NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
-               r"|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)")
+               r"|" + "|".join(NUMBER_WORDS) + ")")
 PERCENT_TEXT = r"(?:\d[\d.,]*\s*(?:%|phần trăm))"
 LIST_JOINER = r"(?:,|và|hoặc|-|/)"  # annotate.LIST_JOINERS
 SYLLABLE = re.compile(r"\w+")
@@ -199,7 +199,7 @@ def trigger_index(needs: list[Need]) -> dict[str, list[Need]]:
     return index
 
 
-NUMBER_WORDS_SET = {"một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín", "mười"}
+NUMBER_WORDS_SET = set(NUMBER_WORDS)
 
 
 def key_syllables(phrases) -> set[str]:

@@ -87,6 +87,15 @@ def check_keys(path: Path, where: str, data: dict, known) -> None:
         raise RuleError(path, None, f"{where}unknown key(s) {unknown} (known: {', '.join(sorted(known))})")
 
 
+# the sub-keys of context.yaml's mappings (pattern_words: any NAME)
+CONTEXT_SUBKEYS = {
+    "approx": {"at_least", "at_most", "about"}, "approx_after": {"at_least", "at_most", "about"},
+    "change": {"decrease", "increase"}, "decided": {"deciders", "acts", "future"},
+    "date_parts": {"end", "middle", "before"}, "effective_date": {"cues", "on_passing", "passing"},
+    "per_unit": {"words", "new_subject"}, "trailing_share": {"lead", "words", "change", "approx"},
+}
+
+
 def check_context(path: Path, context) -> dict:
     """context.yaml: every key known, each of the right kind, none missing."""
     if not isinstance(context, dict):
@@ -95,6 +104,8 @@ def check_context(path: Path, context) -> dict:
     for key, kind in CONTEXT_KEYS.items():
         if not isinstance(context.get(key), kind):
             raise RuleError(path, None, f"key '{key}' must be a {kind.__name__} (got {type(context.get(key)).__name__})")
+        if key in CONTEXT_SUBKEYS:
+            check_keys(path, f"{key}: ", context[key], CONTEXT_SUBKEYS[key])
     return context
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from underthesea import sent_tokenize, word_tokenize
 
-DIGIT_OR_NUMBER_WORD = re.compile(
-    r"\d|\b(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE
-)
+from pipeline.lang.vntext import NUMBER_WORDS  # the number words, written once
+
+DIGIT_OR_NUMBER_WORD = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 # underthesea glues a number to a neighbour ("1.402 thôn", "tinh giản 1.870"):
 # a word with a digit in it is split into its space-separated parts.
 HAS_DIGIT = re.compile(r"\d")
