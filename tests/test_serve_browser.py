@@ -103,20 +103,28 @@ def open_review(browser, served, query: str = "") -> str:
     return current_key(browser)
 
 
-def test_accept_from_the_keyboard_reaches_the_database_in_under_200_ms(browser, served, shots):
-    timings = []
+def test_100_facts_by_keyboard_each_decision_in_the_database_under_200_ms(browser, served, shots):
+    """A reviewer's run: 100 facts, one key each (a accept, x reject, space skip)."""
+    plan = ["x" if i % 5 == 4 else " " if i % 7 == 6 else "a" for i in range(100)]
+    timings, expected = [], {}
     key = open_review(browser, served)
-    for _ in range(6):
+    for i, press_key in enumerate(plan):
         started = time.perf_counter()
-        press(browser, "a")
-        wait(lambda k=key: decisions(served.con, k))
-        timings.append(time.perf_counter() - started)
-        assert decisions(served.con, key) == [("accept", None, "tester")]
-        key = wait(lambda k=key: (found := current_key(browser)) != k and found)
-    browser.save_screenshot(str(shots / "review.png"))
-    print(f"key -> row in reviews: median {statistics.median(timings) * 1000:.0f} ms, "
-          f"max {max(timings) * 1000:.0f} ms")
-    assert statistics.median(timings) < 0.2
+        press(browser, press_key)
+        if press_key != " ":
+            expected[key] = "reject" if press_key == "x" else "accept"
+            wait(lambda k=key: decisions(served.con, k))
+            timings.append(time.perf_counter() - started)
+        if i == 40:
+            browser.save_screenshot(str(shots / "review.png"))
+        if i < len(plan) - 1:
+            key = wait(lambda k=key: (found := current_key(browser)) != k and found)
+    stored = dict(served.con.execute("SELECT fact_key, verdict FROM reviews").fetchall())
+    assert stored == expected and len(stored) == plan.count("a") + plan.count("x")
+    median, p90 = statistics.median(timings), statistics.quantiles(timings, n=10)[-1]
+    print(f"{len(timings)} decisions, key -> row in reviews: median {median * 1000:.0f} ms, "
+          f"p90 {p90 * 1000:.0f} ms, max {max(timings) * 1000:.0f} ms")
+    assert p90 < 0.2  # nine decisions in ten (the machine is shared; the worst is printed)
 
 
 def test_reject_edit_and_undo_from_the_keyboard(browser, served):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
 import click
 
@@ -37,6 +38,8 @@ def serve(db_path, host, port, reviewer):
 
     from pipeline.serve.app import create_app
 
+    if not Path(db_path).is_file():
+        raise click.ClickException(f"no database at {db_path} (vnfacts demo, ingest or crawl creates one)")
     with reviews.open_db(db_path):
         pass  # fail here, with the path, if the database cannot be opened
     click.echo(f"vnfacts: serving {db_path} at http://{host}:{port}/ (Ctrl-C stops)", err=True)
