@@ -123,6 +123,27 @@ def test_rebuilding_claims_gives_identical_tables(dataset_db, tmp_path):
     assert len(before["claims"]) > 150
 
 
+def test_latest_figure_and_history_per_place(dataset_db):
+    path, _ = dataset_db
+    where = "WHERE province = 'Hà Nam' AND indicator = 'secretary_hamlet_head' AND status = 'achieved'"
+    history = query(path, f"SELECT value, approx, as_of, sources FROM place_history {where}")
+    assert {1002, 1020} <= set(history.value)
+    dated = history.as_of.dropna().tolist()
+    assert dated == sorted(dated) and history.as_of.isna().tolist() == sorted(history.as_of.isna())  # undated last
+    latest = query(path, f"SELECT value, as_of, sources FROM latest_figures {where.split(' AND status')[0]}")
+    # one row per place and indicator: the newest date, then the figure more sources state
+    newest = history[history.as_of == max(dated)].sort_values("sources", ascending=False).iloc[0]
+    assert len(latest) == 1 and (latest.value[0], latest.as_of[0]) == (newest.value, newest.as_of)
+    names = {r.split()[0] for r in run_query_list()}
+    assert {"latest_figures", "place_history"} <= names
+
+
+def run_query_list() -> list[str]:
+    from conftest import run_cli
+
+    return run_cli("query", "--list").stdout.splitlines()
+
+
 TABLE_ORDER = {"claims": "claim", "claim_sources": "claim, doc, start", "claim_conflicts": "claim, other"}
 
 

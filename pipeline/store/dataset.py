@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pipeline.paths import QUERIES_DIR
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS document_signatures (
     doc TEXT PRIMARY KEY,
@@ -60,8 +62,15 @@ CONFLICT_COLUMNS = ["claim", "other", "indicator", "place", "level", "as_of", "t
                     "other_value", "doc", "other_doc"]
 
 
+# Views over claims, the same SQL as the saved queries (`vnfacts query NAME`)
+VIEWS = ("latest_figures", "place_history")
+
+
 def ensure_schema(con) -> None:
     con.execute(SCHEMA)
+    for name in VIEWS:
+        body = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")
 
 
 # --- near-duplicates -------------------------------------------------------
