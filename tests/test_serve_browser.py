@@ -6,6 +6,8 @@ Needs `apt-get install -y chromium chromium-driver` (.ci/run installs them);
 without them these tests skip and say so."""
 from __future__ import annotations
 
+import io
+import json
 import os
 import shutil
 import statistics
@@ -15,6 +17,8 @@ from pathlib import Path
 import pytest
 from servekit import HOSTILE_ID, MISSED_ID, MISSED_WORDS, Server, copy_db
 
+import pipeline
+from pipeline.serve.gold import write_gold
 from pipeline.store import reviews
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -148,6 +152,20 @@ def test_reject_edit_and_undo_from_the_keyboard(browser, served):
     assert decisions(served.con, first) == [("reject", None, "tester")] and third != second
 
 
+def test_a_decision_made_in_the_page_survives_extract_all(browser, served):
+    from selenium.webdriver.common.by import By
+
+    key = open_review(browser, served)
+    press(browser, "x")
+    wait(lambda: decisions(served.con, key))
+    report = pipeline.extract_pending(served.con, everything=True)
+    assert report.documents > 10
+    browser.get(f"{served.url}/review?key={key}")
+    assert browser.find_element(By.ID, "state").text == "reject"
+    browser.get(f"{served.url}/orphans")
+    assert "every review is attached" in browser.find_element(By.ID, "orphans").text
+
+
 def test_space_skips_without_deciding(browser, served):
     first = open_review(browser, served)
     press(browser, " ")
@@ -213,10 +231,14 @@ def test_a_missed_fact_is_added_from_a_selection(browser, served):
     row = wait(lambda: served.con.execute("SELECT verdict, fact FROM reviews").fetchall())
     text = served.con.execute("SELECT text FROM documents WHERE id = ?", [MISSED_ID]).fetchall()[0][0]
     [(verdict, fact)] = row
-    fact = __import__("json").loads(fact)
+    fact = json.loads(fact)
     assert verdict == "add" and (fact["indicator"], fact["value"]) == ("civil_servant", 17.0)
     assert text[fact["start"]:fact["end"]] == MISSED_WORDS == fact["quote"]
     wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#added tr[data-key]"))
+    gold = io.StringIO()
+    write_gold(served.con, gold)
+    assert json.loads(gold.getvalue()) == {"doc": MISSED_ID, "indicator": "civil_servant", "value": 17.0,
+                                           "change": "count", "status": "achieved", "quote": MISSED_WORDS}
     press(browser, "u")  # undo takes the added fact back
     wait(lambda: served.con.execute("SELECT count(*) FROM reviews").fetchall() == [(0,)])
 
