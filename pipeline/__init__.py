@@ -29,7 +29,8 @@ _API = {
     "CleanError": "pipeline.clean", "ingest_paths": "pipeline.ingest", "ingest_records": "pipeline.ingest",
     "IngestReport": "pipeline.ingest",
     "extract_facts": "pipeline.extract.facts",
-    "prepare_batch": "pipeline.core", "extract_batch": "pipeline.core",
+    "prepare_batch": "pipeline.core", "extract_batch": "pipeline.core", "read_records": "pipeline.ingest",
+    "record_batches": "pipeline.ingest", "MAX_DOC_CHARS": "pipeline.ingest",
 }
 __all__ = sorted([*_API, "extract"])
 

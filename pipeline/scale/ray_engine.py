@@ -1,0 +1,176 @@
+"""The Ray Data jobs: re-extraction and ingestion over an actor pool.
+
+    database --COPY--> document shards --read_parquet--> map_batches(actor pool)
+        --> blocks to the driver --> fact shards --one transaction--> database
+
+Each actor loads the rules and the segmenter once, then runs the local
+engine's own batch function (pipeline.extract_batch / prepare_batch), one
+shard of SHARD_SIZE documents a call. Ray restarts a killed actor and reruns its
+task (Ray Data's actor pools retry without limit), and hands each output
+block to the driver once; the driver writes the shards and loads them in one
+transaction, checking every exported document came back exactly once.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import pipeline
+from pipeline.paths import RULES_DIR
+from pipeline.scale import shards as files
+from pipeline.store import shards
+
+SHARD_SIZE = 200    # documents per shard file: one actor call, the unit a killed actor's retry repeats
+DOCUMENT_KEYS = ("id", "url", "site", "title", "published", "province", "text")   # as store.documents_by_id
+# One sentence with a figure and a domain word, so the segmenter and spaCy load in the constructor.
+WARM_UP = {"id": "warm-up", "text": "Toàn huyện đã sáp nhập 12 thôn thành 5 thôn mới trong năm 2020."}
+
+
+class RayMissing(RuntimeError):
+    pass
+
+
+@dataclass
+class JobReport:
+    documents: int = 0
+    facts: int = 0
+    seconds: float = 0.0
+    workers: int = 1
+    rules_version: str = ""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: int = 0
+
+    @property
+    def docs_per_second_per_worker(self) -> float:
+        return self.documents / self.seconds / self.workers if self.seconds else 0.0
+
+
+def start(address: str | None = None, workers: int | None = None, progress: bool = False):
+    """Connect to the Ray cluster at address, or start a local one with
+    `workers` CPUs; a session already connected is reused. Returns ray."""
+    try:
+        import ray
+    except ImportError:
+        raise RayMissing("--engine ray needs Ray: pip install -e '.[ray]'") from None
+    if not ray.is_initialized():
+        local = {} if address else {"num_cpus": workers or os.cpu_count()}
+        ray.init(address=address, include_dashboard=False, log_to_driver=progress,
+                 configure_logging=False, **local)
+    ray.data.DataContext.get_current().enable_progress_bars = progress
+    return ray
+
+
+def pool_size(ray, workers: int | None) -> int:
+    return workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+@contextmanager
+def workdir(directory: str | Path | None):
+    """Where the job's shards go: a fresh temporary folder (inside directory
+    if given; on a cluster it must be storage every node sees)."""
+    if directory is not None:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="vnfacts-ray-", dir=directory) as path:
+        yield Path(path)
+
+
+class Extractor:
+    """An actor of the extraction pool: rules and segmenter loaded once;
+    each call extracts one shard of documents."""
+
+    def __init__(self, rules_version: str, schema: pa.Schema):
+        self.ruleset = pipeline.load_ruleset()
+        if self.ruleset.version != rules_version:
+            raise RuntimeError(f"rules at {RULES_DIR} on {socket.gethostname()} are version "
+                               f"{self.ruleset.version}, the driver's {rules_version}: same vnfacts on every node")
+        self.schema = schema
+        pipeline.extract_batch([WARM_UP], self.ruleset)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return pa.concat_tables([self.extract(path) for path in batch.column("path").to_pylist()])
+
+    def extract(self, path: str) -> pa.Table:
+        rows = pq.read_table(path).to_pylist()
+        documents = [{k: row[k] for k in DOCUMENT_KEYS} for row in rows]
+        return shards.fact_shard(rows, pipeline.extract_batch(documents, self.ruleset), self.schema)
+
+
+class Preparer:
+    """An actor of the ingest pool: stages 1-2 (clean, normalize) of one
+    record shard a call."""
+
+    def __init__(self, max_chars: int):
+        self.max_chars = max_chars
+        pipeline.prepare_batch([WARM_UP], max_chars)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return pa.concat_tables([self.prepare(path) for path in batch.column("path").to_pylist()])
+
+    def prepare(self, path: str) -> pa.Table:
+        number, records = files.records_of(pq.read_table(path))
+        return shards.document_shard(number, *pipeline.prepare_batch(records, self.max_chars))
+
+
+def run_pool(ray, source: Path, actor, size: int, out: Path, out_schema: pa.Schema, setup: dict | None = None) -> int:
+    """Map the shard files under source over a pool of `size` actors, one
+    shard a task, and collect the output on the driver as shards in out;
+    returns rows collected. The dataset is the list of shard paths (no read
+    tasks: Ray 2.60's file listing task waits for a CPU the pool holds)."""
+    paths = [{"path": str(p)} for p in sorted(source.rglob("*.parquet"))]
+    dataset = ray.data.from_items(paths, override_num_blocks=len(paths)).map_batches(
+        actor, batch_size=1, batch_format="pyarrow",
+        compute=ray.data.ActorPoolStrategy(size=size), fn_constructor_kwargs=setup or {})
+    return files.collect(dataset.iter_batches(batch_size=None, batch_format="pyarrow"), out, out_schema, SHARD_SIZE)
+
+
+def extract(con, everything: bool = False, address: str | None = None, workers: int | None = None,
+            progress: bool = False, directory: str | Path | None = None) -> JobReport:
+    """`vnfacts extract --engine ray`: the facts of pending documents (all
+    with everything=True), stored in one transaction at the end."""
+    ray = start(address, workers, progress)
+    ruleset = pipeline.load_ruleset()
+    report = JobReport(workers=pool_size(ray, workers), rules_version=ruleset.version)
+    began = time.perf_counter()
+    with workdir(directory) as work:
+        exported = shards.export_documents(con, work / "documents", ruleset.version, everything, SHARD_SIZE)
+        if exported:
+            schema = shards.fact_shard_schema(shards.fact_type(con))
+            run_pool(ray, work / "documents", Extractor, report.workers, work / "facts", schema,
+                     {"rules_version": ruleset.version, "schema": schema})
+            report.documents, report.facts = shards.load_fact_shards(con, work / "facts", ruleset.version, exported)
+    report.seconds = time.perf_counter() - began
+    return report
+
+
+def ingest(con, paths, address: str | None = None, workers: int | None = None,
+           progress: bool = False, directory: str | Path | None = None, max_chars: int | None = None) -> JobReport:
+    """`vnfacts ingest --engine ray`: the local ingest's batches (read and
+    checked here) cleaned by the pool, stored in one transaction at the end."""
+    ray = start(address, workers, progress)
+    max_chars = max_chars or pipeline.MAX_DOC_CHARS
+    read = pipeline.IngestReport()
+    report = JobReport(workers=pool_size(ray, workers))
+    began = time.perf_counter()
+    with workdir(directory) as work:
+        batches = pipeline.record_batches(pipeline.read_records(paths, read, max_chars), "", read, max_chars)
+        report.documents = files.write_record_shards(batches, work / "records")
+        if report.documents:
+            run_pool(ray, work / "records", Preparer, report.workers, work / "docs", shards.DOC_SHARD_SCHEMA,
+                     {"max_chars": max_chars})
+            (report.added, report.updated, report.unchanged), refused = shards.load_document_shards(con, work / "docs")
+            read.errors.extend(refused)
+    report.errors, report.warnings, report.duplicates = read.errors, read.warnings, read.duplicates
+    report.seconds = time.perf_counter() - began
+    return report

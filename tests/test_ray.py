@@ -1,0 +1,201 @@
+"""Scale-out on Ray Data (issue 14): the same facts as the local engine, a
+killed worker loses and duplicates nothing, a failed load changes nothing.
+
+One local Ray instance for the module (2 CPUs, no dashboard): Ray's start-up
+and each actor's loading of underthesea are paid once, not per test."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+
+import duckdb
+import psutil
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import SAMPLE, SEEDS, SHARED, run_cli
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
+
+import pipeline  # noqa: E402
+from pipeline import store  # noqa: E402
+from pipeline.scale import ray_engine  # noqa: E402
+from pipeline.store import shards  # noqa: E402
+
+BENCH_DOCS = 2000
+FACTS_SQL = "SELECT * EXCLUDE (extracted_at) FROM facts ORDER BY ALL"
+DOCS_SQL = "SELECT * EXCLUDE (ingested_at) FROM documents ORDER BY id"
+EXTRACTOR = "ray::MapWorker(MapBatches(Extractor))"
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    if not (SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz").is_file():
+        pytest.skip(f"bench articles missing under {SHARED}/data/bulk")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    """The seeds, the bundled samples and 2,000 wrapped bench pages (JSONL)."""
+    from pipeline.bench.corpus import iter_pages
+
+    path = tmp_path_factory.mktemp("inputs") / "bench.jsonl"
+    with open(path, "w", encoding="utf-8") as out:
+        for page in iter_pages(limit=BENCH_DOCS, include_samples=False):
+            out.write(json.dumps({**page.meta, "html": page.html}, ensure_ascii=False) + "\n")
+    return [SEEDS, SAMPLE, path]
+
+
+@pytest.fixture(scope="module")
+def ingested(inputs, tmp_path_factory):
+    """A database with every input ingested by the local engine, not extracted."""
+    path = tmp_path_factory.mktemp("base") / "base.duckdb"
+    with store.connect(path) as con:
+        report = pipeline.ingest_paths(con, inputs)
+    assert not report.errors and report.added > BENCH_DOCS
+    return path
+
+
+def copy_of(path, tmp_path, name):
+    target = tmp_path / name
+    shutil.copy(path, target)
+    return target
+
+
+def rows(path, sql):
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.fixture(scope="module")
+def local_facts(ingested, tmp_path_factory):
+    path = copy_of(ingested, tmp_path_factory.mktemp("local"), "local.duckdb")
+    with store.connect(path) as con:
+        report = pipeline.extract_pending(con)
+    assert report.facts > 100
+    return rows(path, FACTS_SQL)
+
+
+def test_ray_extracts_exactly_the_local_facts(local_ray, ingested, local_facts, tmp_path):
+    path = copy_of(ingested, tmp_path, "ray.duckdb")
+    with store.connect(path) as con:
+        report = ray_engine.extract(con, workers=2)
+        pending = store.pending_ids(con, report.rules_version)
+    assert report.documents == len(rows(ingested, "SELECT id FROM documents")) and not pending
+    assert rows(path, FACTS_SQL) == local_facts
+    assert report.facts == len(local_facts)
+    # a rerun of every document gives the same database
+    with store.connect(path) as con:
+        again = ray_engine.extract(con, everything=True, workers=2)
+    assert again.documents == report.documents and rows(path, FACTS_SQL) == local_facts
+
+
+def extractor_pids(running: bool = False) -> list[int]:
+    """Pids of the extraction actors (Ray titles a worker process after its
+    actor; '.submit' while it runs a task)."""
+    found = []
+    for process in psutil.process_iter(["pid", "cmdline"]):
+        title = " ".join(process.info["cmdline"] or [])
+        if title.startswith(EXTRACTOR) and (not running or ".submit" in title):
+            found.append(process.info["pid"])
+    return found
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(local_ray, ingested, local_facts, tmp_path):
+    path = copy_of(ingested, tmp_path, "killed.duckdb")
+    outcome = {}
+    con = store.connect(path)
+    job = threading.Thread(target=lambda: outcome.update(report=ray_engine.extract(con, workers=2)))
+    job.start()
+    victim = wait_for(lambda: extractor_pids(running=True), job)
+    os.kill(victim[0], signal.SIGKILL)
+    job.join(timeout=300)
+    con.close()
+    assert not psutil.pid_exists(victim[0]) or psutil.Process(victim[0]).status() == psutil.STATUS_ZOMBIE
+    assert "report" in outcome, "the job did not finish after a worker was killed"
+    assert outcome["report"].documents == len(rows(ingested, "SELECT id FROM documents"))
+    assert rows(path, FACTS_SQL) == local_facts
+
+
+def wait_for(found, job, timeout=240):
+    began = time.monotonic()
+    while time.monotonic() - began < timeout and job.is_alive():
+        if value := found():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("no extraction actor ran a task")
+
+
+def test_ray_ingest_stores_the_local_documents(local_ray, inputs, ingested, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "short English text, not Vietnamese"}\nnot json\n', encoding="utf-8")
+    path = tmp_path / "ingest.duckdb"
+    with store.connect(path) as con:
+        report = ray_engine.ingest(con, [*inputs, bad], workers=2)
+    assert report.added == len(rows(ingested, "SELECT id FROM documents")) and report.updated == 0
+    assert rows(path, DOCS_SQL) == rows(ingested, DOCS_SQL)
+    assert any("bad.jsonl:2: not valid JSON" in e for e in report.errors)
+    assert any("bad.jsonl:1: document 'x'" in e and "not Vietnamese" in e for e in report.errors)
+    with store.connect(path) as con:   # ingesting the same files again changes nothing
+        again = ray_engine.ingest(con, inputs, workers=2)
+    assert again.unchanged == report.added and again.added == again.updated == 0
+
+
+def exported_shards(con, tmp_path, ruleset):
+    """Document shards exported from the database and their fact shards,
+    written with the local batch function (no Ray needed)."""
+    count = shards.export_documents(con, tmp_path / "docs", ruleset.version, True, 3)
+    schema = shards.fact_shard_schema(shards.fact_type(con))
+    (tmp_path / "facts").mkdir()
+    for number, shard in enumerate(sorted((tmp_path / "docs").rglob("*.parquet"))):
+        docs = pq.read_table(shard).to_pylist()
+        facts = pipeline.extract_batch([{k: d[k] for k in ray_engine.DOCUMENT_KEYS} for d in docs], ruleset)
+        pq.write_table(shards.fact_shard(docs, facts, schema), tmp_path / "facts" / f"{number}.parquet")
+    return count
+
+
+def test_a_load_that_does_not_add_up_changes_nothing(seeds_db, tmp_path, ruleset):
+    path = copy_of(seeds_db, tmp_path, "seeds.duckdb")
+    with store.connect(path) as con:
+        count = exported_shards(con, tmp_path, ruleset)
+        before = con.execute(FACTS_SQL).fetchall()
+        shutil.copy(tmp_path / "facts" / "0.parquet", tmp_path / "facts" / "0-again.parquet")  # a duplicated shard
+        with pytest.raises(shards.ShardError, match="distinct"):
+            shards.load_fact_shards(con, tmp_path / "facts", "other-version", count)
+        (tmp_path / "facts" / "0-again.parquet").unlink()
+        with pytest.raises(shards.ShardError, match="exported"):
+            shards.load_fact_shards(con, tmp_path / "facts", "other-version", count + 1)
+        assert con.execute(FACTS_SQL).fetchall() == before
+        assert not store.pending_ids(con, ruleset.version)
+
+
+def test_a_document_changed_during_the_job_stays_pending(seeds_db, tmp_path, ruleset):
+    path = copy_of(seeds_db, tmp_path, "seeds.duckdb")
+    with store.connect(path) as con:
+        count = exported_shards(con, tmp_path, ruleset)
+        doc = store.documents_by_id(con, [store.pending_ids(con, "", everything=True)[0]])[0]
+        changed = {**doc, "text": doc["text"] + "\n\nMột đoạn viết thêm sau khi xuất.", "source": "test"}
+        changed["content_hash"] = store.content_hash(changed["text"])
+        store.upsert_documents(con, [changed])
+        loaded = shards.load_fact_shards(con, tmp_path / "facts", ruleset.version, count)
+        assert loaded[0] == count - 1
+        assert store.pending_ids(con, ruleset.version) == [doc["id"]]
+
+
+def test_cli_engine_ray(local_ray, tmp_path):
+    """The commands users type, joining the running Ray instance by address."""
+    db, address = tmp_path / "cli.duckdb", local_ray.get_runtime_context().gcs_address
+    result = run_cli("ingest", SEEDS, "--engine", "ray", "--address", address, "--workers", "1", "--db", db)
+    assert "5 added" in result.stderr
+    result = run_cli("extract", "--engine", "ray", "--address", address, "--workers", "1", "--db", db)
+    assert "5 documents extracted" in result.stderr and "docs/s per worker" in result.stderr
+    local = copy_of(db, tmp_path, "local.duckdb")
+    run_cli("extract", "--all", "--db", local)
+    assert rows(db, FACTS_SQL) == rows(local, FACTS_SQL)
