@@ -111,3 +111,19 @@ def test_sure_facts_are_right_on_the_seeds(ruleset):
     result = evaluate(SEEDS_GOLD, [json.loads(json.dumps(f, default=str)) for f in facts])
     sure = result.sure()
     assert sure["precision"] >= 0.98 and sure["coverage"] >= 0.70, sure
+
+
+LEVELS = [
+    # the lexicon's level of the counted unit
+    ("Toàn huyện hiện có 143 thôn, tổ dân phố.", "hamlet", 143, "hamlet"),
+    # a composite term names its level inside (context.yaml level_inside)
+    ("Cả nước có 28 Bí thư Tỉnh ủy không phải người địa phương.", "non_local_leader", 28, "province"),
+    # an agency's level is its owner's (context.yaml owner_level)
+    ("Qua sắp xếp, các sở đã giảm được 17 phòng chuyên môn.", "agency", 17, "province"),
+    ("Đến nay huyện Đức Linh đã giảm 6 lãnh đạo cấp phòng.", "leader_post", 6, "district"),
+]
+
+
+@pytest.mark.parametrize("text,indicator,value,level", LEVELS, ids=[t[0][:40] for t in LEVELS])
+def test_level(ruleset, text, indicator, value, level):
+    assert fact(text, ruleset, indicator, value)["level"] == level

@@ -38,7 +38,8 @@ def decide(span: Span, rule, scene: dict, earlier: dict | None, carried, pats) -
     found, how = status.decide(text, a_start, a_end, clause, state, scene, carried.get("frame"), pats)
     out["status"] = rule.status or found
     out["level"] = (rule.level or fact_level(span.doc, span.start, span.end, span.anchor, pats)
-                    or clause_level(text, clause[0], a_start, pats) or pats["indicator_level"].get(rule.indicator))
+                    or clause_level(text, clause[0], a_start, pats) or owner_level(text, a_start, rule.indicator, pats)
+                    or pats["indicator_level"].get(rule.indicator))
     out.update(where(text, a_start, scene))
     if earlier:  # "tỷ lệ này" is about the earlier fact's thing and place
         out["level"] = out["level"] or earlier["level"]
@@ -79,11 +80,11 @@ def fact_level(doc, start, end, anchor, pats) -> str | None:
     token's level is its lexicon class's `level`."""
     levels = pats["class_level"]
     for i in list(range(anchor, end)) + list(range(end, min(len(doc), end + 5))):
+        if i >= end and (doc[i].text in (";", ".", "(", ")") or doc[i].tag_ in NUMBER_TAGS):
+            break  # the next count has its own noun ("3.807 biên chế, 22.798 biên chế cấp xã")
         level = levels.get(doc[i].ent_type_) or level_in_words(doc[i].lower_, pats)
         if level:
             return level
-        if i >= end and doc[i].text in (";", ".", "(", ")"):
-            break
     for i in range(start, anchor):
         level = levels.get(doc[i].ent_type_) or level_in_words(doc[i].lower_, pats)
         # "tỉnh X có ..." names where, not what is counted; "cấp tỉnh" does say the level
@@ -100,9 +101,30 @@ def clause_level(text: str, clause_start: int, a_start: int, pats) -> str | None
 
 
 def level_in_words(text: str, pats) -> str | None:
-    """ "đơn vị hành chính cấp xã" names its level inside the phrase."""
-    found = pats["level_marker"].search(text) if " " in text else None
-    return pats["marker_level"][found.group(1)] if found else None
+    """ "đơn vị hành chính cấp xã", "Bí thư Tỉnh ủy ... không phải người địa
+    phương": a composite term names its level inside (a level marker of the
+    lexicon, else context.yaml `level_inside`)."""
+    if " " not in text:
+        return None
+    found = pats["level_marker"].search(text)
+    if found:
+        return pats["marker_level"][found.group(1)]
+    regex, level_of = pats["level_inside"]
+    inside = regex.search(text)
+    return level_of[" ".join(inside.group(1).lower().split())] if inside else None
+
+
+def owner_level(text: str, a_start: int, indicator: str, pats) -> str | None:
+    """ "các sở, ngành đã giảm được 21 phòng": an agency's or a post's level
+    is its owner's, the last owner word before the number in its clause."""
+    if indicator not in pats["owner_indicators"]:
+        return None
+    regex, level_of = pats["owner_level"]
+    found = context.last_match(regex, text[text.rfind(";", 0, a_start) + 1:a_start])
+    return level_of[" ".join(found.group(1).lower().split())] if found else None
+
+
+NUMBER_TAGS = ("CARD", "CARDW", "FRAC", "PCT")
 
 
 def where(text, a_start, scene) -> dict:

@@ -37,8 +37,18 @@ def compiled(context: dict) -> dict:
     out.update(per_unit_patterns(context["per_unit"]), **share_patterns(context["trailing_share"]))
     out["name_after"] = re.compile(r"\s+(?!" + "|".join(map(re.escape, context["not_names"])) + r"\b)"
                                    r"[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
+    out["level_inside"] = level_words(context["level_inside"])
+    owner = dict(context["owner_level"])
+    out["owner_indicators"] = set(owner.pop("indicators"))
+    out["owner_level"] = level_words(owner)
     out.update(dates.compiled(context), **status.compiled(context))
     return out
+
+
+def level_words(spec: dict) -> tuple[re.Pattern, dict]:
+    """A {level: words} mapping as one regex (longest first) and word -> level."""
+    level_of = {" ".join(normalize(w).lower().split()): level for level, ws in spec.items() for w in ws}
+    return word_regex(level_of), level_of
 
 
 def per_unit_patterns(spec: dict) -> dict:

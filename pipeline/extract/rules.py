@@ -54,6 +54,7 @@ CONTEXT_KEYS = {
     "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,
     "trailing_share": dict, "award": list, "over_plan": str, "pattern_words": dict, "measure_words": list,
     "domain_gated": list, "domain_cues": list, "named_list_gated": list, "doubt_after": list, "doubt_before": list,
+    "level_inside": dict, "owner_level": dict,
 }
 RULE_KEYS = {
     "id", "indicator", "patterns", "priority", "level", "change", "status",
@@ -93,6 +94,7 @@ CONTEXT_SUBKEYS = {
     "change": {"decrease", "increase"}, "decided": {"deciders", "acts", "future"},
     "date_parts": {"end", "middle", "before"}, "effective_date": {"cues", "on_passing", "passing"},
     "per_unit": {"words", "new_subject"}, "trailing_share": {"lead", "words", "change", "approx"},
+    "level_inside": set(LEVELS), "owner_level": {"indicators", *LEVELS},
 }
 
 
