@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from datetime import date
 
 import pandas as pd
@@ -32,10 +33,12 @@ SCENE = ["indicator", "change", "status", "level", "place", "kind"]
 ABOUT = 0.1  # "khoảng N", "gần N": taken as N +- 10%
 
 
-def place_key(locality, province) -> str:
+def place_key(locality, province, cluster) -> str:
     """A place, compared as a place: "tỉnh Hải Dương", "Hải Dương" and
     "thành phố Cần Thơ" (a centrally run city) are provinces; "thành phố
-    Bạc Liêu" is the district-level city, a different place."""
+    Bạc Liêu" is the district-level city, a different place. A figure with
+    no place at all (a ministry's) is the same figure only within copies of
+    one article."""
     text = normalize(locality or "").strip()
     bare = text
     for unit in ("tỉnh ", "thành phố ", "tp. ", "tp "):
@@ -49,58 +52,59 @@ def place_key(locality, province) -> str:
         return f"province:{name}"
     if text:
         return " ".join(text.lower().split())
-    return f"none:{province or ''}"
+    return f"unplaced:{cluster}"
 
 
-def prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """The facts with their claim key columns (strings, no nulls)."""
-    frame = frame.astype(object).where(frame.notna(), None)  # one null (None) for every column
-    frame["place"] = [place_key(loc, prov) for loc, prov in zip(frame["locality"], frame["province"])]
-    has_value = frame["value"].notna()
-    frame["kind"] = has_value.map({True: "value", False: "percent"})
-    frame["number"] = [f"v{v:g}" if ok else f"p{p:g}" for ok, v, p in zip(has_value, frame["value"], frame["percent"])]
-    for col in ("value", "total", "percent"):
-        frame[col] = pd.to_numeric(frame[col]).astype("float64")
-    frame["level"] = frame["level"].fillna("")
-    for col in ("change", "status"):
-        frame[col] = frame[col].fillna("")
-    frame["as_of"] = [None if pd.isna(d) else pd.Timestamp(d).date() for d in frame["as_of"]]
-    frame["published"] = [None if pd.isna(d) else pd.Timestamp(d).date() for d in frame["published"]]
-    frame["soft"] = [d is not None and d == p for d, p in zip(frame["as_of"], frame["published"])]
-    frame["target_year"] = frame["target_year"].astype("Int64")
-    return frame
+def day(value):
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def prepare(frame: pd.DataFrame) -> list[dict]:
+    """The facts as records with their claim key fields (strings, no nulls)."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    for r in records:
+        r["place"] = place_key(r["locality"], r["province"], r["cluster"])
+        r["kind"] = "value" if r["value"] is not None else "percent"
+        r["number"] = f"v{r['value']:g}" if r["value"] is not None else f"p{r['percent']:g}"
+        r["level"], r["change"], r["status"] = r["level"] or "", r["change"] or "", r["status"] or ""
+        r["as_of"], r["published"] = day(r["as_of"]), day(r["published"])
+        r["soft"] = r["as_of"] is not None and r["as_of"] == r["published"]
+        r["target_year"] = None if r["target_year"] is None else int(r["target_year"])
+    return records
 
 
 def close(a: date, b: date, soft: bool) -> bool:
     return a == b or (soft and abs((a - b).days) <= SYNDICATION_DAYS)
 
 
-def date_slots(rows: pd.DataFrame) -> list[tuple]:
+def date_slots(rows: list[dict]) -> list[tuple]:
     """(as_of, target_year) of the claim each fact of one key group joins."""
-    years = sorted({int(y) for y in rows["target_year"].dropna()})
+    if len(rows) == 1:  # most figures are stated once
+        return [(rows[0]["as_of"], rows[0]["target_year"])]
+    years = sorted({r["target_year"] for r in rows if r["target_year"] is not None})
     slots: list[list] = []  # [as_of, last date, soft, target_year]
-    dated = rows[rows["as_of"].notna()].sort_values(["as_of", "doc", "start"], kind="stable")
     assigned = {}
-    for idx, as_of, soft, year in zip(dated.index, dated["as_of"], dated["soft"], dated["target_year"]):
-        year = slot_year(year, years)
-        slot = next((s for s in slots if s[3] == year and close(as_of, s[1], soft or s[2])), None)
+    for i in sorted((i for i, r in enumerate(rows) if r["as_of"]), key=lambda i: (rows[i]["as_of"], rows[i]["doc"])):
+        r, year = rows[i], slot_year(rows[i]["target_year"], years)
+        slot = next((s for s in slots if s[3] == year and close(r["as_of"], s[1], r["soft"] or s[2])), None)
         if slot is None:
-            slots.append(slot := [as_of, as_of, soft, year])
-        elif slot[2] and not soft:  # a stated date names the claim's date over a publication date
-            slot[0], slot[2] = as_of, False
-        slot[1] = max(slot[1], as_of)
-        assigned[idx] = slot
-    for idx, year in zip(rows.index.difference(dated.index), rows.loc[rows.index.difference(dated.index), "target_year"]):
-        year = slot_year(year, years)
-        matching = [s for s in slots if s[3] == year]
-        assigned[idx] = matching[0] if len(matching) == 1 else [None, None, False, year]
-    return [(assigned[i][0], assigned[i][3]) for i in rows.index]
+            slots.append(slot := [r["as_of"], r["as_of"], r["soft"], year])
+        elif slot[2] and not r["soft"]:  # a stated date names the claim's date over a publication date
+            slot[0], slot[2] = r["as_of"], False
+        slot[1] = max(slot[1], r["as_of"])
+        assigned[i] = slot
+    for i, r in enumerate(rows):
+        if i not in assigned:
+            year = slot_year(r["target_year"], years)
+            matching = [s for s in slots if s[3] == year]
+            assigned[i] = matching[0] if len(matching) == 1 else [None, None, False, year]
+    return [(assigned[i][0], assigned[i][3]) for i in range(len(rows))]
 
 
 def slot_year(year, years: list[int]):
     """A fact's target year; an unknown one joins the only year stated, if one."""
-    if not pd.isna(year):
-        return int(year)
+    if year is not None:
+        return year
     return years[0] if len(years) == 1 else None
 
 
@@ -109,41 +113,43 @@ def claim_id(key: tuple, as_of, year) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def assign(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each fact's claim id, claim date and claim target year."""
-    frame = frame.copy()
-    frame["claim"], frame["claim_as_of"], frame["claim_year"] = None, None, None
-    for key, rows in frame.groupby(KEY, sort=True):
-        slots = date_slots(rows)
-        frame.loc[rows.index, "claim"] = [claim_id(key, a, y) for a, y in slots]
-        frame.loc[rows.index, "claim_as_of"] = pd.Series([a for a, _ in slots], index=rows.index, dtype=object)
-        frame.loc[rows.index, "claim_year"] = pd.Series([y for _, y in slots], index=rows.index, dtype=object)
-    return frame
+def assign(records: list[dict]) -> dict[str, list[dict]]:
+    """Each fact's claim (id, date, target year); returns claim id -> its facts."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in records:
+        groups.setdefault(tuple(r[k] for k in KEY), []).append(r)
+    claims: dict[str, list[dict]] = {}
+    for key in sorted(groups):
+        rows = sorted(groups[key], key=lambda r: (r["doc"], r["start"] or 0))
+        for r, (as_of, year) in zip(rows, date_slots(rows)):
+            r["claim"], r["claim_as_of"], r["claim_year"] = claim_id(key, as_of, year), as_of, year
+            claims.setdefault(r["claim"], []).append(r)
+    return claims
 
 
-def mode(values: pd.Series):
+def mode(values):
     """The most frequent non-null value, the first stated on a tie."""
-    values = values.dropna()
-    if values.empty:
-        return None
-    counts = values.value_counts(sort=False)
-    return counts.index[list(counts).index(counts.max())]
+    counts = Counter(v for v in values if v is not None)
+    return max(counts, key=counts.get) if counts else None  # max keeps the first of equal counts
 
 
-def summarize(rows: pd.DataFrame) -> dict:
-    first = rows.assign(_undated=rows["published"].isna()).sort_values(["_undated", "published", "doc"]).iloc[0]
-    dates = rows["published"].dropna()
+def summarize(rows: list[dict]) -> dict:
+    first = min(rows, key=lambda r: (r["published"] is None, r["published"] or date.min, r["doc"]))
+    dates = [r["published"] for r in rows if r["published"]]
     return {
-        "claim": rows["claim"].iloc[0], "indicator": first["indicator"], "change": first["change"] or None,
+        "claim": first["claim"], "indicator": first["indicator"], "change": first["change"] or None,
         "status": first["status"] or None, "level": first["level"] or None, "place": first["place"],
-        "locality": mode(rows["locality"]), "province": mode(rows["province"]),
-        "province_2025": mode(rows["province_2025"]), "value": first["value"] if first["kind"] == "value" else None,
-        "total": mode(rows["total"]), "percent": mode(rows["percent"]), "approx": mode(rows["approx"]),
-        "as_of": first["claim_as_of"], "target_year": first["claim_year"], "facts": len(rows),
-        "documents": rows["doc"].nunique(), "sites": rows["site"].nunique(), "independent": rows["cluster"].nunique(),
-        "first_seen": dates.min() if len(dates) else None, "last_seen": dates.max() if len(dates) else None,
+        "locality": mode(r["locality"] for r in rows), "province": mode(r["province"] for r in rows),
+        "province_2025": mode(r["province_2025"] for r in rows),
+        "value": first["value"] if first["kind"] == "value" else None,
+        "total": mode(r["total"] for r in rows), "percent": mode(r["percent"] for r in rows),
+        "approx": mode(r["approx"] for r in rows), "as_of": first["claim_as_of"], "target_year": first["claim_year"],
+        "facts": len(rows), "documents": len({r["doc"] for r in rows}),
+        "sites": len({r["site"] for r in rows if r["site"]}), "independent": len({r["cluster"] for r in rows}),
+        "first_seen": min(dates, default=None), "last_seen": max(dates, default=None),
         "original_doc": first["doc"], "conflict": False, "kind": first["kind"],
-        "soft": bool(rows.loc[rows["as_of"] == first["claim_as_of"], "soft"].all()), "docs": frozenset(rows["doc"]),
+        "soft": all(r["soft"] for r in rows if r["as_of"] == first["claim_as_of"]),
+        "docs": frozenset(r["doc"] for r in rows),
     }
 
 
@@ -195,15 +201,12 @@ def conflicts(claims: list[dict]) -> list[dict]:
 def build(facts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(claims, claim_sources, claim_conflicts) from facts with their document's
     date, site and copy cluster (store.dataset.fact_sources)."""
-    if facts.empty:
-        return (pd.DataFrame(columns=sql.CLAIM_COLUMNS), pd.DataFrame(columns=sql.SOURCE_COLUMNS),
-                pd.DataFrame(columns=sql.CONFLICT_COLUMNS))
-    frame = assign(prepare(facts))
-    summaries = [summarize(rows) for _, rows in frame.groupby("claim", sort=True)]
+    claims = assign(prepare(facts))
+    summaries = [summarize(rows) for _, rows in sorted(claims.items())]
     found = conflicts(summaries)
-    claims = pd.DataFrame(summaries)[sql.CLAIM_COLUMNS].sort_values("claim", kind="stable")
-    sources = frame[sql.SOURCE_COLUMNS].sort_values(["claim", "doc", "start"], kind="stable")
-    return claims, sources, pd.DataFrame(found, columns=sql.CONFLICT_COLUMNS)
+    sources = sorted((r for rows in claims.values() for r in rows), key=lambda r: (r["claim"], r["doc"], r["start"] or 0))
+    return (pd.DataFrame(summaries, columns=sql.CLAIM_COLUMNS), pd.DataFrame(sources, columns=sql.SOURCE_COLUMNS),
+            pd.DataFrame(found, columns=sql.CONFLICT_COLUMNS))
 
 
 def rebuild_claims(con) -> tuple[int, int]:

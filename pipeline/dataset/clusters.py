@@ -146,16 +146,23 @@ def components(pairs: list[tuple[str, str, float]]) -> dict[str, list[str]]:
 
 
 def rebuild_clusters(con) -> None:
-    """Each component's original is its earliest published copy (undated last, then by id)."""
-    groups = components(sql.all_pairs(con))
-    members = [doc for group in groups.values() for doc in group]
-    published = sql.publication_dates(con, members)
-    texts = sql.texts_of(con, members)
-    rows = []
+    """Each component's original is its earliest published copy (undated last,
+    then by id). A copy's similarity to the original is its pair's when they
+    were compared directly (the usual case), else computed once here."""
+    pairs = sql.all_pairs(con)
+    known = {(a, b): s for a, b, s in pairs}
+    groups = components(pairs)
+    published = sql.publication_dates(con, [doc for group in groups.values() for doc in group])
+    rows, missing = [], []
     for group in groups.values():
         original = min(group, key=lambda d: (published.get(d) is None, published.get(d) or 0, d))
         for doc in group:
-            share = None if doc == original else jaccard(texts[doc], texts[original])
-            rows.append((doc, original, doc == original, len(group), share))
+            share = None if doc == original else known.get((min(doc, original), max(doc, original)))
+            if share is None and doc != original:
+                missing.append((len(rows), doc, original))
+            rows.append([doc, original, doc == original, len(group), share])
+    texts = sql.texts_of(con, [d for _, doc, original in missing for d in (doc, original)])
+    for index, doc, original in missing:
+        rows[index][4] = jaccard(texts[doc], texts[original])
     frame = pd.DataFrame(rows, columns=["doc", "cluster", "is_original", "copies", "similarity"])
     sql.replace_clusters(con, frame.astype({"similarity": "float64"}))
