@@ -21,6 +21,9 @@ from pipeline.lang.places import province_for
 from pipeline.lang.vntext import is_vietnamese, normalize
 
 STAGES = ("clean", "normalize", "segment", "extract", "load")
+# Key of a raw record that says where it was read (file:line); error lines
+# name it, whatever `source` the record itself carries.
+LOCATION = "_location"
 CHUNK = 200
 
 
@@ -103,16 +106,28 @@ def load(con, documents: list[dict], facts: list[dict], rules_version: str) -> N
     store.replace_facts(con, [d["id"] for d in documents], facts, rules_version)
 
 
-def prepare_batch(records: list[dict]) -> tuple[list[dict], list[str]]:
+def prepare_batch(records: list[dict], max_chars: int | None = None) -> tuple[list[dict], list[str]]:
     """Stages 1-2 for a batch of raw records: (document rows, one error line
-    per record refused). Local ingest and the Ray engine both call this."""
+    per record refused, naming where it was read). Local ingest and the Ray
+    engine both call this. A record the cleaners choke on (a wrong type the
+    door let through) is reported too, never the end of the batch."""
     documents, errors = [], []
     for record in records:
+        where = record.get(LOCATION) or record.get("source")
         try:
-            documents.append(prepare_document(record))
+            documents.append(checked_size(prepare_document(record), max_chars))
         except CleanError as error:
-            errors.append(f"{record.get('source')}: document {record.get('id')!r}: {error}")
+            errors.append(f"{where}: document {record.get('id')!r}: {error}")
+        except (ValueError, TypeError, RecursionError) as error:
+            errors.append(f"{where}: document {record.get('id')!r}: cannot be cleaned "
+                          f"({type(error).__name__}: {error})")
     return documents, errors
+
+
+def checked_size(document: dict, max_chars: int | None) -> dict:
+    if max_chars and len(document["text"]) > max_chars:
+        raise CleanError(f"clean text of {len(document['text']):,} characters, over the limit of {max_chars:,}")
+    return document
 
 
 def extract_batch(documents: list[dict], ruleset) -> list[dict]:

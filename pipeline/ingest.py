@@ -1,21 +1,40 @@
 """Read documents (JSON Lines, .html, .txt, folders of them) into the store.
 
-Bad input never stops the batch: each problem is reported with its file
-(and line) and the other documents are still stored.
+Bad input never stops the batch: every record is checked at the door
+(`check_record`: types, size, date), each problem is reported with its file
+and line, never the record's own `source`, and the other documents are
+still stored. The same id twice in one input: the last one wins, reported.
 """
 from __future__ import annotations
 
 import json
+import os
+import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from tqdm import tqdm
 
 from pipeline import core, store
+from pipeline.lang.dates import MAX_YEAR, MIN_YEAR, find_published_date, parse_vn_date
 
 SUFFIXES = {".jsonl", ".html", ".htm", ".txt"}
 BATCH = 500
+# Largest document, in characters of text (HTML may be HTML_FACTOR times
+# more): bigger ones are refused with a message, never loaded (a 50 MB page
+# ran DuckDB out of memory). UTF-8 Vietnamese is up to 3 bytes a character.
+MAX_DOC_CHARS = int(os.environ.get("VNFACTS_MAX_DOC_CHARS", 2_000_000))
+HTML_FACTOR, BYTES_PER_CHAR = 4, 3
+MAX_ID = 500
+TEXT_FIELDS = ("url", "site", "title", "province", "source")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?")
+LOCATION = core.LOCATION
+
+
+class RecordError(ValueError):
+    """A record refused at the door (the message names field and reason)."""
 
 
 @dataclass
@@ -24,6 +43,9 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    seen: dict[str, str] = field(default_factory=dict, repr=False)  # id -> where it was first read
 
     def add(self, counts: tuple[int, int, int]) -> None:
         self.added += counts[0]
@@ -41,58 +63,188 @@ def iter_files(paths: Iterable[str | Path], report: IngestReport) -> Iterator[Pa
             report.errors.append(f"{path}: no such file or folder")
 
 
-def records_from_file(path: Path, report: IngestReport) -> Iterator[dict]:
+def records_from_file(path: Path, report: IngestReport, max_chars: int = MAX_DOC_CHARS) -> Iterator[dict]:
     """Raw records of one file; .jsonl gives one a line, others one a file."""
     if path.suffix.lower() == ".jsonl":
-        yield from records_from_jsonl(path, report)
+        yield from records_from_jsonl(path, report, max_chars)
         return
+    key = "html" if path.suffix.lower() in (".html", ".htm") else "text"
     try:
+        size = path.stat().st_size
+        if size > byte_limit(key, max_chars):
+            report.errors.append(f"{path}: {size:,} bytes, over the limit of {byte_limit(key, max_chars):,} "
+                                 f"(VNFACTS_MAX_DOC_CHARS = {max_chars:,} characters)")
+            return
         data = path.read_bytes()
     except OSError as error:
         report.errors.append(f"{path}: cannot read: {error}")
         return
-    key = "html" if path.suffix.lower() in (".html", ".htm") else "text"
-    yield {"id": path.stem, key: data, "source": str(path)}
+    yield {"id": path.stem, key: data, "source": str(path), LOCATION: str(path)}
 
 
-def records_from_jsonl(path: Path, report: IngestReport) -> Iterator[dict]:
+def byte_limit(key: str, max_chars: int) -> int:
+    return max_chars * BYTES_PER_CHAR * (HTML_FACTOR if key == "html" else 1)
+
+
+def records_from_jsonl(path: Path, report: IngestReport, max_chars: int = MAX_DOC_CHARS) -> Iterator[dict]:
+    """One record a line, each with its file:line; a bad line is reported and skipped."""
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, 1):
             if not raw.strip():
                 continue
+            where = f"{path}:{number}"
             try:
-                record = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                report.errors.append(f"{path}:{number}: not valid JSON: {error}")
+                record = parse_line(raw, max_chars)
+            except RecordError as error:
+                report.errors.append(f"{where}: {error}")
                 continue
-            problem = record_problem(record)
-            if problem:
-                report.errors.append(f"{path}:{number}: {problem}")
-                continue
-            record.setdefault("source", f"{path}:{number}")
+            record.setdefault("source", where)
+            record[LOCATION] = where
             yield record
 
 
-def record_problem(record) -> str | None:
+def parse_line(raw: bytes, max_chars: int) -> dict:
+    """One JSONL line as a dict; too long, too deep or not JSON is a RecordError."""
+    if len(raw) > byte_limit("html", max_chars):
+        raise RecordError(f"line of {len(raw):,} bytes, over the limit of {byte_limit('html', max_chars):,} "
+                          f"(VNFACTS_MAX_DOC_CHARS = {max_chars:,} characters)")
+    try:
+        record = json.loads(raw)
+    except RecursionError:
+        raise RecordError("not valid JSON: nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as error:  # also a 5,000-digit number
+        raise RecordError(f"not valid JSON: {error}") from None
     if not isinstance(record, dict):
-        return "expected a JSON object"
-    if not record.get("id") or not isinstance(record["id"], (str, int)):
-        return "missing 'id'"
-    if not isinstance(record.get("text") or record.get("html"), str):
-        return f"document {record['id']!r} has neither 'text' nor 'html'"
-    return None
+        raise RecordError(f"expected a JSON object, got {type(record).__name__}")
+    return record
 
 
-def ingest_records(con, records: Iterable[dict], source: str, report: IngestReport | None = None) -> IngestReport:
-    """Clean, normalize and store records (batched); see core.prepare_document."""
+# --- the door: every record, whatever reads it --------------------------------
+
+def check_record(record: dict, max_chars: int = MAX_DOC_CHARS) -> tuple[dict, list[str]]:
+    """A checked copy of a record (id a string, published a date or None)
+    and its warnings; a record that cannot be stored raises RecordError."""
+    if not isinstance(record, dict):
+        raise RecordError(f"expected a JSON object, got {type(record).__name__}")
+    doc_id = check_id(record.get("id"))
+    for key in TEXT_FIELDS:
+        if record.get(key) is not None and not isinstance(record[key], str):
+            raise RecordError(f"document {doc_id!r}: '{key}' must be a string, not {describe(record[key])}")
+    check_body(record, doc_id, max_chars)
+    published, warning = parse_published(record.get("published"))
+    warnings = [f"document {doc_id!r}: {warning}"] if warning else []
+    return {**record, "id": doc_id, "published": published}, warnings
+
+
+def check_id(value) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise RecordError("missing 'id'" if value is None else f"'id' must be a string or an integer, "
+                          f"not {describe(value)}")
+    text = str(value).strip()
+    if not text or len(text) > MAX_ID:
+        raise RecordError("missing 'id'" if not text else f"'id' longer than {MAX_ID} characters")
+    return text
+
+
+def check_body(record: dict, doc_id: str, max_chars: int) -> None:
+    key = "html" if record.get("html") is not None else "text"
+    body = record.get(key)
+    if body is None or body == "":
+        raise RecordError(f"document {doc_id!r} has neither 'text' nor 'html'")
+    if not isinstance(body, (str, bytes)):
+        raise RecordError(f"document {doc_id!r}: '{key}' must be a string, not {describe(body)}")
+    limit = max_chars * (HTML_FACTOR if key == "html" else 1)
+    size = len(body) // BYTES_PER_CHAR if isinstance(body, bytes) else len(body)
+    if size > limit:
+        raise RecordError(f"document {doc_id!r}: '{key}' has {size:,} characters, over the limit of "
+                          f"{limit:,} (VNFACTS_MAX_DOC_CHARS = {max_chars:,})")
+
+
+def describe(value) -> str:
+    shown = repr(value)
+    return f"{type(value).__name__} {shown if len(shown) < 40 else shown[:37] + '...'}"
+
+
+def parse_published(value) -> tuple[date | None, str | None]:
+    """(date, warning). Day first as Vietnamese writes it ("03/04/2019" is
+    3 April), ISO dates and datetimes (the date as written, offset kept out),
+    the datelines pages print. A number or an impossible date is no date:
+    None and a warning, never a guess."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, datetime):
+        return value.date(), None
+    if isinstance(value, date):
+        return value, None
+    if not isinstance(value, str):
+        return None, f"'published' {describe(value)} is not a date; stored as null"
+    found = iso_date(value.strip()) or parse_vn_date(value) or find_published_date(value[:200])
+    if found is None:
+        return None, f"'published' {value[:60]!r} is not a date (day/month/year or ISO); stored as null"
+    return found, None
+
+
+def iso_date(text: str) -> date | None:
+    if not ISO_DATE.fullmatch(text):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.date() if MIN_YEAR <= moment.year <= MAX_YEAR else None
+
+
+def ingest_records(con, records: Iterable[dict], source: str, report: IngestReport | None = None,
+                   max_chars: int = MAX_DOC_CHARS) -> IngestReport:
+    """Check, clean, normalize and store records (batched); see core.prepare_document."""
     report = report or IngestReport()
-    for batch in batched(records, BATCH):
-        for record in batch:
-            record.setdefault("source", source)
-        documents, errors = core.prepare_batch(batch)
+    for batch in record_batches(records, source, report, max_chars):
+        documents, errors = core.prepare_batch(batch, max_chars)
         report.errors.extend(errors)
         report.add(store.upsert_documents(con, documents))
     return report
+
+
+def record_batches(records: Iterable[dict], source: str, report: IngestReport,
+                   max_chars: int = MAX_DOC_CHARS) -> Iterator[list[dict]]:
+    """The records past the door, in the batches core.prepare_batch gets (one
+    record per id, the last read). Local ingest and the Ray engine both read
+    their input through this."""
+    for batch in batched(checked(records, source, report, max_chars), BATCH):
+        yield last_of_each_id(batch)
+
+
+def checked(records: Iterable[dict], source: str, report: IngestReport, max_chars: int) -> Iterator[dict]:
+    """The records that pass the door, each with where it was read; the
+    others are reported as WHERE: reason."""
+    for record in records:
+        where = (record.get(LOCATION) if isinstance(record, dict) else None) or _own_source(record) or source
+        try:
+            record, warnings = check_record(record, max_chars)
+        except RecordError as error:
+            report.errors.append(f"{where}: {error}")
+            continue
+        report.warnings.extend(f"{where}: {w}" for w in warnings)
+        note_duplicate(report, record["id"], where)
+        record.setdefault("source", source or where)
+        yield {**record, LOCATION: where}
+
+
+def _own_source(record) -> str | None:
+    value = record.get("source") if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def note_duplicate(report: IngestReport, doc_id: str, where: str) -> None:
+    first = report.seen.setdefault(doc_id, where)
+    if first != where:
+        report.duplicates += 1
+        report.warnings.append(f"{where}: document {doc_id!r} already read at {first}; the last one is kept")
+
+
+def last_of_each_id(batch: list[dict]) -> list[dict]:
+    """A batch with one record per id, the last one read (dicts keep order)."""
+    return list({record["id"]: record for record in batch}.values())
 
 
 def batched(items: Iterable, size: int) -> Iterator[list]:
@@ -106,14 +258,26 @@ def batched(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def ingest_paths(con, paths: Iterable[str | Path], progress: bool = False) -> IngestReport:
-    report = IngestReport()
-    bar = tqdm(unit="doc", desc="ingest", disable=not progress)
+def read_records(paths: Iterable[str | Path], report: IngestReport,
+                 max_chars: int = MAX_DOC_CHARS) -> Iterator[dict]:
+    """The raw records of files and folders, in ingest's order, each with its
+    source; unreadable files and bad lines go to report.errors (the Ray engine
+    reads its input with this)."""
     for path in iter_files(paths, report):
         if path.suffix.lower() not in SUFFIXES:
             report.errors.append(f"{path}: unsupported file type (use .jsonl, .html or .txt)")
             continue
-        ingest_records(con, counted(records_from_file(path, report), bar), str(path), report)
+        for record in records_from_file(path, report, max_chars):
+            record.setdefault("source", str(path))
+            yield record
+
+
+def ingest_paths(con, paths: Iterable[str | Path], progress: bool = False,
+                 max_chars: int | None = None) -> IngestReport:
+    max_chars = max_chars or MAX_DOC_CHARS
+    report = IngestReport()
+    bar = tqdm(unit="doc", desc="ingest", disable=not progress)
+    ingest_records(con, counted(read_records(paths, report, max_chars), bar), "", report, max_chars)
     bar.close()
     return report
 

@@ -125,7 +125,8 @@ def test_mistyped_db_is_an_error_naming_it(tmp_path, command):
 
 
 def test_every_db_option_is_the_same():
-    """One --db: same default (from the package), same type, everywhere."""
+    """One --db: same default (from the package), same type, everywhere
+    (cli/output.db_option; `serve`, a layer below the CLI, declares the same)."""
     from pipeline.cli.main import main
     from pipeline.paths import DEFAULT_DB
 

@@ -39,8 +39,11 @@ def crawl_options(func):
 
 
 def _config(site, db_path, sites_dir, corpus, since, timeout, max_size, retries) -> CrawlConfig:
-    if since:
-        datetime.strptime(since, "%Y-%m-%d")  # fail early on a bad date
+    if since:  # fail early, in one line, on a bad date
+        try:
+            datetime.strptime(since, "%Y-%m-%d")
+        except ValueError:
+            raise click.ClickException(f"--since {since!r}: not a date (YYYY-MM-DD)") from None
     return CrawlConfig(db=db_path, sites_dir=sites_dir, corpus=corpus, since=since, timeout=timeout,
                        max_size=max_size, retries=retries, names=list(site))
 

@@ -10,6 +10,7 @@ import pipeline
 from pipeline import store
 from pipeline.cli.output import db_option, emit, jsonable, output_options
 from pipeline.paths import CORPUS_DIR, SAMPLE_DIR
+from pipeline.scale import engine as engines
 
 
 class Group(click.Group):
@@ -34,32 +35,43 @@ def main():
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--max-chars", type=click.IntRange(min=1), default=None, metavar="N",
+              help="largest document in characters of text, HTML 4x [default: 2,000,000 or VNFACTS_MAX_DOC_CHARS]")
+@engines.engine_options
 @db_option(create=True)
-def ingest(paths, db_path):
+def ingest(paths, max_chars, engine, address, workers, db_path):
     """Store documents from JSON Lines, .html/.txt files or folders of them.
 
     JSONL lines carry id, url, site, title, published and text or html;
-    a file's id is its stem. Re-ingesting the same document changes nothing.
+    a file's id is its stem. Re-ingesting the same document changes nothing;
+    the same id twice in one input keeps the last. A bad record is reported
+    as FILE:LINE and the rest is stored.
     """
-
     with store.connect(db_path) as con:
-        report = pipeline.ingest_paths(con, paths, progress=sys.stderr.isatty())
+        report = engines.ingest(con, paths, engine, address, workers, sys.stderr.isatty(), max_chars)
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-               f"{len(report.errors)} errors", err=True)
+               f"{len(report.errors)} errors, {report.duplicates} duplicate ids (last kept)", err=True)
+    if engines.throughput(report):
+        click.echo(engines.throughput(report), err=True)
     sys.exit(1 if report.errors and not (report.added or report.updated or report.unchanged) else 0)
 
 
 @main.command()
 @click.option("--all", "everything", is_flag=True, help="re-extract every document")
+@engines.engine_options
 @db_option()
-def extract(everything, db_path):
+def extract(everything, engine, address, workers, db_path):
     """Extract facts from documents not yet extracted with the current rules."""
     with store.connect(db_path, create=False) as con:
-        report = pipeline.extract_pending(con, everything, progress=sys.stderr.isatty())
+        report = engines.extract(con, everything, engine, address, workers, sys.stderr.isatty())
     click.echo(f"{report.documents} documents extracted, {report.facts} facts "
                f"(rules version {report.rules_version})", err=True)
+    if engines.throughput(report):
+        click.echo(engines.throughput(report), err=True)
 
 
 @main.command()
@@ -123,7 +135,7 @@ def evaluate_command(gold, errors, by_indicator, as_json, db_path):
 
     with store.connect(db_path, read_only=True) as con:
         frame = store.facts_table(con)
-        stored = {str(row[0]) for row in con.execute("SELECT id FROM documents").fetchall()}
+        stored = store.document_ids(con)
     try:
         result = evaluate(gold, jsonable(frame), stored_docs=stored)
     except ValueError as error:

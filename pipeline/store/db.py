@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import time
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -34,6 +37,10 @@ NUMERIC_FACT_FIELDS = ("value", "total", "percent", "over_plan_percent", "confid
 # DuckDB's buffer pool otherwise grows with the database; bounded, it spills
 # to disk, and a nightly run's memory stays flat in corpus size.
 MEMORY_LIMIT = os.environ.get("VNFACTS_DUCKDB_MEMORY", "128MB")
+# DuckDB lets one process write a file (or several only read it). A second
+# process waits this many seconds for the lock, then says who holds it.
+LOCK_WAIT = float(os.environ.get("VNFACTS_LOCK_WAIT", "10"))
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
 
 class StoreError(Exception):
@@ -68,11 +75,34 @@ def _open_read_only(path: Path):
     return _open(path, read_only=True)
 
 
-def _open(path: Path, read_only: bool):
+def _open(path: Path, read_only: bool, wait: float | None = None):
+    """Connect, retrying with backoff while another process holds the lock."""
+    wait = LOCK_WAIT if wait is None else wait
+    deadline, pause = time.monotonic() + wait, 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+        except duckdb.IOException as error:
+            holder = LOCK_HOLDER.search(str(error))
+            if holder is None:
+                raise StoreError(f"cannot open database {path}: {error}") from None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise StoreError(f"database {path} is in use by {_describe(holder)}; waited {wait:g} s "
+                                 "(VNFACTS_LOCK_WAIT); try again when it has finished") from None
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 1.0)
+
+
+def _describe(holder: re.Match) -> str:
+    """'process 1234 (vnfacts ingest docs.jsonl)' from /proc when it can be read."""
+    pid = holder.group("pid")
     try:
-        return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
-    except duckdb.IOException as error:
-        raise StoreError(f"cannot open database {path}: {error}") from None
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        command = " ".join(" ".join(a.decode(errors="replace").split()) for a in argv if a)
+    except OSError:
+        command = holder.group("exe")
+    return f"process {pid} ({command[:200]})"
 
 
 def schema_version(con) -> int:
@@ -104,20 +134,49 @@ def upsert_documents(con, docs: list[dict]) -> tuple[int, int, int]:
     Returns (added, updated, unchanged). A changed text replaces the stored
     one, drops its facts and marks it pending extraction.
     """
+    docs = list({str(d["id"]): {**d, "id": str(d["id"])} for d in docs}.values())  # same id twice: the last wins
     known = existing_hashes(con, [d["id"] for d in docs])
     fresh = [d for d in docs if d["id"] not in known]
     changed = [d for d in docs if d["id"] in known and known[d["id"]] != d["content_hash"]]
-    if changed:
-        ids = id_frame([d["id"] for d in changed])
-        con.execute("DELETE FROM facts WHERE doc IN (SELECT id FROM ids)")
-        con.execute("DELETE FROM documents WHERE id IN (SELECT id FROM ids)")
     rows = fresh + changed
     if rows:
-        frame = pd.DataFrame(rows, columns=DOC_COLUMNS)
-        frame["published"] = pd.to_datetime(frame["published"], errors="coerce").dt.date
-        cols = ", ".join(DOC_COLUMNS)
-        con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM frame")
+        _write_documents(con, rows, [d["id"] for d in changed])
     return len(fresh), len(changed), len(docs) - len(rows)
+
+
+def _write_documents(con, rows: list[dict], replaced: list[str]) -> None:
+    """Insert new rows and replace changed ones (their facts go) in one
+    transaction: a kill in between leaves the old state, not half of it."""
+    frame = pd.DataFrame(rows, columns=DOC_COLUMNS)
+    frame["published"] = pd.Series([as_date(v, d["id"]) for v, d in zip(frame["published"], rows)], dtype="object")
+    ids = id_frame(replaced)
+    cols = ", ".join(DOC_COLUMNS)
+    con.execute("BEGIN")
+    try:
+        con.execute("DELETE FROM facts WHERE doc IN (SELECT id FROM ids)")
+        con.execute("DELETE FROM documents WHERE id IN (SELECT id FROM ids)")
+        con.execute(f"INSERT INTO documents ({cols}) SELECT {cols} FROM frame")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def as_date(value, doc_id: str = "?") -> date | None:
+    """A stored date: a date, or an ISO 'YYYY-MM-DD[T...]' string. Anything
+    else is the caller's bug (ingest parses what users write), not a guess."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", value):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            pass
+    raise StoreError(f"document {doc_id!r}: {value!r} is not an ISO date")
 
 
 def pending_ids(con, rules_version: str, everything: bool = False) -> list[str]:
@@ -159,7 +218,7 @@ def replace_facts(con, doc_ids: list[str], facts: list[dict], rules_version: str
 def facts_frame(facts: list[dict]) -> pd.DataFrame:
     """Fact dicts as a typed frame; a key a fact lacks (confidence) is null."""
     frame = pd.DataFrame(facts, columns=FACT_COLUMNS)
-    frame["as_of"] = pd.to_datetime(frame["as_of"], errors="coerce").dt.date
+    frame["as_of"] = pd.Series([as_date(v, doc) for v, doc in zip(frame["as_of"], frame["doc"])], dtype="object")
     for col in NUMERIC_FACT_FIELDS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     frame["target_year"] = pd.to_numeric(frame["target_year"], errors="coerce").astype("Int64")

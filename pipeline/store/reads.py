@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from pipeline.paths import QUERIES_DIR
@@ -37,8 +38,13 @@ def export_file(con, what: str, fmt: str, output: str | Path) -> Path:
         raise StoreError(f"cannot write {output}: folder {output.parent} does not exist")
     if fmt not in COPY_OPTIONS:
         raise StoreError(f"unknown export format {fmt!r}: choose one of {', '.join(COPY_OPTIONS)}")
+    if output.is_dir():
+        raise StoreError(f"cannot write {output}: it is a folder")
     quoted = str(output).replace("'", "''")
-    con.execute(f"COPY ({export_sql(what)}) TO '{quoted}' ({COPY_OPTIONS[fmt]})")
+    try:
+        con.execute(f"COPY ({export_sql(what)}) TO '{quoted}' ({COPY_OPTIONS[fmt]})")
+    except duckdb.Error as error:  # permissions, a full disk: the file is named
+        raise StoreError(f"cannot write {output}: {error}") from None
     return output
 
 
