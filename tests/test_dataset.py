@@ -328,3 +328,33 @@ def hashlib_sha256(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_clusters_grow_as_documents_are_stored(tmp_path):
+    """Each call sketches only what was stored since; a changed text leaves its cluster."""
+    records = [json.loads(line) for line in SYNDICATED.read_text(encoding="utf-8").splitlines()]
+    original, copy = records[0], records[1]
+    unrelated = {**records[2], "id": "other", "text": "\n".join(reversed(SEED_LIKE))}
+    with pipeline.connect(tmp_path / "grow.duckdb") as con:
+        pipeline.ingest_records(con, [original, unrelated], "test")
+        assert clusters.update_clusters(con) == 2
+        pipeline.ingest_records(con, [copy], "test")
+        assert clusters.update_clusters(con) == 1
+        assert cluster_of(con, copy["id"]) == original["id"] and cluster_of(con, "other") == "other"
+        pipeline.ingest_records(con, [{**copy, "text": unrelated["text"] + "\nMột câu thêm vào cuối bài."}], "test")
+        assert clusters.update_clusters(con) == 1
+        # now a copy of "other", and published before it: the earlier copy names the cluster
+        assert cluster_of(con, copy["id"]) == cluster_of(con, "other") == copy["id"]
+        assert cluster_of(con, original["id"]) == original["id"]
+        assert con.execute("SELECT count(*) FROM document_pairs").fetchall() == [(1,)]
+
+
+SEED_LIKE = [
+    "Huyện đã hoàn thành việc sắp xếp các phòng chuyên môn theo đề án được phê duyệt trong năm.",
+    "Các xã tổ chức hội nghị lấy ý kiến nhân dân về việc đặt tên đơn vị mới sau khi hợp nhất.",
+    "Ban Thường vụ yêu cầu các cấp ủy tiếp tục rà soát, bố trí cán bộ dôi dư một cách hợp lý, công khai.",
+]
+
+
+def cluster_of(con, doc: str) -> str:
+    return con.execute("SELECT cluster FROM document_clusters WHERE doc = ?", [doc]).fetchall()[0][0]
