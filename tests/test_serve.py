@@ -339,6 +339,33 @@ def test_a_page_waits_while_another_process_writes(client, db):
     assert waited > 0.3  # it did meet the lock, and waited it out
 
 
+def test_a_writer_holding_the_database_too_long_gives_503_not_a_traceback(db, monkeypatch):
+    import pipeline.store.db
+
+    # store.connect's own wait for a lock (where it has one), shortened like the page's
+    monkeypatch.setattr(pipeline.store.db, "LOCK_WAIT", 0.2, raising=False)
+    app = create_app(db, reviewer="tester", wait=0.3)
+    with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+        client.get("/")
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "3.0"], stdout=subprocess.PIPE, text=True)
+        try:
+            assert writer.stdout.readline().strip() == "locked"
+            page = client.get("/review")
+            answer = client.post("/api/review", json={"key": "0" * 16, "verdict": "accept"},
+                                 headers={"X-Token": app.state.site.token})
+        finally:
+            writer.wait(timeout=20)
+        assert page.status_code == 503 and 'id="busy"' in page.text and str(db) in page.text
+        assert answer.status_code == 503 and "another process" in answer.json()["error"]
+        assert client.get("/review").status_code == 200  # and back once the writer is gone
+
+
+def test_the_command_line_does_not_load_the_web_stack():
+    code = "import sys, pipeline.cli.main; print(sorted(m for m in ('starlette', 'uvicorn', 'jinja2') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO).stdout
+    assert out.strip() == "[]"
+
+
 def test_vnfacts_serve_binds_loopback_and_serves_the_facts(tmp_path):
     db, port = copy_db(tmp_path), free_port()
     server = subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", "serve", "--db", str(db), "--port",

@@ -36,20 +36,21 @@ PER_PAGE = 50
 class Site:
     """The state one server holds: where the database is, who reviews, the token."""
 
-    def __init__(self, db_path, reviewer: str):
-        self.db_path, self.reviewer = str(db_path), reviewer
+    def __init__(self, db_path, reviewer: str, wait: float = 5.0):
+        self.db_path, self.reviewer, self.wait = str(db_path), reviewer, wait
         self.token = secrets.token_urlsafe(24)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(
             enabled_extensions=("html",), default_for_string=True, default=True))
-        self.env.globals.update(number=views.number, cell=views.cell, web_url=views.web_url, link=views.link, facets=reviews.FACETS,
-                                sortable=reviews.SORTABLE, choices=views.CHOICES, editable=views.EDITABLE)
+        self.env.globals.update(number=views.number, cell=views.cell, web_url=views.web_url, link=views.link,
+                                facets=reviews.FACETS, sortable=reviews.SORTABLE, choices=views.CHOICES,
+                                editable=views.EDITABLE)
 
     def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
         html = self.env.get_template(name).render(token=self.token, reviewer=self.reviewer, **context)
         return HTMLResponse(html, status_code=status)
 
     def db(self):
-        return reviews.open_db(self.db_path)
+        return reviews.open_db(self.db_path, wait=self.wait)
 
 
 def browse(request: Request):
@@ -195,6 +196,13 @@ async def undo(request: Request, site: Site) -> dict:
         return {"undone": reviews.undo(con, str(body["key"]))}
 
 
+async def busy(request: Request, error: reviews.Busy):
+    """Another process held the database too long: say so, keep the page usable."""
+    if request.url.path.startswith(("/api/", "/charts/")):
+        return JSONResponse({"error": str(error)}, status_code=503, headers={"Retry-After": "5"})
+    return request.app.state.site.render("busy.html", status=503, error=str(error))
+
+
 async def security_headers(request: Request, call_next):
     response = await call_next(request)
     response.headers.setdefault("Content-Security-Policy", CSP)
@@ -203,7 +211,7 @@ async def security_headers(request: Request, call_next):
     return response
 
 
-def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1") -> Starlette:
+def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1", wait: float = 5.0) -> Starlette:
     routes = [Route("/", browse), Route("/review", review), Route("/doc/{doc:path}", document_page),
               Route("/archive/{doc:path}", archived_page), Route("/orphans", orphans_page),
               Route("/api/review", decide, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
@@ -214,6 +222,7 @@ def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1") -> 
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     hosts = sorted({host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host})
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
-                                               Middleware(BaseHTTPMiddleware, dispatch=security_headers)])
-    app.state.site = Site(db_path, reviewer)
+                                               Middleware(BaseHTTPMiddleware, dispatch=security_headers)],
+                    exception_handlers={reviews.Busy: busy})
+    app.state.site = Site(db_path, reviewer, wait)
     return app

@@ -57,17 +57,25 @@ def fact_key(fact: dict) -> str:
     return hashlib.md5("|".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def open_db(path, attempts: int = 50, pause: float = 0.1):
-    """A short-lived connection with the reviews table; waits (bounded) while
-    another process holds the database, so the page and a nightly run share it."""
-    for attempt in range(attempts):
+class Busy(StoreError):
+    """Another process kept the database locked for longer than we wait."""
+
+
+def open_db(path, wait: float = 5.0, pause: float = 0.1):
+    """A short-lived connection with the reviews table; waits up to `wait`
+    seconds while another process holds the database (DuckDB allows one
+    writing process), so the page, a query and a nightly run share it."""
+    deadline = time.monotonic() + wait
+    while True:
         try:
             con = connect(path)
             con.execute(SCHEMA)
             return con
         except (duckdb.IOException, StoreError) as error:  # connect() wraps DuckDB's lock error
-            if "lock" not in str(error).lower() or attempt == attempts - 1:
+            if not any(word in str(error).lower() for word in ("lock", "in use")):
                 raise
+            if time.monotonic() >= deadline:
+                raise Busy(f"locked by another process (waited {wait:g} s): {error}") from None
             time.sleep(pause)
 
 
