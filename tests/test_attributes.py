@@ -43,6 +43,12 @@ STATUS = [
      "admin_unit", 71, "target"),
     ("Theo phương án của tỉnh, toàn tỉnh hiện có 120 xã, phường. Sau sắp xếp, tỉnh giảm được 71 xã, phường.",
      "admin_unit", 120, "achieved"),
+    # "không phải" negates, it is no "phải" (must); "Cần Thơ" is a name, not "cần" (need)
+    ("Hiện có 19 bí thư đảng ủy xã không phải người địa phương.", "non_local_leader", 19, "achieved"),
+    ("Tổng biên chế của thành phố Cần Thơ là 21.950 biên chế.", "civil_servant", 21950, "achieved"),
+    # a numbered resolution of the Standing Committee is a decision taken
+    ("Theo Nghị quyết số 1238/NQ-UBTVQH15 của Ủy ban Thường vụ Quốc hội, tỉnh sẽ giảm 14 xã.", "admin_unit", 14,
+     "achieved"),
     # an aside in parentheses does not cut the clause from its plan word
     ("Tỉnh dự kiến sắp xếp 60 đơn vị hành chính cấp xã (giảm 33 đơn vị) còn 27 xã, phường.", "admin_unit", 27, "target"),
 ]

@@ -48,7 +48,7 @@ CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability"}
 CONTEXT_KEYS = {
     "approx": dict, "approx_after": dict, "change": dict, "change_not": list, "breakdown": list,
     "count_markers": list, "target_before": list, "target_after": list, "achieved": list,
-    "target_frames": list, "instruction_words": list, "decided": dict, "before_state": list, "after_state": list,
+    "target_frames": list, "instruction_words": list, "status_not": list, "decided": dict, "before_state": list, "after_state": list,
     "as_of_cues": list, "date_parts": dict, "effective_date": dict, "as_of_now": list, "as_of_now_not": list, "past_scope": list,
     "target_year_words": list, "period_words": list, "document_words": list, "date_words": list,
     "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,
@@ -255,11 +255,13 @@ def rules_version(rules_dir: Path) -> str:
 def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
     matcher = Matcher(VOCAB, validate=True)
     for rule in rules.values():
-        compiled = [compile_pattern(p, classes, rule.path, rule.id, words) for p in rule.patterns]
-        try:
-            matcher.add(rule.id, compiled)
-        except ValueError as error:
-            raise RuleError(rule.path, rule.id, f"invalid pattern: {error}") from None
+        # one key per pattern ("rule#n"), so that a match is held to its own
+        # pattern's gaps, not to the rule's longest pattern
+        for n, text in enumerate(rule.patterns):
+            try:
+                matcher.add(f"{rule.id}#{n}", [compile_pattern(text, classes, rule.path, rule.id, words)])
+            except ValueError as error:
+                raise RuleError(rule.path, rule.id, f"invalid pattern: {error}") from None
     return matcher
 
 

@@ -29,6 +29,8 @@ def compiled(ctx: dict) -> dict:
         "target_frame": re.compile(r"^\W*" + words.word_regex(ctx["target_frames"]).pattern, re.I),
         "decider": words.word_regex(decided["deciders"]),
         "decision_act": words.word_regex(decided["acts"]),
+        "status_not": words.word_regex(ctx["status_not"]),
+        "numbered_resolution": re.compile(r"(?i)nghị quyết (?:số )?\d+/NQ"),
         "before_state": words.word_regex(ctx["before_state"]),
         "after_state": words.word_regex(ctx["after_state"]),
     }
@@ -38,7 +40,8 @@ def decided_document(text: str, pats) -> bool:
     """Has a deciding body (HĐND, UBTVQH) passed the resolution the document
     reports? A sentence naming the body, a resolution and the act."""
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
-        if pats["decider"].search(sentence) and pats["decision_act"].search(sentence) and "nghị quyết" in sentence.lower():
+        acted = pats["decision_act"].search(sentence) or pats["numbered_resolution"].search(sentence)
+        if pats["decider"].search(sentence) and acted and "nghị quyết" in sentence.lower():
             return True
     return False
 
@@ -80,9 +83,21 @@ def merger_state(sentence: str, a_start: int, a_end: int, change: str, pats) -> 
     return "after" if after else None
 
 
+def cue(pattern: re.Pattern, text: str, pats):
+    """The last status word of pattern in text: negated forms ("không
+    phải") blanked, capitalised words inside a sentence ("Cần Thơ") skipped."""
+    text = words.blank(pats["status_not"], text)
+    found = [m for m in pattern.finditer(text) if not is_name(text, m.start())]
+    return found[-1] if found else None
+
+
+def is_name(text: str, start: int) -> bool:
+    return text[start].isupper() and bool(re.search(r"\w[\s,]*$", text[:start]))
+
+
 def cue_status(window: str, pats, decided: bool) -> str | None:
     targets = pats["target_strong"] if decided else pats["target_before"]
-    target, done = words.last_match(targets, window), words.last_match(pats["achieved"], window)
+    target, done = cue(targets, window, pats), cue(pats["achieved"], window, pats)
     if target or done:
         return "target" if target and (not done or target.end() > done.end()) else "achieved"
     return None
@@ -98,7 +113,7 @@ def decide(sentence, a_start, a_end, clause, state, scene, frame, pats) -> tuple
     if found:
         return found, "cue"
     after_words = pats["target_strong"] if decided else pats["target_after"]
-    if after_words.search(sentence[a_end:clause[1]]):
+    if cue(after_words, sentence[a_end:clause[1]], pats):
         return "target", "after"
     # a clause that only adds a figure ("...; giai đoạn 2022 - 2025 giảm 10%")
     # takes the status its sentence opens with
