@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -298,6 +300,9 @@ def test_two_releases_are_identical_and_valid(dataset_db, tmp_path):
     assert all((one / p.name).read_bytes() == (two / p.name).read_bytes() for p in one.iterdir())
     report = validate(str(one / "datapackage.json"))
     assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:5]
+    command = subprocess.run([str(Path(sys.executable).parent / "frictionless"), "validate", "datapackage.json"],
+                             cwd=one, capture_output=True, text=True)
+    assert command.returncode == 0 and command.stdout.count("VALID") == 6, command.stdout[-2000:]
     for line in (one / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         assert hashlib_sha256(one / name) == digest, name
