@@ -75,7 +75,9 @@ def crawl_settings(config: CrawlConfig) -> dict:
         "DOWNLOAD_WARNSIZE": 0, "REDIRECT_MAX_TIMES": 5, "RETRY_ENABLED": False,
         "VNFACTS_RETRIES": config.retries, "VNFACTS_BACKOFF": config.backoff,
         "VNFACTS_RETRY_AFTER_MAX": config.retry_after_max,
-        "DOWNLOAD_HANDLERS": {"file": None, "data": None, "s3": None, "ftp": None},
+        "DOWNLOAD_HANDLERS": {"http": "pipeline.crawl.fetch.FinishSpacedHandler",
+                              "https": "pipeline.crawl.fetch.FinishSpacedHandler",
+                              "file": None, "data": None, "s3": None, "ftp": None},
         "DOWNLOADER_MIDDLEWARES": {
             "pipeline.crawl.fetch.SiteGuardMiddleware": 40,  # before anything touches a host
             "pipeline.crawl.fetch.HostSlotMiddleware": 50,   # before robots.txt (100)
