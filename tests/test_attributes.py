@@ -127,6 +127,9 @@ LEVELS = [
     # an agency's level is its owner's (context.yaml owner_level)
     ("Qua sắp xếp, các sở đã giảm được 17 phòng chuyên môn.", "agency", 17, "province"),
     ("Đến nay huyện Đức Linh đã giảm 6 lãnh đạo cấp phòng.", "leader_post", 6, "district"),
+    # units of two levels joined are no one level
+    ("Tỉnh đã giảm 2.150 người hoạt động không chuyên trách ở xã, phường và thôn, tổ dân phố.", "part_time_staff",
+     2150, None),
 ]
 
 

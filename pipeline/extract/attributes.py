@@ -77,20 +77,38 @@ def carry(sentence: str, carried: dict | None, scene: dict, pats) -> dict:
 def fact_level(doc, start, end, anchor, pats) -> str | None:
     """The level of the counted thing: a level word or unit from the number
     on ("... ở cấp xã", "... ở các thôn"), else in the topic before it. A
-    token's level is its lexicon class's `level`."""
-    levels = pats["class_level"]
+    token's level is its lexicon class's `level`; two levels joined ("cấp
+    tỉnh và cấp huyện", "xã, phường, thôn, tổ dân phố") are no one level."""
     for i in list(range(anchor, end)) + list(range(end, min(len(doc), end + 5))):
-        if i >= end and (doc[i].text in (";", ".", "(", ")") or doc[i].tag_ in NUMBER_TAGS):
+        if i >= end and (doc[i].text in STOPS or doc[i].tag_ in NUMBER_TAGS):
             break  # the next count has its own noun ("3.807 biên chế, 22.798 biên chế cấp xã")
-        level = levels.get(doc[i].ent_type_) or level_in_words(doc[i].lower_, pats)
+        level = token_level(doc[i], pats)
         if level:
-            return level
+            return None if joined_level(doc, i, level, pats) else level
     for i in range(start, anchor):
-        level = levels.get(doc[i].ent_type_) or level_in_words(doc[i].lower_, pats)
+        level = token_level(doc[i], pats)
         # "tỉnh X có ..." names where, not what is counted; "cấp tỉnh" does say the level
-        if level and (level != "province" or doc[i].ent_type_ in pats["marker_classes"]):
+        if level and (level != "province" or pats["class_level"].get(doc[i].ent_type_) != "province"
+                      or doc[i].ent_type_ in pats["marker_classes"]):
             return level
     return None
+
+
+STOPS = (";", ".", "(", ")")
+JOINERS = (",", "và", "hoặc")
+
+
+def token_level(token, pats) -> str | None:
+    return pats["class_level"].get(token.ent_type_) or level_in_words(token.lower_, pats)
+
+
+def joined_level(doc, i, level, pats) -> bool:
+    """Does a unit of another level follow, joined by ',', 'và', 'hoặc'?"""
+    j = i + 1
+    while j < len(doc) and doc[j].lower_ in JOINERS:
+        j += 1
+    other = token_level(doc[j], pats) if i + 1 < j < len(doc) else None
+    return bool(other) and other != level
 
 
 def clause_level(text: str, clause_start: int, a_start: int, pats) -> str | None:
