@@ -6,6 +6,7 @@ import re
 
 from pipeline.extract import attributes, context
 from pipeline.extract.annotate import SCALES, build_doc
+from pipeline.extract.notation import longest_match
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
 from pipeline.lang.vntext import as_int_if_whole, parse_number
@@ -109,9 +110,10 @@ def ranked_matches(doc, ruleset):
     percentage after the count) stands for the rule."""
     longest = {}
     for match_id, start, end in ruleset.matcher(doc):
-        rule = ruleset.rules[doc.vocab.strings[match_id]]
+        rule_id, pattern = doc.vocab.strings[match_id].rsplit("#", 1)
+        rule = ruleset.rules[rule_id]
         anchor = anchor_token(doc, start, end)
-        if end - start > rule.max_span or anchor is None or per_unit(doc, anchor):
+        if end - start > longest_match(rule.patterns[int(pattern)]) or anchor is None or per_unit(doc, anchor):
             continue
         best = longest.get((rule.id, anchor))
         if best is None or end - start > best[2] - best[1]:
