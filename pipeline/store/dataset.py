@@ -110,6 +110,12 @@ def candidate_pairs(con, ids: list[str]) -> list[tuple[str, str]]:
         "ORDER BY 1, 2").fetchall()
 
 
+def signatures_of(con, ids: list[str]) -> dict[str, bytes]:
+    wanted = pd.DataFrame({"doc": pd.Series(sorted(set(ids)), dtype="object")})  # noqa: F841
+    rows = con.execute("SELECT s.doc, s.signature FROM document_signatures s JOIN wanted USING (doc)").fetchall()
+    return {doc: bytes(signature) for doc, signature in rows}
+
+
 def texts_of(con, ids: list[str]) -> dict[str, str]:
     wanted = pd.DataFrame({"id": pd.Series(sorted(set(ids)), dtype="object")})  # noqa: F841
     return dict(con.execute("SELECT d.id, d.text FROM documents d JOIN wanted USING (id)").fetchall())
