@@ -121,3 +121,52 @@ def test_demo_sites_give_the_same_facts_as_ingesting_the_samples(tmp_path):
     assert summary.total("new_documents") == len(list(sample_dir.glob("*.html")))
     assert facts_of(tmp_path / "crawled.duckdb") == facts_of(tmp_path / "direct.duckdb")
     assert facts_of(tmp_path / "direct.duckdb")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, as opposed to gone or a zombie nobody reaped yet."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_killing_the_crawl_command_kills_its_child_and_a_rerun_works(tmp_path):
+    import sys
+    site, paths = news_site()
+    try:
+        write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.25)
+        cli = [str(Path(sys.executable).with_name("vnfacts")), "crawl", "--db", str(tmp_path / "db.duckdb"),
+               "--sites", str(tmp_path / "sites"), "--corpus", str(tmp_path / "corpus"), "--timeout", "2"]
+        parent = subprocess.Popen(cli, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_articles(site, 3)
+        spiders = children_of(parent.pid)
+        assert spiders, "the crawl child was not found"
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 2.0
+        while any(alive(pid) for pid in spiders) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not any(alive(pid) for pid in spiders)
+        requests = len(site.log)
+        time.sleep(1.0)
+        assert len(site.log) == requests  # nothing fetches any more
+        summary = crawl(tmp_path, extract=True)  # at once: the lock is free
+    finally:
+        site.stop()
+    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*), count(DISTINCT url) FROM documents").fetchall() == [(COUNT, COUNT)]
+    assert summary.exit_code == 0 and summary.total("facts") > 0

@@ -35,6 +35,7 @@ from pipeline.crawl.discover import (
     parse_sitemap,
 )
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
+from pipeline.crawl.process import die_with_parent
 from pipeline.crawl.robots import cap_body
 from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
 from pipeline.paths import CORPUS_DIR, DEFAULT_DB
@@ -374,6 +375,7 @@ def parse_args(argv: list[str]) -> CrawlConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     config = parse_args(sys.argv[1:] if argv is None else argv)
     sites, errors = load_sites(config.sites_dir, config.names)
     for error in errors:
