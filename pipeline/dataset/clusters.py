@@ -127,10 +127,9 @@ def update_clusters(con) -> int:
     """Sketch documents stored since the last call (or changed), link their
     copies, and rebuild document_clusters. Returns the documents sketched."""
     sql.ensure_schema(con)
-    sql.forget_documents(con)
+    sql.forget_documents(con, sql.stale_sketches(con))  # deleted or changed texts: old sketches and pairs go
     done = 0
     while len(batch := sql.unsketched_documents(con, BATCH)):
-        sql.forget_documents(con, batch["id"].tolist())  # a changed text: drop its old sketch and pairs
         signatures, bands = sketch_batch(batch)
         sql.insert_sketches(con, signatures, bands)
         # pairs of a new document with an older one or another new one (DISTINCT

@@ -83,16 +83,22 @@ def unsketched_documents(con, limit: int) -> pd.DataFrame:
         "WHERE s.doc IS NULL ORDER BY d.id LIMIT ?", [limit]).df()
 
 
-def forget_documents(con, ids: list[str] | None = None) -> None:
-    """Drop sketches of these documents (changed texts), or of documents no longer stored."""
-    if ids is None:
-        where = "NOT IN (SELECT id FROM documents)"
-    else:
-        frame = pd.DataFrame({"id": pd.Series(ids, dtype="object")})  # noqa: F841 (scanned by DuckDB)
-        where = "IN (SELECT id FROM frame)"
-    con.execute(f"DELETE FROM document_signatures WHERE doc {where}")
-    con.execute(f"DELETE FROM document_bands WHERE doc {where}")
-    con.execute(f"DELETE FROM document_pairs WHERE a {where} OR b {where}")
+def stale_sketches(con) -> list[str]:
+    """Documents whose sketch no longer matches: deleted, or their text changed.
+    Read from the one-row-per-document signatures, not the bands."""
+    return [r[0] for r in con.execute(
+        "SELECT s.doc FROM document_signatures s LEFT JOIN documents d ON d.id = s.doc "
+        "WHERE d.id IS NULL OR d.content_hash <> s.content_hash ORDER BY 1").fetchall()]
+
+
+def forget_documents(con, ids: list[str]) -> None:
+    """Drop the sketches and pairs of these documents."""
+    if not ids:
+        return
+    frame = pd.DataFrame({"id": pd.Series(ids, dtype="object")})  # noqa: F841 (scanned by DuckDB)
+    for table, where in (("document_signatures", "doc"), ("document_bands", "doc"), ("document_pairs", "a"),
+                         ("document_pairs", "b")):
+        con.execute(f"DELETE FROM {table} WHERE {where} IN (SELECT id FROM frame)")
 
 
 def insert_sketches(con, signatures: pd.DataFrame, bands: pd.DataFrame) -> None:
