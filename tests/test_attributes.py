@@ -73,6 +73,9 @@ DATES = [
     ("Hiện nay, tỉnh có 301 xã, phường, thị trấn.", {"published": "2024-05"}, "admin_unit", 301, None),
     # a figure set in a past year is not dated by the publication
     ("Năm 2021, tỉnh đã giảm được 44 phòng chuyên môn.", {"published": "2024-05-20"}, "agency", 44, None),
+    # a comparison after the number is no date of the figure
+    ("Đến nay huyện có 52 thôn, tổ dân phố, giảm 9 thôn so với cuối năm 2020.", {"published": "2024-05-20"},
+     "hamlet", 52, date(2024, 5, 20)),
 ]
 
 
@@ -95,6 +98,12 @@ def test_a_plan_period_gives_its_end_year(ruleset):
     text = "Kế hoạch của tỉnh: giai đoạn 2021 - 2025 giảm ít nhất 10% biên chế."
     found = [f for f in extract(text, ruleset) if f["indicator"] == "civil_servant" and f["percent"] == 10]
     assert found and found[0]["status"] == "target" and found[0]["target_year"] == 2025 and found[0]["as_of"] is None
+
+
+def test_a_target_deadline_is_its_year_not_its_date(ruleset):
+    text = "Tỉnh phấn đấu đến 31/12/2026 bố trí 100% bí thư chi bộ đồng thời là trưởng thôn."
+    found = [f for f in extract(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
+    assert found and found[0]["status"] == "target" and found[0]["as_of"] is None and found[0]["target_year"] == 2026
 
 
 def test_every_fact_has_a_confidence_and_doubt_lowers_it(ruleset):

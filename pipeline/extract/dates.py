@@ -34,6 +34,7 @@ def compiled(ctx: dict) -> dict:
         "on_passing": words.word_regex(effective["on_passing"]),
         "passing": words.word_regex(effective["passing"]),
         "past_scope": words.word_regex(ctx["past_scope"]),
+        "deadline_cues": {normalize_word(w) for w in ctx["deadline_cues"]},
         "instruction": words.word_regex(ctx["instruction_words"]),
         "year_cue": re.compile(rf"(?<!\w)(?:{year_words})\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
         "period": re.compile(rf"(?<!\w)(?:{words.alternation(ctx['period_words'])})\s+(?:từ\s+)?(?:năm\s+)?"
@@ -54,20 +55,21 @@ def full_date(value) -> date | None:
     return None
 
 
-def cued_dates(text: str, pats, default_year: int | None, years: bool = True) -> list[tuple[int, date]]:
-    """(position, day) of every date in text a cue or a part word ties to a figure."""
+def cued_dates(text: str, pats, default_year: int | None, years: bool = True,
+               cued_only: bool = False) -> list[tuple[int, date, str]]:
+    """(position, day, cue) of every date in text a cue or a part word ties to a figure."""
     found = []
     for part_word, mention in date_mentions(text, pats["date_mention"]):
         part = pats["date_parts"].get(part_word) if part_word else None
         cued = pats["as_of_cue_end"].search(text[max(0, mention.start - MAX_CUE_GAP):mention.start])
-        if not (cued or part) or (mention.kind == "year" and not years):
+        if not (cued or (part and not cued_only)) or (mention.kind == "year" and not years):
             continue
         if mention.kind == "dayonly":  # "tính đến ngày 30-6": the title's or the publication's year
             day = safe_date(default_year, mention.month, mention.day) if default_year else None
         else:
             day = period_end(mention, part)
         if day:
-            found.append((mention.start, day))
+            found.append((mention.start, day, (cued.group(1).lower() if cued else part_word)))
     return found
 
 
@@ -78,9 +80,9 @@ def safe_date(year, month, day) -> date | None:
         return None
 
 
-def explicit_as_of(text: str, pats, default_year=None, years: bool = True) -> date | None:
+def explicit_as_of(text: str, pats, default_year=None, years: bool = True, cued_only: bool = False) -> date | None:
     """The last cue-tied date in text (with years, "hết năm 2016" too)."""
-    found = cued_dates(text, pats, default_year, years)
+    found = cued_dates(text, pats, default_year, years, cued_only)
     return found[-1][1] if found else None
 
 
@@ -119,7 +121,7 @@ def document_dates(document: dict, pats) -> dict:
     raw = document.get("published")
     year = int(title_year.group()) if title_year else (published.year if published else
                                                        int(raw[:4]) if isinstance(raw, str) and raw[:4].isdigit() else None)
-    return {"published_day": published, "default_year": year,
+    return {"published_day": published, "default_year": year, "title": title.strip(),
             "effective": effective_date(document["text"], pats)}
 
 
@@ -134,42 +136,58 @@ def carry_scope(sentence: str, scoped: bool, pats) -> bool:
 
 
 def when(text, a_start, clause, status, state, scene, carried, scoped, pats) -> tuple[dict, str]:
-    """as_of and target_year, and how as_of was decided (for confidence):
-    a cue-tied date in the clause, a resolution's effective date, a date
-    carried from the paragraph, "đến nay" (the publication day), nothing
-    for a figure set in the past, else the publication day (a state the
-    report gives as current); targets only by a date written for them."""
-    before, after = text[:a_start], text[a_start:clause[1]]
-    year = target_year(text, a_start, clause[1], pats) if status == "target" else None
+    """as_of and target_year, and how as_of was decided (for confidence)."""
     if status == "target":
-        # A date carried from an earlier sentence does not date a target stated
-        # as one ("chỉ tiêu giảm 40%"); a count followed by a plan keeps it.
-        dated = explicit_as_of(before, pats, scene.get("default_year"), years=False)
-        planned = pats["target_before"].search(text[clause[0]:a_start])
-        as_of = dated or (None if planned else carried)
-        # an instruction for no stated year ("khẩn trương thực hiện ... ít nhất ở
-        # một xã") is dated by the report that gives it (gold/seeds 004)
-        if as_of is None and year is None and pats["instruction"].search(text[clause[0]:a_start]):
-            return {"as_of": scene.get("published_day"), "target_year": None}, "published"
-        if as_of is None and says_now(before, pats):  # "Đến nay, ...; có 171 thôn thuộc diện phải sáp nhập"
-            return {"as_of": scene.get("published_day"), "target_year": year}, "now"
-        return {"as_of": as_of, "target_year": year}, "cue" if dated else "carried" if as_of else "none"
-    dated = explicit_as_of(before, pats, scene.get("default_year")) or explicit_as_of(after, pats, scene.get("default_year"))
+        return target_dates(text, a_start, clause, scene, carried, pats)
+    as_of, how = achieved_as_of(text, a_start, clause, state, scene, carried, scoped, pats)
+    return {"as_of": as_of, "target_year": None}, how
+
+
+def target_dates(text, a_start, clause, scene, carried, pats) -> tuple[dict, str]:
+    """A target's year ("đến năm 2025", a deadline, a period's end); its
+    as_of only from a date written for it ("tính đến ..."), "đến nay", or
+    the report's day for an instruction without a year."""
+    before, year = text[:a_start], target_year(text, a_start, clause[1], pats)
+    found = cued_dates(before, pats, scene.get("default_year"), years=False)
+    if found and found[-1][2] in pats["deadline_cues"]:  # "đảm bảo đến 15/12/2025, toàn bộ ...": a deadline
+        return {"as_of": None, "target_year": year or found[-1][1].year}, "none"
+    dated = found[-1][1] if found else None
+    # A date carried from an earlier sentence does not date a target stated
+    # as one ("chỉ tiêu giảm 40%"); a count followed by a plan keeps it.
+    planned = pats["target_before"].search(text[clause[0]:a_start])
+    as_of = dated or (None if planned else carried)
+    # an instruction for no stated year ("khẩn trương thực hiện ... ít nhất ở
+    # một xã") is dated by the report that gives it (gold/seeds 004)
+    if as_of is None and year is None and pats["instruction"].search(text[clause[0]:a_start]):
+        return {"as_of": scene.get("published_day"), "target_year": None}, "published"
+    if as_of is None and says_now(before, pats):  # "Đến nay, ...; có 171 thôn thuộc diện phải sáp nhập"
+        return {"as_of": scene.get("published_day"), "target_year": year}, "now"
+    return {"as_of": as_of, "target_year": year}, "cue" if dated else "carried" if as_of else "none"
+
+
+def achieved_as_of(text, a_start, clause, state, scene, carried, scoped, pats) -> tuple[date | None, str]:
+    """A cue-tied date, "đến nay" (the publication day), nothing for a figure
+    set in the past, a date carried from the paragraph, a resolution's
+    effective date, else the publication day (a state the report gives as
+    current; not for a headline, which a body repeat dates)."""
+    before, after, year = text[:a_start], text[a_start:clause[1]], scene.get("default_year")
+    # after the number only a cue ("... đã được tinh giản tính đến tháng 2 năm
+    # 2019"), not a comparison ("tăng 40% so với cuối năm 2018")
+    dated = explicit_as_of(before, pats, year) or explicit_as_of(after, pats, year, cued_only=True)
     if dated:
-        return {"as_of": dated, "target_year": None}, "cue"
-    if carried:
-        return {"as_of": carried, "target_year": None}, "carried"
-    published = scene.get("published_day")
+        return dated, "cue"
     if says_now(before, pats):
-        return {"as_of": published, "target_year": None}, "now"
+        return scene.get("published_day"), "now"
+    if time_scoped(before, pats):  # "Riêng năm 2018 đã tinh giản ...": not dated by the paragraph
+        return None, "scoped"
+    if carried:
+        return carried, "carried"
     effective = scene.get("effective")
     if effective is not None:  # a resolution: its after-states and decreases take its date
-        return {"as_of": (effective or None) if state == "after" else None, "target_year": None}, "effective"
-    # a figure of a past year, a period or the time before a merger is not
-    # dated by the publication ("năm 2022, ... đã giảm được 21 phòng")
-    if scoped or time_scoped(before, pats):
-        return {"as_of": None, "target_year": None}, "scoped"
-    return {"as_of": published, "target_year": None}, "published"
+        return ((effective or None) if state == "after" else None), "effective"
+    if scoped or text.strip() == scene.get("title"):
+        return None, "scoped"
+    return scene.get("published_day"), "published"
 
 
 def time_scoped(text: str, pats) -> bool:
