@@ -78,8 +78,11 @@ def pool_size(ray, workers: int | None) -> int:
 
 @contextmanager
 def workdir(directory: str | Path | None):
-    """Where the job's shards go: a fresh temporary folder (inside directory
-    if given; on a cluster it must be storage every node sees)."""
+    """Where the job's shards go: a fresh temporary folder inside directory,
+    else $VNFACTS_SHARDS, else the system's temporary folder. Workers read
+    the input shards by path: on a cluster it must be a folder every node
+    mounts at the same path."""
+    directory = directory or os.environ.get("VNFACTS_SHARDS") or None
     if directory is not None:
         Path(directory).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="vnfacts-ray-", dir=directory) as path:

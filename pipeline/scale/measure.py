@@ -1,0 +1,125 @@
+"""The figures of README's "Scale-out on Ray": docs/s of the local engine and
+of Ray with 1 and 2 workers, Ray's per-task overhead, and the estimate for a
+large re-extraction derived from them.
+
+    python -m pipeline.scale.measure [--docs 2000] [--cpus 2] [--repeat 3]
+
+A job's time is start-up (actors loading underthesea and spaCy) plus
+documents / rate; both are measured: a job of the seeds alone, and a job of
+the seeds, samples and --docs bench pages.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pipeline
+from pipeline import store
+from pipeline.paths import SAMPLE_DIR, SHARED
+from pipeline.scale import ray_engine
+
+SEEDS = SHARED / "corpus" / "seeds"
+VNTC = SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz"
+
+
+class Noop:
+    """An actor that does nothing: what is left of a task's time is Ray's."""
+
+    def __call__(self, batch):
+        return batch
+
+
+def vntc_records(docs: int) -> list[dict]:
+    """The first `docs` VNTC articles (the benchmark's bulk corpus) as text records."""
+    with gzip.open(VNTC, "rt", encoding="utf-8") as handle:
+        return [{"id": r["id"], "text": r["text"]} for r in map(json.loads, itertools.islice(handle, docs))]
+
+
+def ingested(path: Path, inputs: list, records: list[dict] = ()) -> Path:
+    with store.connect(path) as con:
+        pipeline.ingest_paths(con, inputs)
+        if records:
+            pipeline.ingest_records(con, records, str(VNTC))
+    return path
+
+
+def timed_extract(base: Path, work: Path, workers: int | None) -> tuple[int, float]:
+    """(documents, seconds) of one extraction of every document of base."""
+    path = work / f"run-{workers}.duckdb"
+    shutil.copy(base, path)
+    with store.connect(path) as con:
+        began = time.perf_counter()
+        report = pipeline.extract_pending(con) if workers is None else ray_engine.extract(con, workers=workers)
+        seconds = time.perf_counter() - began
+    path.unlink()
+    return report.documents, seconds
+
+
+def task_overhead(ray, tasks: int = 400, workers: int = 2) -> float:
+    """Seconds Ray spends per actor task (a no-op pool, slope of two sizes)."""
+    def run(n):
+        began = time.perf_counter()
+        dataset = ray.data.from_items([{"path": str(i)} for i in range(n)], override_num_blocks=n).map_batches(
+            Noop, batch_size=1, batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=workers))
+        sum(b.num_rows for b in dataset.iter_batches(batch_size=None, batch_format="pyarrow"))
+        return time.perf_counter() - began
+    small, large = run(tasks // 10), run(tasks)
+    return (large - small) / (tasks - tasks // 10)
+
+
+def rates(small: dict, large: dict) -> dict:
+    """Start-up and steady docs/s from a small and a large job."""
+    docs, seconds = large["docs"] - small["docs"], large["seconds"] - small["seconds"]
+    rate = docs / seconds
+    return {"startup_s": round(small["seconds"] - small["docs"] / rate, 2), "docs_per_s": round(rate, 1)}
+
+
+def measure(docs: int, cpus: int, repeat: int = 3) -> dict:
+    ray = ray_engine.start(workers=cpus)
+    with tempfile.TemporaryDirectory(prefix="vnfacts-measure-") as tmp:
+        work = Path(tmp)
+        seeds = ingested(work / "seeds.duckdb", [SEEDS])
+        big = ingested(work / "big.duckdb", [SEEDS, SAMPLE_DIR], vntc_records(docs))
+        result = {"cpus": cpus, "load_average_before": os.getloadavg()[0]}
+        for label, workers in (("local", None), ("ray_1", 1), ("ray_2", 2)):
+            runs = {}
+            for size, base in (("small", seeds), ("large", big)):
+                times = [timed_extract(base, work, workers) for _ in range(repeat)]
+                runs[size] = {"docs": times[0][0], "seconds": round(statistics.median(t for _, t in times), 2)}
+            result[label] = {**runs, **rates(runs["small"], runs["large"])}
+        result["task_overhead_ms"] = round(1000 * statistics.median(task_overhead(ray) for _ in range(repeat)), 1)
+        result["load_average_after"] = os.getloadavg()[0]
+    return result
+
+
+def estimate(result: dict, pages: int = 10_000_000, cores: int = 100, shard: int = ray_engine.SHARD_SIZE) -> dict:
+    """Hours for `pages` on `cores`, scaling the measured 2-worker rate per worker."""
+    per_worker = result["ray_2"]["docs_per_s"] / 2
+    tasks = pages / shard
+    seconds = pages / (per_worker * cores) + tasks * result["task_overhead_ms"] / 1000 / cores \
+        + result["ray_2"]["startup_s"]
+    return {"pages": pages, "cores": cores, "docs_per_s_per_worker": round(per_worker, 1),
+            "hours": round(seconds / 3600, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--cpus", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each job; medians are reported")
+    args = parser.parse_args()
+    result = measure(args.docs, args.cpus, args.repeat)
+    result["estimate"] = estimate(result)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
