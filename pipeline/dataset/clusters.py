@@ -60,18 +60,23 @@ def _identity(values):
 
 
 def signature(text: str) -> tuple[int, np.ndarray]:
-    """(number of shingles, MinHash values) of a text.
+    """(number of shingles, MinHash values) of a text."""
+    hashes = shingle_hashes(text)
+    return len(hashes), minhash_values(hashes)
+
+
+def minhash_values(hashes: np.ndarray) -> np.ndarray:
+    """MinHash values of shingle hashes.
 
     datasketch hashes each item of a batch with `hashfunc`; handing it the
     whole array as one item with an identity hashfunc runs its permutations
     and minimum on the array at once (tests check the values equal those of
     feeding the shingles one by one)."""
-    hashes = shingle_hashes(text)
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_PERMUTATIONS,
                       scheme="affine32")
     if len(hashes):
         minhash.update_batch([hashes])
-    return len(hashes), minhash.hashvalues.astype(np.uint32)
+    return minhash.hashvalues.astype(np.uint32)
 
 
 def band_hashes(values: np.ndarray) -> np.ndarray:
@@ -94,31 +99,36 @@ def estimate(a: bytes, b: bytes) -> float:
     return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
 
 
-def sketch_batch(batch: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Signature and band rows of a batch of documents."""
-    signatures, band_docs, band_values = [], [], []
+def sketch_batch(batch: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Signature and band rows of a batch of documents, and their shingle
+    hashes (verification reuses them)."""
+    signatures, band_docs, band_values, shingles = [], [], [], {}
     for doc, text, content_hash in batch[["id", "text", "content_hash"]].itertuples(index=False):
-        count, values = signature(text)
-        signatures.append((doc, content_hash, count, values.astype("<u4").tobytes()))
-        if count:  # a text with no shingle is compared with nothing
+        hashes = shingle_hashes(text)
+        values = minhash_values(hashes)
+        signatures.append((doc, content_hash, len(hashes), values.astype("<u4").tobytes()))
+        shingles[doc] = hashes
+        if len(hashes):  # a text with no shingle is compared with nothing
             band_docs.append(doc)
             band_values.append(band_hashes(values))
     bands = pd.DataFrame({"doc": np.repeat(np.array(band_docs, dtype=object), BANDS),
                           "band": np.tile(np.arange(BANDS, dtype=np.int16), len(band_docs)),
                           "hash": np.concatenate(band_values) if band_values else np.zeros(0, dtype=np.int64)})
-    return pd.DataFrame(signatures, columns=["doc", "content_hash", "shingles", "signature"]), bands
+    return pd.DataFrame(signatures, columns=["doc", "content_hash", "shingles", "signature"]), bands, shingles
 
 
-def verified_pairs(con, ids: list[str]) -> pd.DataFrame:
+def verified_pairs(con, ids: list[str], known: dict[str, np.ndarray]) -> pd.DataFrame:
     """Candidate pairs of these documents whose Jaccard reaches the threshold.
     Pairs whose signatures estimate less than ESTIMATE_FLOOR (6 standard
     errors below the threshold) are dropped unread; the others are decided
-    on the exact Jaccard, each text shingled once."""
+    on the exact Jaccard. `known` holds the batch's shingle hashes; older
+    partners are read and shingled once."""
     candidates = sql.candidate_pairs(con, ids)
     sigs = sql.signatures_of(con, [d for pair in candidates for d in pair])
     likely = [(a, b) for a, b in candidates if estimate(sigs[a], sigs[b]) >= ESTIMATE_FLOOR]
-    texts = sql.texts_of(con, [d for pair in likely for d in pair])
-    shingles = {doc: set(shingle_hashes(text).tolist()) for doc, text in texts.items()}
+    needed = {d for pair in likely for d in pair}
+    texts = sql.texts_of(con, [d for d in needed if d not in known])
+    shingles = {d: set((known[d] if d in known else shingle_hashes(texts[d])).tolist()) for d in needed}
     kept = [(a, b, s) for a, b in likely if (s := set_jaccard(shingles[a], shingles[b])) >= COPY_JACCARD]
     return pd.DataFrame(kept, columns=["a", "b", "similarity"]).astype({"similarity": "float64"})
 
@@ -130,11 +140,11 @@ def update_clusters(con) -> int:
     sql.forget_documents(con, sql.stale_sketches(con))  # deleted or changed texts: old sketches and pairs go
     done = 0
     while len(batch := sql.unsketched_documents(con, BATCH)):
-        signatures, bands = sketch_batch(batch)
+        signatures, bands, shingles = sketch_batch(batch)
         sql.insert_sketches(con, signatures, bands)
         # pairs of a new document with an older one or another new one (DISTINCT
         # in SQL); older pairs were found when their newer side was stored
-        sql.insert_pairs(con, verified_pairs(con, batch["id"].tolist()))
+        sql.insert_pairs(con, verified_pairs(con, batch["id"].tolist(), shingles))
         done += len(batch)
     rebuild_clusters(con)
     return done
