@@ -182,3 +182,29 @@ def test_bombs_and_entity_declarations_in_feeds_and_sitemaps(tmp_path, servers):
     site.log.clear()
     crawl(tmp_path)                                 # the index lists the bomb again: not fetched
     assert site.paths().count("/bomb.xml.gz") == 1  # only as a sitemap of the site file
+
+
+def test_run_after_crawl_counts_its_facts_and_a_quiet_run_is_not_a_drop(tmp_path, servers):
+    from click.testing import CliRunner
+
+    from pipeline.cli.crawl import status_cmd
+    site = servers()
+    paths = [f"/tin/bai-{i}.html" for i in range(3)]
+    site.routes["/rss.xml"] = rss(site, paths)                       # conditional: 304 when unchanged
+    site.routes.update({p: Route(article(f"Bài {p}")) for p in paths})
+    write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.05)
+    crawled = crawl(tmp_path, run_id="r1-crawl")                    # `vnfacts crawl`: no extraction
+    ran = crawl(tmp_path, extract=True, run_id="r2-run")            # `vnfacts run`: extracts them
+    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    stored_facts = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
+    con.close()
+    assert crawled.sites["s"]["new_documents"] == 3 and crawled.sites["s"]["facts"] is None
+    assert stored_facts > 0 and ran.sites["s"]["facts"] == stored_facts
+    quiet = crawl(tmp_path, extract=True, run_id="r3-quiet")        # the feed answers 304
+    assert quiet.sites["s"]["new_documents"] == 0
+    status = CliRunner().invoke(status_cmd, ["--db", str(tmp_path / "db.duckdb")]).output
+    assert "r2-run" in status and str(stored_facts) in status and "WARNING" not in status
+    site.routes["/rss.xml"] = Route("<rss><channel></channel></rss>", content_type="application/rss+xml")
+    crawl(tmp_path, extract=True, run_id="r4-changed")              # changed and empty: a real drop
+    status = CliRunner().invoke(status_cmd, ["--db", str(tmp_path / "db.duckdb")]).output
+    assert "WARNING s: new documents dropped to zero" in status

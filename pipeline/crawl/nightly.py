@@ -61,10 +61,7 @@ def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> No
     con = connect(config.db)
     try:
         reports = store_fetched(con, sites, config.run_id)
-        if extract:
-            echo("extracting facts from new documents")
-            pipeline.extract_pending(con)
-        facts = state.facts_by_site(con, config.run_id) if extract else {}
+        facts = _extract(con, list(sites), echo) if extract else {}
         status = "done" if summary.exit_code == 0 else "crashed"
         for name in sites:
             report = reports.get(name)
@@ -75,6 +72,15 @@ def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> No
         summary.sites = state.run_rows(con, config.run_id)
     finally:
         con.close()
+
+
+def _extract(con, sites: list[str], echo) -> dict[str, int]:
+    """Extract every pending document; the facts counted per site are those of
+    the documents extracted now, whichever run stored them (a `vnfacts crawl`)."""
+    echo("extracting facts from new documents")
+    state.start_extraction(con, sites)
+    pipeline.extract_pending(con)
+    return state.facts_extracted(con)
 
 
 def print_summary(summary: RunSummary, echo=click.echo) -> None:

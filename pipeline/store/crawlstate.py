@@ -246,20 +246,50 @@ def last_runs(con, limit: int = 5) -> list[tuple]:
 
 
 def yield_drops(con) -> list[tuple[str, str]]:
-    """Sites whose last finished run stored no new document or no fact while an earlier one did."""
+    """Sites whose last finished run stored no new document or no fact while an
+    earlier one did, unless every discovery page of that run answered 304
+    (nothing new was published: quiet, not broken). A run without extraction
+    (`vnfacts crawl`, facts NULL) says nothing about facts."""
     rows = con.execute(
-        "SELECT site, new_documents, facts, "
+        "SELECT run_id, site, new_documents, facts, "
         "max(new_documents) OVER earlier, max(facts) OVER earlier, "
         "row_number() OVER (PARTITION BY site ORDER BY run_id DESC) FROM runs "
         "WHERE status = 'done' WINDOW earlier AS (PARTITION BY site ORDER BY run_id "
         "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
     ).fetchall()
+    quiet = _quiet_runs(con)
     alerts = []
-    for site, docs, facts, docs_before, facts_before, rank in rows:
-        if rank != 1:
+    for run_id, site, docs, facts, docs_before, facts_before, rank in rows:
+        if rank != 1 or (run_id, site) in quiet:
             continue
         if (docs or 0) == 0 and (docs_before or 0) > 0:
             alerts.append((site, "new documents dropped to zero"))
-        elif (facts or 0) == 0 and (facts_before or 0) > 0:
+        elif facts is not None and facts == 0 and (facts_before or 0) > 0:
             alerts.append((site, "facts dropped to zero"))
     return sorted(alerts)
+
+
+def _quiet_runs(con) -> set[tuple[str, str]]:
+    """(run_id, site) whose feeds, sitemaps and listing pages all answered 304."""
+    rows = con.execute(
+        "SELECT fetched_run, site FROM crawl_urls WHERE kind IN ('feed', 'sitemap', 'listing') "
+        "AND fetched_run IS NOT NULL GROUP BY ALL "
+        "HAVING bool_and(status = 'fetched' AND http_status = 304)").fetchall()
+    return {(run_id, site) for run_id, site in rows}
+
+
+def start_extraction(con, sites: list[str]) -> None:
+    """Note each document's rules version before `extract_pending`, so
+    `facts_extracted` can count the facts of the documents it (re)extracted."""
+    con.execute("CREATE OR REPLACE TEMP TABLE extraction_before AS SELECT id, extracted_version "
+                "FROM documents WHERE list_contains(?, site)", [sites])
+
+
+def facts_extracted(con) -> dict[str, int]:
+    """site -> facts of the documents extracted since `start_extraction`, stored
+    by this run or an earlier `vnfacts crawl`."""
+    rows = con.execute(
+        "SELECT d.site, count(f.doc) FROM documents d JOIN extraction_before b USING (id) "
+        "LEFT JOIN facts f ON f.doc = d.id "
+        "WHERE d.extracted_version IS DISTINCT FROM b.extracted_version GROUP BY d.site").fetchall()
+    return dict(rows)
