@@ -170,7 +170,10 @@ def test_bombs_and_entity_declarations_in_feeds_and_sitemaps(tmp_path, servers):
         "/error.rss": Route("<html><body>Lỗi máy chủ</body></html>", content_type="text/html"),
     })
     site.routes.update({f"/tin/{n}.html": Route(article(n)) for n in ("0", "1", "2", "s0", "s1")})
-    write_site(tmp_path / "sites", "s", site, feeds=[site.url("/laughs.rss"), site.url("/error.rss")],
+    site.routes["/tin/bomb.html"] = Route(gzip_bomb(64 << 20, b"<html><body>"),
+                                          headers={"Content-Encoding": "gzip"})
+    site.routes["/bombs.rss"] = rss(site, ["/tin/bomb.html"])
+    write_site(tmp_path / "sites", "s", site, feeds=[site.url(p) for p in ("/laughs.rss", "/error.rss", "/bombs.rss")],
                sitemaps=[site.url(p) for p in ("/laughs.xml", "/bomb.xml.gz", "/encoded.xml", "/index.xml")],
                delay=0.05)
     summary = crawl(tmp_path)
@@ -179,9 +182,11 @@ def test_bombs_and_entity_declarations_in_feeds_and_sitemaps(tmp_path, servers):
     assert seen["/bomb.xml.gz"] == ("skipped", "too_large:inflated")
     assert seen["/encoded.xml"] == ("skipped", "too_large:decompressed")
     assert seen["/error.rss"] == ("failed", "unexpected_root:html")
+    assert states(tmp_path / "db.duckdb")["/tin/bomb.html"] == ("skipped", "too_large:decompressed")
     site.log.clear()
     crawl(tmp_path)                                 # the index lists the bomb again: not fetched
     assert site.paths().count("/bomb.xml.gz") == 1  # only as a sitemap of the site file
+    assert "/tin/bomb.html" not in site.paths()     # a final failure: not retried
 
 
 def test_run_after_crawl_counts_its_facts_and_a_quiet_run_is_not_a_drop(tmp_path, servers):
