@@ -363,3 +363,24 @@ SEED_LIKE = [
 
 def cluster_of(con, doc: str) -> str:
     return con.execute("SELECT cluster FROM document_clusters WHERE doc = ?", [doc]).fetchall()[0][0]
+
+
+def test_an_empty_database_releases_the_same_schemas(dataset_db, tmp_path):
+    from frictionless import validate
+
+    from pipeline.dataset.release import write_release
+
+    with pipeline.connect(tmp_path / "empty.duckdb") as con:
+        facts = write_release(con, tmp_path / "empty")
+    assert set(facts["counts"].values()) == {0} and facts["rules_versions"] == []
+    assert validate(str(tmp_path / "empty" / "datapackage.json")).valid
+    copy = tmp_path / "full.duckdb"
+    copy.write_bytes(Path(dataset_db[0]).read_bytes())
+    with pipeline.connect(copy) as con:
+        write_release(con, tmp_path / "full")
+
+    def fields(name):
+        package = json.loads((tmp_path / name / "datapackage.json").read_text(encoding="utf-8"))
+        return {r["name"]: [(f["name"], f["type"]) for f in r["schema"]["fields"]] for r in package["resources"]}
+
+    assert fields("empty") == fields("full")

@@ -76,8 +76,14 @@ DESCRIPTIONS = {
 }
 
 
+DATE_FIELDS = ("as_of", "first_seen", "last_seen", "published")
+
+
 def field_type(series: pd.Series) -> str:
-    """The Frictionless type of a typed column."""
+    """The Frictionless type of a typed column (a date field by its name, so
+    an empty table has the same schema)."""
+    if series.name in DATE_FIELDS:
+        return "date"
     kind = series.dtype.kind if hasattr(series.dtype, "kind") else "O"
     if str(series.dtype) in ("boolean", "bool"):
         return "boolean"

@@ -15,7 +15,7 @@ from pipeline.dataset import dictionary
 from pipeline.store import dataset as sql
 
 FORMATS = ("csv", "parquet", "dta", "xlsx", "jsonl")
-DATE_COLUMNS = ("as_of", "first_seen", "last_seen", "published")
+DATE_COLUMNS = dictionary.DATE_FIELDS
 COUNT_COLUMNS = ("target_year", "sources", "sites", "independent", "facts", "documents", "start", "end", "copies")
 
 
