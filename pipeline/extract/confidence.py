@@ -23,6 +23,7 @@ FEATURES = (
     "change_written",      # a decrease or increase verb stands before the number
     "share_or_total",      # the match carries X/Y or a percentage
     "small_count",         # a bare count below 10
+    "tiny_count",          # a bare count of 1 to 3 ("01 bản", "2 phường"): often one named unit
     "name_follows",        # a capitalised name follows the counted thing
     "percent_only",        # the fact is a share with no count
     "in_parenthesis",      # the number stands in a parenthesised breakdown
@@ -46,6 +47,7 @@ def features(fact: dict, evidence: dict, sentence: str, a_start: int, q_end: int
         "change_written": float(fact.get("change") in ("decrease", "increase")),
         "share_or_total": float(fact.get("total") is not None or fact.get("percent") is not None),
         "small_count": float(value is not None and value < 10 and fact.get("total") is None),
+        "tiny_count": float(value is not None and value <= 3 and fact.get("total") is None),
         "name_follows": float(bool(NAME_AFTER.match(sentence[q_end:q_end + 60]))),
         "percent_only": float(value is None),
         "in_parenthesis": float(sentence.rfind("(", 0, a_start) > sentence.rfind(")", 0, a_start)),

@@ -42,7 +42,7 @@ LEVELS = ("hamlet", "commune", "district", "province")
 LEXICON_KEYS = {"classes", "indicators"}
 CLASS_KEYS = {"phrases", "regex", "level", "keywords"}
 INDICATOR_KEYS = {"level", "description"}
-CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability"}
+CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability", "cross_validated"}
 # Every key of context.yaml and what it holds (a list of words, a mapping of
 # lists, a regex string); context.compiled / rules read each one.
 CONTEXT_KEYS = {

@@ -115,11 +115,12 @@ def main(argv=None) -> None:
     b, w = fit(design(facts, counts), np.array(matched, dtype=float))
     fitted = reliability(predict(design(facts, counts), b, w), matched, gold_total)
     print("fitted:", json.dumps(fitted, ensure_ascii=False))
-    print("5-fold cross-validated:", json.dumps(reliability(cross_validated(facts), matched, gold_total), ensure_ascii=False))
+    unseen = reliability(cross_validated(facts), matched, gold_total)
+    print("5-fold cross-validated:", json.dumps(unseen, ensure_ascii=False))
     data = {"fitted_on": f"{args.gold.name}: {len({f['doc'] for f in facts})} documents, {len(facts)} facts",
             "rules": counts, "bias": round(b, 4),
             "weights": {name: round(float(v), 4) for name, v in zip(confidence.FEATURES, w)},
-            "reliability": fitted}
+            "reliability": fitted, "cross_validated": unseen}
     header = ("# The confidence model (pipeline/extract/confidence.py), fitted by\n"
               "# `python -m pipeline.quality.calibrate ARTICLES GOLD`: rules = [tp, fp] of each\n"
               "# rule on the fitted split; weights of the logistic model; do not edit by hand.\n")
