@@ -114,3 +114,14 @@ def test_status_flags_a_site_whose_yield_dropped_to_zero(tmp_path):
     assert result.exit_code == 0, result.output
     assert "r3" in result.output and "WARNING bao-a: new documents dropped to zero" in result.output
     assert "WARNING bao-b" not in result.output
+
+
+def test_doctype_is_cut_from_the_prologue_only():
+    from pipeline.crawl.discover import _without_doctype
+    tricky = b"<?xml version='1.0'?><!doctype rss [<!ENTITY a ']>'><!ENTITY b \"[\">]><rss/>"
+    assert _without_doctype(tricky) == b"<?xml version='1.0'?><rss/>"
+    feed = (b"<rss><channel><description><![CDATA[<!DOCTYPE x]]></description>"
+            b"<item><link>https://b.vn/1.html</link></item></channel></rss>")
+    assert parse_feed(feed, "https://b.vn/") == [("https://b.vn/1.html", None)]
+    with pytest.raises(XmlRejected, match="doctype"):
+        parse_feed(b"<!DOCTYPE rss [<!ENTITY a 'x'>" + b" " * 70000, "https://b.vn/")

@@ -22,6 +22,8 @@ TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|msclkid|yclid|zarsrc|zalo_\w+|_ga|_gl|mc_cid|mc_eid|"
     r"igshid|ref|ref_src|source|share|from|cmpid|gidzl|srsltid|at_\w+)$", re.I)
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+ELEMENT = re.compile(rb"<[A-Za-z]")
 MAX_ID = 200      # characters of a document id
 MAX_SLUG = 120    # a longer last URL segment is cut and made unique by the URL hash
 
@@ -108,9 +110,10 @@ def _inflated(body: bytes, cap: int = MAX_SITEMAP_BYTES, chunk: int = 1 << 20):
 def _without_doctype(head: bytes) -> bytes:
     """The document without its DOCTYPE: entity declarations are neither
     expanded nor allowed to make libxml2 give up on the items after them."""
-    start = head.find(b"<!DOCTYPE")
-    if start < 0 or start > 4096:
-        return head
+    found = DOCTYPE.search(head, 0, 4096)
+    if found is None or ELEMENT.search(head, 0, found.start()):
+        return head  # none, or not in the prologue (inside a CDATA section, say)
+    start = found.start()
     depth, quote, i = 0, None, start + 9
     while i < len(head):
         ch = head[i:i + 1]
