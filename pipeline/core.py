@@ -6,6 +6,7 @@ Each stage has one entry function; the CLI and the crawler call these.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from tqdm import tqdm
@@ -25,6 +26,9 @@ STAGES = ("clean", "normalize", "segment", "extract", "load")
 # name it, whatever `source` the record itself carries.
 LOCATION = "_location"
 CHUNK = 200
+# A chunk's facts are committed at least this often (seconds), however slow
+# its pages: a killed run loses at most this much work.
+FLUSH_SECONDS = 10.0
 
 
 @dataclass
@@ -147,21 +151,42 @@ def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[dict]]:
     return document, extract_document(document, ruleset)
 
 
-def extract_pending(con, everything: bool = False, progress: bool = False, ruleset=None) -> ExtractReport:
+def extract_pending(db, everything: bool = False, progress: bool = False, ruleset=None) -> ExtractReport:
     """Stages 3-5 over stored documents not yet extracted with these rules.
 
     Streams: only the ids are listed up front; texts are read CHUNK at a time,
-    and each chunk's facts replace the old ones in one transaction."""
+    and each group's facts replace the old ones in one transaction, at least
+    every FLUSH_SECONDS. `db` is an open connection or a store.Database,
+    which is opened only to read a chunk or write a group (other processes,
+    `vnfacts query` too, get in between)."""
     ruleset = ruleset or load_ruleset()
-    ids = store.pending_ids(con, ruleset.version, everything)
+    with store.session(db, read_only=True) as con:
+        ids = store.pending_ids(con, ruleset.version, everything)
     report = ExtractReport(rules_version=ruleset.version)
     bar = tqdm(total=len(ids), unit="doc", desc="extract", disable=not progress)
     for begin in range(0, len(ids), CHUNK):
-        documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
-        facts = extract_batch(documents, ruleset)
-        store.replace_facts(con, [d["id"] for d in documents], facts, ruleset.version)
-        report.documents += len(documents)
-        report.facts += len(facts)
-        bar.update(len(documents))
+        with store.session(db, read_only=True) as con:
+            documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
+        for done, facts in extracted_in_time(documents, ruleset):
+            with store.session(db) as con:
+                store.replace_facts(con, [d["id"] for d in done], facts, ruleset.version)
+            report.documents += len(done)
+            report.facts += len(facts)
+            bar.update(len(done))
     bar.close()
     return report
+
+
+def extracted_in_time(documents: list[dict], ruleset, seconds: float | None = None):
+    """(documents, their facts) in groups: the whole chunk, or a part of it
+    each time extraction has run `seconds`, so slow pages still commit."""
+    seconds = FLUSH_SECONDS if seconds is None else seconds
+    done, facts, started = [], [], time.monotonic()
+    for document in documents:
+        facts += extract_batch([document], ruleset)
+        done.append(document)
+        if time.monotonic() - started >= seconds:
+            yield done, facts
+            done, facts, started = [], [], time.monotonic()
+    if done:
+        yield done, facts

@@ -194,14 +194,16 @@ def iso_date(text: str) -> date | None:
     return moment.date() if MIN_YEAR <= moment.year <= MAX_YEAR else None
 
 
-def ingest_records(con, records: Iterable[dict], source: str, report: IngestReport | None = None,
+def ingest_records(db, records: Iterable[dict], source: str, report: IngestReport | None = None,
                    max_chars: int = MAX_DOC_CHARS) -> IngestReport:
-    """Check, clean, normalize and store records (batched); see core.prepare_document."""
+    """Check, clean, normalize and store records (batched); see core.prepare_document.
+    `db` is an open connection or a store.Database (opened for each batch's write)."""
     report = report or IngestReport()
     for batch in record_batches(records, source, report, max_chars):
         documents, errors = core.prepare_batch(batch, max_chars)
         report.errors.extend(errors)
-        report.add(store.upsert_documents(con, documents))
+        with store.session(db) as con:
+            report.add(store.upsert_documents(con, documents))
     return report
 
 
@@ -272,12 +274,12 @@ def read_records(paths: Iterable[str | Path], report: IngestReport,
             yield record
 
 
-def ingest_paths(con, paths: Iterable[str | Path], progress: bool = False,
+def ingest_paths(db, paths: Iterable[str | Path], progress: bool = False,
                  max_chars: int | None = None) -> IngestReport:
     max_chars = max_chars or MAX_DOC_CHARS
     report = IngestReport()
     bar = tqdm(unit="doc", desc="ingest", disable=not progress)
-    ingest_records(con, counted(read_records(paths, report, max_chars), bar), "", report, max_chars)
+    ingest_records(db, counted(read_records(paths, report, max_chars), bar), "", report, max_chars)
     bar.close()
     return report
 

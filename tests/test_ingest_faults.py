@@ -206,3 +206,45 @@ def test_library_lock_error_is_a_store_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def query_while_running(command: list, db) -> list[dict]:
+    """Start a long `vnfacts` command, query the database until it ends;
+    returns the document counts the queries saw while it was running."""
+    job = subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", *map(str, command), "--db", str(db)],
+                           cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    try:
+        while job.poll() is None:
+            result = run_cli("query", "SELECT count(*) AS n, count(extracted_version) AS x FROM documents",
+                             "--json", "--db", db, check=False)
+            if job.poll() is None:  # the answer came while the job was still running
+                assert result.returncode == 0, result.stderr
+                seen.append(json.loads(result.stdout)[0])
+    finally:
+        job.wait(timeout=300)
+    assert job.returncode == 0, job.stderr.read()
+    return seen
+
+
+def many_docs(path, count: int) -> None:
+    write_jsonl(path, [doc(f"m{i:05d}", n=i % 900 + 2) for i in range(count)])
+
+
+def test_query_works_during_a_long_ingest(tmp_path):
+    src, db = tmp_path / "many.jsonl", tmp_path / "busy.duckdb"
+    many_docs(src, 3000)
+    store.connect(db).close()  # the query must not race the ingest to create it
+    seen = query_while_running(["ingest", src], db)
+    assert seen, "the ingest ended before a query could run"
+    assert all(0 <= s["n"] <= 3000 for s in seen)
+    assert rows(db, "SELECT count(*) FROM documents") == [(3000,)]
+
+
+def test_query_works_during_a_long_extract(tmp_path):
+    src, db = tmp_path / "many.jsonl", tmp_path / "busy.duckdb"
+    many_docs(src, 500)
+    run_cli("ingest", src, "--db", db)
+    seen = query_while_running(["extract"], db)
+    assert seen and all(s["n"] == 500 for s in seen)
+    assert rows(db, "SELECT count(extracted_version) FROM documents") == [(500,)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -33,6 +34,18 @@ def main():
     """
 
 
+@contextmanager
+def database_for(engine: str, db_path: str, create: bool = True):
+    """The local engine opens the file for each batch, so `vnfacts query` works
+    while a long ingest or extract runs; Ray's driver keeps one connection."""
+    db = store.Database(db_path, create=create)
+    if engine == "local":
+        yield db
+        return
+    with store.session(db) as con:
+        yield con
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--max-chars", type=click.IntRange(min=1), default=None, metavar="N",
@@ -47,8 +60,8 @@ def ingest(paths, max_chars, engine, address, workers, db_path):
     the same id twice in one input keeps the last. A bad record is reported
     as FILE:LINE and the rest is stored.
     """
-    with store.connect(db_path) as con:
-        report = engines.ingest(con, paths, engine, address, workers, sys.stderr.isatty(), max_chars)
+    with database_for(engine, db_path) as db:
+        report = engines.ingest(db, paths, engine, address, workers, sys.stderr.isatty(), max_chars)
     for error in report.errors:
         click.echo(f"error: {error}", err=True)
     for warning in report.warnings:
@@ -66,8 +79,8 @@ def ingest(paths, max_chars, engine, address, workers, db_path):
 @db_option()
 def extract(everything, engine, address, workers, db_path):
     """Extract facts from documents not yet extracted with the current rules."""
-    with store.connect(db_path, create=False) as con:
-        report = engines.extract(con, everything, engine, address, workers, sys.stderr.isatty())
+    with database_for(engine, db_path, create=False) as db:
+        report = engines.extract(db, everything, engine, address, workers, sys.stderr.isatty())
     click.echo(f"{report.documents} documents extracted, {report.facts} facts "
                f"(rules version {report.rules_version})", err=True)
     if engines.throughput(report):

@@ -1,0 +1,39 @@
+"""Short holds on the database for long jobs.
+
+DuckDB lets one process write a file at a time, and a reader cannot open it
+while a writer has it. A long ingest or extract that kept its connection for
+the whole run would lock out every `vnfacts query` for minutes; with a
+`Database`, it opens the file only for each batch it reads or writes (a few
+milliseconds to connect) and other processes get in between batches.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.store.db import connect
+
+
+class Database:
+    """A database file opened per batch; created (and upgraded) at once."""
+
+    def __init__(self, path: str | Path, create: bool = True):
+        self.path = Path(path)
+        connect(self.path, create=create).close()  # a missing file or a lock fails here, early
+
+    def __repr__(self) -> str:
+        return f"Database({str(self.path)!r})"
+
+
+@contextmanager
+def session(target, read_only: bool = False):
+    """A connection for one batch: `target` is a Database (opened now, closed
+    after) or an open DuckDB connection (used as it is, left open)."""
+    if not isinstance(target, Database):
+        yield target
+        return
+    con = connect(target.path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
