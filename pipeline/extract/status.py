@@ -30,7 +30,9 @@ def compiled(ctx: dict) -> dict:
         "decider": words.word_regex(decided["deciders"]),
         "decision_act": words.word_regex(decided["acts"]),
         "status_not": words.word_regex(ctx["status_not"]),
-        "numbered_resolution": re.compile(r"(?i)nghị quyết (?:số )?\d+/NQ"),
+        "resolution": words.word_regex(decided["resolutions"]),
+        "numbered_resolution": re.compile(rf"(?i)(?:{words.alternation(decided['resolutions'])}) (?:số )?\d+/NQ"),
+        "approx_words": words.word_regex([w for kind in ctx["approx"].values() for w in kind]),
         "before_state": words.word_regex(ctx["before_state"]),
         "after_state": words.word_regex(ctx["after_state"]),
     }
@@ -41,7 +43,7 @@ def decided_document(text: str, pats) -> bool:
     reports? A sentence naming the body, a resolution and the act."""
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
         acted = pats["decision_act"].search(sentence) or pats["numbered_resolution"].search(sentence)
-        if pats["decider"].search(sentence) and acted and "nghị quyết" in sentence.lower():
+        if pats["decider"].search(sentence) and acted and pats["resolution"].search(sentence):
             return True
     return False
 
@@ -140,7 +142,7 @@ def elliptical(before: str, pats) -> bool:
     rest = words.blank(pats["period"], before)
     rest = re.sub(r"^[^:]{0,40}:", " ", rest)
     rest = words.blank(pats["decrease"], words.blank(pats["increase"], rest))
-    rest = re.sub(r"(?i)(?<!\w)(trên|hơn|gần|khoảng|tối thiểu|tối đa|ít nhất)(?!\w)", " ", rest)
+    rest = words.blank(pats["approx_words"], rest)
     return not re.search(r"\w", rest)
 
 
