@@ -26,7 +26,7 @@ def db(tmp_path):
 
 @pytest.fixture()
 def client(db):
-    app = create_app(db, reviewer="tester")
+    app = create_app(db, reviewer="tester", idle=0)  # closed after each request: the CLI can take the file
     with TestClient(app, base_url="http://127.0.0.1:8765") as test_client:
         test_client.token = app.state.site.token
         yield test_client
@@ -344,7 +344,7 @@ def test_a_writer_holding_the_database_too_long_gives_503_not_a_traceback(db, mo
 
     # store.connect's own wait for a lock (where it has one), shortened like the page's
     monkeypatch.setattr(pipeline.store.db, "LOCK_WAIT", 0.2, raising=False)
-    app = create_app(db, reviewer="tester", wait=0.3)
+    app = create_app(db, reviewer="tester", wait=0.3, idle=0)
     with TestClient(app, base_url="http://127.0.0.1:8765") as client:
         client.get("/")
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "3.0"], stdout=subprocess.PIPE, text=True)
@@ -358,6 +358,43 @@ def test_a_writer_holding_the_database_too_long_gives_503_not_a_traceback(db, mo
         assert page.status_code == 503 and 'id="busy"' in page.text and str(db) in page.text
         assert answer.status_code == 503 and "another process" in answer.json()["error"]
         assert client.get("/review").status_code == 200  # and back once the writer is gone
+
+
+# Another process that tries the file each time it reads a line.
+OPENER = """
+import sys, duckdb
+for line in sys.stdin:
+    try:
+        duckdb.connect(sys.argv[1]).close()
+        print("opened", flush=True)
+    except duckdb.IOException:
+        print("locked", flush=True)
+"""
+
+
+def test_the_connection_is_shared_while_requests_come_and_freed_when_they_stop(db):
+    app = create_app(db, reviewer="tester", idle=0.5)
+    pool = app.state.site.pool
+    other = subprocess.Popen([sys.executable, "-c", OPENER, str(db)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+
+    def other_tries() -> str:
+        other.stdin.write("try\n")
+        other.stdin.flush()
+        return other.stdout.readline().strip()
+
+    try:
+        with TestClient(app, base_url="http://127.0.0.1:8765") as client:
+            client.token = app.state.site.token
+            assert post(client, "/api/review", {"key": queue_key(client), "verdict": "accept"}).status_code == 200
+            assert pool.is_open() and other_tries() == "locked"  # held between quick requests
+            time.sleep(0.8)
+            assert not pool.is_open() and other_tries() == "opened"  # freed when they stop
+            assert client.get("/review").status_code == 200 and pool.is_open()
+        assert not pool.is_open()  # and closed when the server stops
+    finally:
+        other.stdin.close()
+        other.wait(timeout=10)
 
 
 def test_the_command_line_does_not_load_the_web_stack():

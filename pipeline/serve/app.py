@@ -11,6 +11,7 @@ the bound address is refused (DNS rebinding)."""
 from __future__ import annotations
 
 import hmac
+from contextlib import asynccontextmanager
 import secrets
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pipeline.serve import charts, views
+from pipeline.serve.pool import Pool
 from pipeline.store import reviews
 
 HERE = Path(__file__).parent
@@ -36,8 +38,9 @@ PER_PAGE = 50
 class Site:
     """The state one server holds: where the database is, who reviews, the token."""
 
-    def __init__(self, db_path, reviewer: str, wait: float = 5.0):
-        self.db_path, self.reviewer, self.wait = str(db_path), reviewer, wait
+    def __init__(self, db_path, reviewer: str, wait: float = 5.0, idle: float = 2.0):
+        self.db_path, self.reviewer = str(db_path), reviewer
+        self.pool = Pool(self.db_path, wait=wait, idle=idle)
         self.token = secrets.token_urlsafe(24)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(
             enabled_extensions=("html",), default_for_string=True, default=True))
@@ -50,7 +53,8 @@ class Site:
         return HTMLResponse(html, status_code=status)
 
     def db(self):
-        return reviews.open_db(self.db_path, wait=self.wait)
+        """`with site.db() as con:` a cursor of the pooled connection."""
+        return self.pool.cursor()
 
 
 def browse(request: Request):
@@ -166,13 +170,14 @@ def state_change(handler):
 async def decide(request: Request, site: Site) -> dict:
     body = await checked_json(request, "key", "verdict")
     with site.db() as con:
-        fact = reviews.fact_by_key(con, str(body["key"]))
+        doc = None if body.get("doc") is None else str(body["doc"])
+        fact = reviews.fact_by_key(con, str(body["key"]), doc)
         if fact is None:
-            raise LookupError(f"no fact with key {body['key']}")
+            raise LookupError(f"no fact with key {body['key']}{f' in {doc}' if doc else ''}")
         fields = views.corrections(fact, body.get("fields") or {}) if body["verdict"] == "correct" else None
         # A "correction" that changes nothing is an acceptance.
         verdict = "accept" if body["verdict"] == "correct" and not fields else body["verdict"]
-        review_id = reviews.record(con, fact["fact_key"], verdict, fields, site.reviewer)
+        review_id = reviews.record(con, fact["fact_key"], verdict, fields, site.reviewer, fact["doc"])
     return {"id": review_id, "verdict": verdict, "fields": fields}
 
 
@@ -211,7 +216,16 @@ async def security_headers(request: Request, call_next):
     return response
 
 
-def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1", wait: float = 5.0) -> Starlette:
+@asynccontextmanager
+async def lifespan(app: Starlette):
+    yield
+    app.state.site.pool.close()  # the database is free the moment the server stops
+
+
+def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1", wait: float = 5.0,
+               idle: float = 2.0) -> Starlette:
+    """wait: how long a request waits for another process's lock; idle: how
+    long the connection stays open after the last request (see pool.py)."""
     routes = [Route("/", browse), Route("/review", review), Route("/doc/{doc:path}", document_page),
               Route("/archive/{doc:path}", archived_page), Route("/orphans", orphans_page),
               Route("/api/review", decide, methods=["POST"]), Route("/api/undo", undo, methods=["POST"]),
@@ -223,6 +237,6 @@ def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1", wai
     hosts = sorted({host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host})
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
                                                Middleware(BaseHTTPMiddleware, dispatch=security_headers)],
-                    exception_handlers={reviews.Busy: busy})
-    app.state.site = Site(db_path, reviewer, wait)
+                    exception_handlers={reviews.Busy: busy}, lifespan=lifespan)
+    app.state.site = Site(db_path, reviewer, wait, idle)
     return app

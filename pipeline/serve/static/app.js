@@ -34,7 +34,7 @@ function showError(form, text) {
 async function decide(view, verdict, fields) {
   const key = view.dataset.key;
   try {
-    const saved = await post("/api/review", {key, verdict, fields});
+    const saved = await post("/api/review", {key, doc: view.dataset.doc, verdict, fields});
     remember(key, view.dataset.here);
     say(saved.verdict);
     window.location.assign(view.dataset.next);
