@@ -384,3 +384,19 @@ def test_an_empty_database_releases_the_same_schemas(dataset_db, tmp_path):
         return {r["name"]: [(f["name"], f["type"]) for f in r["schema"]["fields"]] for r in package["resources"]}
 
     assert fields("empty") == fields("full")
+
+
+def test_claims_command_then_saved_query(dataset_db, tmp_path):
+    import csv
+    import io
+
+    from conftest import run_cli
+
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(Path(dataset_db[0]).read_bytes())
+    with pipeline.connect(copy) as con:
+        con.execute("DROP VIEW latest_figures; DROP VIEW place_history; DROP TABLE claims")
+    result = run_cli("claims", "--db", copy)
+    assert re.search(r"0 documents sketched, \d+ claims, 2 conflicts", result.stderr)
+    rows = list(csv.DictReader(io.StringIO(run_cli("query", "latest_figures", "--csv", "--db", copy).stdout)))
+    assert {"Hà Nam", "Nghệ An"} <= {r["province"] for r in rows}

@@ -34,5 +34,21 @@ def release(directory, with_text, db_path):
                f"published {facts['published_from']} .. {facts['published_to']} -> {directory}", err=True)
 
 
+
+
+@click.command()
+@db_option()
+def claims(db_path):
+    """Bring near-duplicate clusters, claims and conflicts up to date (the saved
+    queries latest_figures and place_history read them)."""
+    from pipeline.dataset import refresh
+
+    with store.connect(db_path, create=False) as con:
+        done = refresh(con)
+    click.echo(f"{done['sketched']} documents sketched, {done['claims']} claims, {done['conflicts']} conflicts",
+               err=True)
+
+
 def register(main: click.Group) -> None:
     main.add_command(release)
+    main.add_command(claims)

@@ -20,6 +20,7 @@ import hashlib
 import math
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 
 import pandas as pd
 
@@ -39,7 +40,12 @@ def place_key(locality, province, cluster) -> str:
     Bạc Liêu" is the district-level city, a different place. A figure with
     no place at all (a ministry's) is the same figure only within copies of
     one article."""
-    text = normalize(locality or "").strip()
+    return locality_key(locality) if locality else f"unplaced:{cluster}"
+
+
+@lru_cache(maxsize=65536)  # localities repeat: each is resolved once
+def locality_key(locality: str) -> str:
+    text = normalize(locality).strip()
     bare = text
     for unit in ("tỉnh ", "thành phố ", "tp. ", "tp "):
         if text.lower().startswith(unit):
@@ -48,11 +54,7 @@ def place_key(locality, province, cluster) -> str:
                 bare = None
             break
     name = canonical_province(bare) if bare else None
-    if name:
-        return f"province:{name}"
-    if text:
-        return " ".join(text.lower().split())
-    return f"unplaced:{cluster}"
+    return f"province:{name}" if name else " ".join(text.lower().split())
 
 
 def day(value):

@@ -1,5 +1,5 @@
 -- The latest figure per indicator and place: the newest dated achieved claim, with its sources and conflict flag.
--- Claims are built from facts by `vnfacts export panel` or `vnfacts release` (pipeline/dataset).
+-- Claims are built from facts by `vnfacts claims` (also run by `vnfacts export panel` and `vnfacts release`).
 SELECT province, province_2025, locality, indicator, change, level, value, total, percent, approx, as_of,
        documents AS sources, sites, independent, conflict, original_doc, claim
 FROM (

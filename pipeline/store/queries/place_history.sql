@@ -1,5 +1,5 @@
 -- The full history per place: every claim about each place in date order, targets after achieved figures.
--- Claims are built from facts by `vnfacts export panel` or `vnfacts release` (pipeline/dataset).
+-- Claims are built from facts by `vnfacts claims` (also run by `vnfacts export panel` and `vnfacts release`).
 SELECT province, locality, indicator, change, status, level, as_of, target_year, value, total, percent, approx,
        documents AS sources, sites, independent, first_seen, last_seen, conflict, claim
 FROM claims
