@@ -309,6 +309,13 @@ def test_chart_data_follows_the_filters_and_answers_as_csv(client, db):
     assert client.get("/vendor/plotly.min.js").content.lstrip().startswith(b"/**")
 
 
+def test_chart_csv_keeps_formulas_from_scraped_text_inert(client, db):
+    with reviews.open_db(db) as con:
+        con.execute("UPDATE facts SET quote = '=HYPERLINK(\"http://x.test\")' WHERE doc = ?", [HOSTILE_ID])
+    table = client.get("/charts/series.csv", params={"indicator": "admin_unit", "province": "Đắk Nông"}).text
+    assert "'=HYPERLINK" in table and ",=HYPERLINK" not in table
+
+
 def test_charts_page_loads_plotly_from_this_server(client):
     page = client.get("/charts", params={"status": "target"})
     assert '<script src="/vendor/plotly.min.js"' in page.text and "cdn" not in page.text.lower()

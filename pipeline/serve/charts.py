@@ -81,19 +81,15 @@ def as_csv(found: list[dict]) -> str:
     if found:
         writer = csv.DictWriter(out, fieldnames=list(found[0]))
         writer.writeheader()
-        writer.writerows(found)
+        writer.writerows({k: inert(v) for k, v in row.items()} for row in found)
     return out.getvalue()
 
 
-def charts_page(request: Request):
-    site = request.app.state.site
-    params = dict(request.query_params)
-    filters = views.filters_of(params)
-    with site.db() as con:
-        counts = reviews.facet_counts(con, filters)
-        indicator = series_indicator(con, filters, params)
-    query = {**filters, **({"series": params["series"]} if params.get("series") else {})}
-    page = site.render("charts.html", counts=counts, filters=filters, params=query, charts=CHARTS,
-                       indicator=indicator, total=sum(n for _, n in counts["indicator"]))
-    page.headers["Content-Security-Policy"] = CHARTS_CSP
-    return page
+def inert(value):
+    """A scraped text a spreadsheet would run as a formula ("=HYPERLINK(...)")
+    gets a leading apostrophe, which spreadsheets show as text (OWASP's advice);
+    "- " (a list dash) is left alone."""
+    if not isinstance(value, str):
+        return value
+    risky = value.startswith(("=", "+", "@", "\t", "\r")) or (value.startswith("-") and value[1:2] not in (" ", ""))
+    return "'" + value if risky else value
