@@ -76,11 +76,13 @@ def ensure_schema(con) -> None:
 # --- near-duplicates -------------------------------------------------------
 
 def unsketched_documents(con, limit: int) -> pd.DataFrame:
-    """Documents without a signature of their current text (new or changed)."""
-    return con.execute(
-        "SELECT d.id, d.text, d.content_hash FROM documents d "
+    """Up to `limit` documents without a signature of their current text (new
+    or changed). The ids are chosen first, so only the batch's texts are read."""
+    ids = con.execute(
+        "SELECT d.id FROM documents d "
         "LEFT JOIN document_signatures s ON s.doc = d.id AND s.content_hash = d.content_hash "
-        "WHERE s.doc IS NULL ORDER BY d.id LIMIT ?", [limit]).df()
+        "WHERE s.doc IS NULL ORDER BY d.id LIMIT ?", [limit]).df()  # noqa: F841 (scanned below)
+    return con.execute("SELECT d.id, d.text, d.content_hash FROM documents d JOIN ids USING (id) ORDER BY d.id").df()
 
 
 def stale_sketches(con) -> list[str]:
