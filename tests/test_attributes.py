@@ -163,3 +163,20 @@ LEVELS = [
 @pytest.mark.parametrize("text,indicator,value,level", LEVELS, ids=[t[0][:40] for t in LEVELS])
 def test_level(ruleset, text, indicator, value, level):
     assert fact(text, ruleset, indicator, value)["level"] == level
+
+
+APPROX = [
+    # approx spreads over a list under one verb ...
+    ("Các sở giảm tối thiểu 27 phòng, 18 cấp trưởng và 40 cấp phó.", "leader_post", 40, "at_least"),
+    ("Tỉnh phải tinh giản tối thiểu 1.830 biên chế (230 công chức, 1.600 viên chức).", "civil_servant", 1600,
+     "at_least"),
+    # ... but not into a clause with its own verb
+    ("Tỉnh đã giảm hơn 27 phòng chuyên môn, còn 40 phòng chuyên môn.", "agency", 40, "exact"),
+    # a measure heads no list
+    ("Tỉnh mới có dân số hơn 3 triệu người, với 124 xã, phường.", "admin_unit", 124, "exact"),
+]
+
+
+@pytest.mark.parametrize("text,indicator,value,approx", APPROX, ids=[t[0][:40] for t in APPROX])
+def test_approx(ruleset, text, indicator, value, approx):
+    assert fact(text, ruleset, indicator, value)["approx"] == approx

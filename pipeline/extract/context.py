@@ -26,8 +26,10 @@ def compiled(context: dict) -> dict:
     for kind in ("decrease", "increase"):
         out[kind] = word_regex(context["change"][kind])
     for key in ("count_markers", "target_before", "target_after", "achieved", "as_of_now", "as_of_now_not",
-                "exclude_before", "negation_after", "award", "domain_cues", "breakdown", "change_not", "doubt_after"):
+                "exclude_before", "negation_after", "award", "domain_cues", "breakdown", "change_not", "doubt_after",
+                "approx_stops"):
         out[key] = word_regex(context[key])
+    out["measure_after"] = re.compile(r"\s*(?:" + word_regex(context["measure_words"]).pattern + ")", re.I)
     out["doubt_before"] = re.compile(word_regex(context["doubt_before"]).pattern + r"\s*$", re.I)
     out["domain_cue_words"] = sorted({normalize(w).lower() for w in context["domain_cues"]})
     out["over_plan"] = re.compile(context["over_plan"], re.I)
@@ -106,12 +108,36 @@ def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
     return (before[-1] if before else 0), (after.start() if after else len(sentence))
 
 
-def approx(sentence, start, end, pats) -> str:
+def approx(sentence, start, end, pats, depth: int = 0) -> str:
+    """The approx word just before (or "trở lên" after) the number; else, for
+    an item of a list or breakdown under one verb ("giảm tối thiểu 31 phòng,
+    20 cấp trưởng và 45 cấp phó", "tối thiểu 2.529 trường hợp (212 công chức,
+    ..."), the approx of the item before it."""
     before, after = sentence[max(0, start - 40):start], sentence[end:end + 30]
     for kind in ("at_least", "at_most", "about"):
         if pats["approx_" + kind].search(before) or pats["after_" + kind].search(after):
             return kind
-    return "exact"
+    head = list_head(sentence, start, pats)
+    return approx(sentence, head[0], head[1], pats, depth + 1) if head and depth < 6 else "exact"
+
+
+NUMBER = re.compile(r"(?<![\w.,/])\d[\d.,]*(?![\w/])")
+
+
+def list_head(sentence: str, start: int, pats) -> tuple[int, int] | None:
+    """(start, end) of the count before this one in its clause when nothing
+    between them is a verb of its own (context.yaml `approx_stops`, change
+    and status words)."""
+    clause_start = sentence.rfind(";", 0, start) + 1
+    found = last_match(NUMBER, sentence[clause_start:start])
+    if not found:
+        return None
+    gap = sentence[clause_start + found.end():start]
+    if any(pats[key].search(gap) for key in ("approx_stops", "decrease", "increase", "target_before", "achieved")):
+        return None
+    if pats["measure_after"].match(gap):  # "dân số hơn 4 triệu người, với 103 xã": a measure heads no list
+        return None
+    return clause_start + found.start(), clause_start + found.end()
 
 
 def change(sentence, start, clause_start, pats) -> str:
@@ -141,8 +167,8 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     before = sentence[max(0, start - 25):start]
     if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I):
         return True
-    if pats["per_unit"].search(sentence[:start]):
-        return True
+    # per-unit norms ("mỗi xã bố trí tối đa 9 người") are facts (FACTS.md, conventions for real press);
+    # context.yaml `per_unit` is no exclusion any more
     after = sentence[end:clause_end]
     if rule.indicator in pats["named_list_gated"] and pats["name_after"].match(sentence[end:]):
         return True

@@ -46,7 +46,7 @@ CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability", "cros
 # Every key of context.yaml and what it holds (a list of words, a mapping of
 # lists, a regex string); context.compiled / rules read each one.
 CONTEXT_KEYS = {
-    "approx": dict, "approx_after": dict, "change": dict, "change_not": list, "breakdown": list,
+    "approx": dict, "approx_after": dict, "approx_stops": list, "change": dict, "change_not": list, "breakdown": list,
     "count_markers": list, "target_before": list, "target_after": list, "achieved": list,
     "target_frames": list, "instruction_words": list, "status_not": list, "decided": dict, "before_state": list, "after_state": list,
     "as_of_cues": list, "deadline_cues": list, "date_parts": dict, "effective_date": dict, "as_of_now": list, "as_of_now_not": list, "past_scope": list,
