@@ -400,3 +400,13 @@ def test_claims_command_then_saved_query(dataset_db, tmp_path):
     assert re.search(r"0 documents sketched, \d+ claims, 2 conflicts", result.stderr)
     rows = list(csv.DictReader(io.StringIO(run_cli("query", "latest_figures", "--csv", "--db", copy).stdout)))
     assert {"Hà Nam", "Nghệ An"} <= {r["province"] for r in rows}
+
+
+def test_measure_reports_costs_and_copy_shares(tmp_path, capsys):
+    from pipeline.dataset import measure
+
+    result = measure.main(["80", "--chunk", "40", "--db", str(tmp_path / "m.duckdb")])
+    assert [c["documents"] for c in result["chunks"]] == [40, 80] and result["documents"] == 80
+    assert all(c["cluster_cpu_s"] >= 0 and c["rss_mb"] > 0 for c in result["chunks"])
+    assert 0 <= result["copies"] < 80 and 0 <= result["facts_in_copies"] <= result["facts"]
+    assert json.loads(capsys.readouterr().out)["documents"] == 80
