@@ -142,8 +142,10 @@ def per_unit(doc, i) -> bool:
     def unit_has(j):
         return 0 <= j and j + 1 < len(doc) and bool(doc[j].ent_type_) and doc[j + 1].lower_ == "có"
 
-    each = i >= 3 and doc[i - 3].lower_ == "mỗi"
-    return (is_count(i) and unit_has(i + 1) and is_count(i + 3)) or (unit_has(i - 2) and (is_count(i - 3) or each))
+    # "mỗi thôn có 1 chi bộ" is a per-unit norm, and norms are facts (FACTS.md); "mô hình mỗi
+    # thôn có 1 chi bộ" names a model
+    named_model = i >= 4 and doc[i - 3].lower_ == "mỗi" and doc[i - 4].ent_type_ == "MODEL"
+    return (is_count(i) and unit_has(i + 1) and is_count(i + 3)) or (unit_has(i - 2) and is_count(i - 3)) or named_model
 
 
 def numbers(doc, start, end, anchor) -> dict:
@@ -184,6 +186,8 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     if context.excluded(text, a_start, q_end, clause[1], rule, pats) or topic_excluded(text[:a_start], rule):
         return None
     fact = numbers(doc, start, end, anchor)
+    if fact["value"] is not None and fact["value"] != int(fact["value"]):
+        return None  # "bình quân 1,6 cấp phó": an average, not a count
     if fact["percent"] is None and fact["value"] is not None:
         fact["percent"] = context.trailing_share(text[q_end:], pats)
     fact.update(indicator=indicator, rule_id=rule.id,
