@@ -129,3 +129,36 @@ def test_find_published_date_on_seeds(prefix, expected):
 )
 def test_is_dateline(line, expected):
     assert is_dateline(line) is expected
+
+
+# ---- dates written in a sentence: pipeline.lang.dates.date_mentions / period_end ----
+from pipeline.lang.dates import date_mentions, mention_regex, period_end  # noqa: E402
+
+PARTS = {"cuối": "end", "hết": "end", "giữa": "middle", "trước": "before"}
+MENTIONS = mention_regex(list(PARTS))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("đến ngày 31.7.2022", date(2022, 7, 31)),
+    ("tính đến tháng 9/2022", date(2022, 9, 30)),
+    ("đến tháng 2 năm 2024", date(2024, 2, 29)),  # a month is its last day, leap years included
+    ("giữa tháng 3/2021", date(2021, 3, 15)),
+    ("trước tháng 7/2017", date(2017, 6, 30)),  # the end of the month before
+    ("trước tháng 1/2020", date(2019, 12, 31)),
+    ("quý II/2021", date(2021, 6, 30)),
+    ("cuối quý 3 năm 2020", date(2020, 9, 30)),
+    ("trước quý I/2021", date(2020, 12, 31)),
+    ("hết năm 2016", date(2016, 12, 31)),
+    ("năm 2016", None),  # a bare year is no day
+    ("ngày 30-6", None),  # no year written: the caller supplies one
+    ("tháng 13/2020", None),
+])
+def test_a_written_date_stands_for_one_day(text, expected):
+    found = date_mentions(text, MENTIONS)
+    day = period_end(found[-1][1], PARTS.get(found[-1][0])) if found else None
+    assert day == expected
+
+
+def test_a_day_without_its_year_is_kept_for_the_caller():
+    (_, mention), = date_mentions("tính đến ngày 30-6, toàn tỉnh", MENTIONS)
+    assert (mention.kind, mention.year, mention.month, mention.day) == ("dayonly", None, 6, 30)
