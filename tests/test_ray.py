@@ -199,3 +199,14 @@ def test_cli_engine_ray(local_ray, tmp_path):
     local = copy_of(db, tmp_path, "local.duckdb")
     run_cli("extract", "--all", "--db", local)
     assert rows(db, FACTS_SQL) == rows(local, FACTS_SQL)
+
+
+def test_a_worker_with_other_rules_fails_the_job_clearly(local_ray, seeds_db, tmp_path, ruleset):
+    """A node whose rules differ from the driver's: the job stops with one line
+    naming both versions (nothing is loaded: the load comes after the pool)."""
+    with store.connect(copy_of(seeds_db, tmp_path, "seeds.duckdb")) as con:
+        shards.export_documents(con, tmp_path / "docs", ruleset.version, True, 3)
+        schema = shards.fact_shard_schema(shards.fact_type(con))
+    with pytest.raises(ray_engine.JobError, match=f"version {ruleset.version}, the driver's not-these-rules"):
+        ray_engine.run_pool(local_ray, tmp_path / "docs", ray_engine.Extractor, 1, tmp_path / "facts", schema,
+                            {"rules_version": "not-these-rules", "schema": schema})

@@ -54,16 +54,16 @@ def ingest(con, paths, engine: str = "local", address=None, workers=None, progre
 
 
 class _clear_errors:
-    """Ray missing, or shards that do not add up: one line, no traceback."""
+    """Ray missing, a failed job, shards that do not add up: one line, no traceback."""
 
     def __init__(self, ray_engine):
-        self.missing = ray_engine.RayMissing
+        self.missing = (ray_engine.RayMissing, ray_engine.JobError)
 
     def __enter__(self):
         return self
 
     def __exit__(self, kind, error, trace):
-        if kind is not None and issubclass(kind, (self.missing, ShardError)):
+        if kind is not None and issubclass(kind, (*self.missing, ShardError)):
             raise click.ClickException(str(error)) from None
         return False
 

@@ -51,16 +51,20 @@ def ingested(path: Path, inputs: list, records: list[dict] = ()) -> Path:
     return path
 
 
-def timed_extract(base: Path, work: Path, workers: int | None) -> tuple[int, float]:
-    """(documents, seconds) of one extraction of every document of base."""
+def timed_extract(base: Path, work: Path, workers: int | None) -> tuple[int, float, dict]:
+    """(documents, seconds, details) of one extraction of every document of
+    base; details: the Ray job's phases and its actors' CPU seconds, or the
+    local engine's own CPU seconds."""
     path = work / f"run-{workers}.duckdb"
     shutil.copy(base, path)
     with store.connect(path) as con:
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         report = pipeline.extract_pending(con) if workers is None else ray_engine.extract(con, workers=workers)
         seconds = time.perf_counter() - began
     path.unlink()
-    return report.documents, seconds
+    details = {k: round(v, 2) for k, v in getattr(report, "phases", {}).items()}
+    details["cpu_s"] = round(getattr(report, "cpu_seconds", None) or time.process_time() - cpu, 2)
+    return report.documents, seconds, details
 
 
 def task_overhead(ray, tasks: int = 400, workers: int = 2) -> float:
@@ -76,10 +80,14 @@ def task_overhead(ray, tasks: int = 400, workers: int = 2) -> float:
 
 
 def rates(small: dict, large: dict) -> dict:
-    """Start-up and steady docs/s from a small and a large job."""
+    """Start-up and steady docs/s (wall clock) and docs per CPU second (the
+    workers' own time, which a loaded machine does not inflate), from a small
+    and a large job."""
     docs, seconds = large["docs"] - small["docs"], large["seconds"] - small["seconds"]
     rate = docs / seconds
-    return {"startup_s": round(small["seconds"] - small["docs"] / rate, 2), "docs_per_s": round(rate, 1)}
+    cpu = large["cpu_s"] - small["cpu_s"]
+    return {"startup_s": round(small["seconds"] - small["docs"] / rate, 2), "docs_per_s": round(rate, 1),
+            "docs_per_cpu_s": round(docs / cpu, 1) if cpu > 0 else None}
 
 
 def measure(docs: int, cpus: int, repeat: int = 3) -> dict:
@@ -93,7 +101,8 @@ def measure(docs: int, cpus: int, repeat: int = 3) -> dict:
             runs = {}
             for size, base in (("small", seeds), ("large", big)):
                 times = [timed_extract(base, work, workers) for _ in range(repeat)]
-                runs[size] = {"docs": times[0][0], "seconds": round(statistics.median(t for _, t in times), 2)}
+                runs[size] = {"docs": times[0][0], "seconds": round(statistics.median(t[1] for t in times), 2),
+                              "cpu_s": statistics.median(t[2]["cpu_s"] for t in times), "phases": times[-1][2]}
             result[label] = {**runs, **rates(runs["small"], runs["large"])}
         result["task_overhead_ms"] = round(1000 * statistics.median(task_overhead(ray) for _ in range(repeat)), 1)
         result["load_average_after"] = os.getloadavg()[0]
@@ -101,13 +110,18 @@ def measure(docs: int, cpus: int, repeat: int = 3) -> dict:
 
 
 def estimate(result: dict, pages: int = 10_000_000, cores: int = 100, shard: int = ray_engine.SHARD_SIZE) -> dict:
-    """Hours for `pages` on `cores`, scaling the measured 2-worker rate per worker."""
-    per_worker = result["ray_2"]["docs_per_s"] / 2
-    tasks = pages / shard
-    seconds = pages / (per_worker * cores) + tasks * result["task_overhead_ms"] / 1000 / cores \
-        + result["ray_2"]["startup_s"]
-    return {"pages": pages, "cores": cores, "docs_per_s_per_worker": round(per_worker, 1),
-            "hours": round(seconds / 3600, 2)}
+    """Hours for `pages` on `cores`: the workers' share at the measured docs
+    per CPU second of a worker (and, pessimistic here, at the 2-worker wall
+    rate), plus Ray's per-task overhead, the pool's start-up, and the
+    driver's export and load, which do not spread over the cluster."""
+    ray_2 = result["ray_2"]
+    large = ray_2["large"]
+    driver_per_doc = (large["phases"].get("export", 0) + large["phases"].get("load", 0)) / large["docs"]
+    fixed = pages / shard * result["task_overhead_ms"] / 1000 / cores + ray_2["startup_s"] + pages * driver_per_doc
+    per_core = {"cpu": ray_2["docs_per_cpu_s"], "wall": ray_2["docs_per_s"] / 2}
+    hours = {k: round((pages / (v * cores) + fixed) / 3600, 2) for k, v in per_core.items() if v}
+    return {"pages": pages, "cores": cores, "docs_per_s_per_worker": per_core,
+            "driver_s_per_1000_docs": round(1000 * driver_per_doc, 3), "hours": hours}
 
 
 def main() -> None:

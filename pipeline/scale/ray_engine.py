@@ -13,6 +13,7 @@ transaction, checking every exported document came back exactly once.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
 import time
@@ -38,6 +39,10 @@ class RayMissing(RuntimeError):
     pass
 
 
+class JobError(RuntimeError):
+    """A Ray job that did not finish; the database is unchanged."""
+
+
 @dataclass
 class JobReport:
     documents: int = 0
@@ -51,6 +56,8 @@ class JobReport:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates: int = 0
+    phases: dict[str, float] = field(default_factory=dict)   # driver's export, the pool, driver's load (s)
+    cpu_seconds: float = 0.0     # CPU time of the actors' tasks (Ray's stats), start-up excluded
 
     @property
     def docs_per_second_per_worker(self) -> float:
@@ -126,16 +133,37 @@ class Preparer:
         return shards.document_shard(number, *pipeline.prepare_batch(records, self.max_chars))
 
 
-def run_pool(ray, source: Path, actor, size: int, out: Path, out_schema: pa.Schema, setup: dict | None = None) -> int:
+def run_pool(ray, source: Path, actor, size: int, out: Path, out_schema: pa.Schema,
+             setup: dict | None = None) -> tuple[int, float]:
     """Map the shard files under source over a pool of `size` actors, one
     shard a task, and collect the output on the driver as shards in out;
-    returns rows collected. The dataset is the list of shard paths (no read
+    returns (rows collected, CPU seconds the actors' tasks used, from Ray's
+    stats). The dataset is the list of shard paths (no read
     tasks: Ray 2.60's file listing task waits for a CPU the pool holds)."""
     paths = [{"path": str(p)} for p in sorted(source.rglob("*.parquet"))]
     dataset = ray.data.from_items(paths, override_num_blocks=len(paths)).map_batches(
         actor, batch_size=1, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=size), fn_constructor_kwargs=setup or {})
-    return files.collect(dataset.iter_batches(batch_size=None, batch_format="pyarrow"), out, out_schema, SHARD_SIZE)
+    try:
+        rows = files.collect(dataset.iter_batches(batch_size=None, batch_format="pyarrow"), out, out_schema,
+                             SHARD_SIZE)
+    except Exception as error:  # Ray wraps the workers' errors in its own kinds, with their tracebacks
+        raise JobError(f"the Ray job failed, the database is unchanged: {root_cause(error)}") from error
+    return rows, remote_cpu_seconds(dataset.stats())
+
+
+def root_cause(error: BaseException) -> str:
+    """The innermost 'SomeError: message' line of Ray's error text (the
+    worker's own error: a rule file, a version mismatch ...)."""
+    lines = re.findall(r"^\s*((?:\w+\.)*\w*(?:Error|Exception): .*)$", str(error), re.MULTILINE)
+    return lines[-1].strip() if lines else f"{type(error).__name__}: {error}"
+
+
+def remote_cpu_seconds(stats: str) -> float:
+    """The total of Ray Data's "Remote cpu time" lines (its stats text is
+    the public form of these figures)."""
+    units = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
+    return sum(float(n) * units[u] for n, u in re.findall(r"Remote cpu time: .*?([\d.]+)(us|ms|s) total", stats))
 
 
 def extract(con, everything: bool = False, address: str | None = None, workers: int | None = None,
@@ -148,12 +176,15 @@ def extract(con, everything: bool = False, address: str | None = None, workers: 
     began = time.perf_counter()
     with workdir(directory) as work:
         exported = shards.export_documents(con, work / "documents", ruleset.version, everything, SHARD_SIZE)
+        report.phases["export"] = time.perf_counter() - began
         if exported:
             schema = shards.fact_shard_schema(shards.fact_type(con))
-            run_pool(ray, work / "documents", Extractor, report.workers, work / "facts", schema,
-                     {"rules_version": ruleset.version, "schema": schema})
+            _, report.cpu_seconds = run_pool(ray, work / "documents", Extractor, report.workers, work / "facts",
+                                             schema, {"rules_version": ruleset.version, "schema": schema})
+            report.phases["pool"] = time.perf_counter() - began - report.phases["export"]
             report.documents, report.facts = shards.load_fact_shards(con, work / "facts", ruleset.version, exported)
     report.seconds = time.perf_counter() - began
+    report.phases["load"] = report.seconds - sum(report.phases.values())
     return report
 
 
@@ -170,8 +201,8 @@ def ingest(con, paths, address: str | None = None, workers: int | None = None,
         batches = pipeline.record_batches(pipeline.read_records(paths, read, max_chars), "", read, max_chars)
         report.documents = files.write_record_shards(batches, work / "records")
         if report.documents:
-            run_pool(ray, work / "records", Preparer, report.workers, work / "docs", shards.DOC_SHARD_SCHEMA,
-                     {"max_chars": max_chars})
+            _, report.cpu_seconds = run_pool(ray, work / "records", Preparer, report.workers, work / "docs",
+                                             shards.DOC_SHARD_SCHEMA, {"max_chars": max_chars})
             (report.added, report.updated, report.unchanged), refused = shards.load_document_shards(con, work / "docs")
             read.errors.extend(refused)
     report.errors, report.warnings, report.duplicates = read.errors, read.warnings, read.duplicates
