@@ -93,3 +93,17 @@ def inert(value):
         return value
     risky = value.startswith(("=", "+", "@", "\t", "\r")) or (value.startswith("-") and value[1:2] not in (" ", ""))
     return "'" + value if risky else value
+
+
+def charts_page(request: Request):
+    site = request.app.state.site
+    params = dict(request.query_params)
+    filters = views.filters_of(params)
+    with site.db() as con:
+        counts = reviews.facet_counts(con, filters)
+        indicator = series_indicator(con, filters, params)
+    query = {**filters, **({"series": params["series"]} if params.get("series") else {})}
+    page = site.render("charts.html", counts=counts, filters=filters, params=query, charts=CHARTS,
+                       indicator=indicator, total=sum(n for _, n in counts["indicator"]))
+    page.headers["Content-Security-Policy"] = CHARTS_CSP
+    return page
