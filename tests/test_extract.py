@@ -44,6 +44,27 @@ CASES = [
     # a target's "đến cuối năm" is its target year, not the date of the figure
     ("Phấn đấu đến cuối năm 2025 đạt 100% bí thư chi bộ đồng thời là trưởng thôn.", "secretary_hamlet_head",
      {"status": "target", "target_year": 2025, "as_of": None}),
+    # the electorate of "X/Y cử tri" is not the approval's total; its share is on the row
+    ("Tại xã Yên Hòa có 2.310/2.402 cử tri ủng hộ, đạt tỷ lệ 96,17%.", "voter_approval",
+     {"value": 2310, "total": None, "percent": 96.17, "level": None}),
+    ("Số cử tri xã Nà Phặc đồng ý với Đề án là 812/930 người, đạt tỷ lệ 87,31%.", "voter_approval",
+     {"value": 812, "percent": 87.31, "status": "achieved"}),
+    # "86/1.156" is a share, not a date; units carrying out a model count for it
+    ("Đến nay có 86/1.156 thôn, tổ dân phố thực hiện nhất thể hóa hai chức danh này.", "secretary_hamlet_head",
+     {"value": 86, "total": 1156}),
+    ("Có 9 xã, thị trấn đều có Bí thư kiêm nhiệm chức danh Chủ tịch.", "secretary_committee_chair", {"value": 9}),
+    ("Toàn quốc có khoảng 2,1 triệu biên chế hưởng lương từ ngân sách.", "civil_servant", {"value": 2100000}),
+    # leaving the payroll under a streamlining scheme is a decrease, the verb after the number too
+    ("Năm 2016 có 38 trường hợp hưởng chính sách nghỉ hưu trước tuổi.", "civil_servant",
+     {"value": 38, "change": "decrease"}),
+    ("Trên 300 biên chế đã được tinh giản.", "civil_servant", {"value": 300, "change": "decrease"}),
+    # per-unit norms are facts
+    ("Mỗi xã được bố trí tối đa 12 người hoạt động không chuyên trách.", "part_time_staff",
+     {"value": 12, "approx": "at_most"}),
+    ("Bình quân mỗi năm giảm ít nhất 2% biên chế.", "civil_servant", {"percent": 2, "change": "decrease"}),
+    # "tăng lên 36 người" states the new count
+    ("Số bí thư tỉnh ủy không phải người địa phương tăng lên 31 người.", "non_local_leader",
+     {"value": 31, "change": "count"}),
     # "thực hiện" (implement) is not "hiện" (now)
     ("Các cấp ủy cần tiếp tục thực hiện mô hình 100% bí thư chi bộ kiêm trưởng thôn.", "secretary_hamlet_head",
      {"status": "target", "as_of": None}),
@@ -62,6 +83,30 @@ def test_attributes(ruleset, text, indicator, expect):
         assert str(fact[key]) == str(value), (key, fact)
 
 
+def test_respective_values_give_one_fact_each(ruleset):
+    text = "Định mức công chức cấp xã đối với xã loại I, II, III tương ứng là 21 - 19 - 17 người."
+    found = [f for f in facts(text, ruleset) if f["indicator"] == "civil_servant"]
+    assert sorted(f["value"] for f in found) == [17, 19, 21]
+
+
+def test_a_breakdown_sentence_shares_the_change_of_its_whole(ruleset):
+    text = "Trên 500 biên chế đã được tinh giản. Trong đó, có 460 biên chế khối chính quyền; 40 biên chế khối Đảng."
+    found = {f["value"]: f["change"] for f in facts(text, ruleset) if f["indicator"] == "civil_servant"}
+    assert found == {500: "decrease", 460: "decrease", 40: "decrease"}
+
+
+def test_per_unit_norms_are_facts_but_a_models_name_is_not(ruleset):
+    norms = {(f["indicator"], f["value"]) for f in facts("Mỗi thôn có 1 chi bộ và 3 người hoạt động không chuyên trách.", ruleset)}
+    assert norms == {("party_org", 1), ("part_time_staff", 3)}
+    assert facts("Tỉnh triển khai mô hình mỗi thôn có 1 chi bộ.", ruleset) == []
+
+
+def test_a_pattern_gap_is_its_own_not_the_rules_longest(ruleset):
+    # "@SEC_HAMLET_HEAD ~3 NUM @CASE" may not stretch over seven words to reach the count
+    text = "Mô hình bí thư kiêm trưởng thôn, tổ trưởng dân phố, trưởng ban công tác Mặt trận 386 người."
+    assert not [f for f in facts(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
+
+
 def test_a_paragraphs_date_dates_what_was_done_not_a_stated_target(ruleset):
     text = ("Đến hết tháng 6.2022, toàn tỉnh giảm được 2.218 người hoạt động không chuyên trách. "
             "12/12 huyện hoàn thành chỉ tiêu giảm 40% số người hoạt động không chuyên trách ở thôn.")
@@ -75,7 +120,6 @@ NOT_FACTS = [
     "Thực hiện Nghị quyết số 18-NQ/TW khóa XII và Quyết định số 1234/QĐ-UBND.",
     "Giai đoạn 2016-2020, các xã đã triển khai Đề án 01 về thôn, tổ dân phố.",
     "Hầu hết các xã bố trí cán bộ cấp xã đảm nhiệm từ 2-3 chức danh.",
-    "Mỗi thôn có 1 chi bộ và 3 người hoạt động không chuyên trách.",
     "Tỉnh tặng bằng khen cho 5 tập thể và 21 cá nhân có thành tích trong sáp nhập 12 xã.",
     "Hội nghị diễn ra trong 2 ngày tại 3 huyện.",
     "Còn lại 25 đồng chí là bí thư chi bộ nhưng không là trưởng ấp.",
@@ -84,6 +128,17 @@ NOT_FACTS = [
     "Hội nghị có sự tham dự của 200 đại biểu đến từ 15 sở, ngành.",
     "Liên hệ đường dây nóng 0912 345 678 để phản ánh về việc sáp nhập thôn.",
     "Năm 2024, tỉnh có 15 xã đạt chuẩn nông thôn mới và 3 huyện hoàn thành nhiệm vụ.",
+    # turnout, dissent and naming ballots are not approvals (FACTS.md voter_approval)
+    "Xã có 3.120/3.400 cử tri đại diện hộ đi bỏ phiếu, đạt tỷ lệ 91,8%.",
+    "Có 214 cử tri không đồng ý với việc nhập xã.",
+    "Về việc đặt tên xã mới là xã Tân Hòa, có 2.050/2.200 cử tri đồng ý, đạt 93,2%.",
+    # units defined by what they did or a property they have; renames; people who left
+    "Hiện có 7 huyện, thị xã không đạt mục tiêu này.",
+    "Huyện còn 41 thôn, tổ dân phố dưới tiêu chuẩn về số hộ.",
+    "Nghị quyết cũng đổi tên 9 thôn, tổ dân phố.",
+    "Đến nay, 2 phó giám đốc sở đã nghỉ hưu.",
+    "Theo báo cáo của huyện ủy, trước đây có 2 thôn có 3 chi bộ.",
+    "Bình quân mỗi phòng có 1,6 cấp phó.",
 ]
 
 
