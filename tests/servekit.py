@@ -3,6 +3,7 @@ session (bundled samples, the shared seeds, one hostile page), copied for
 each test that writes, and a real uvicorn server on 127.0.0.1."""
 from __future__ import annotations
 
+import atexit
 import shutil
 import socket
 import tempfile
@@ -39,7 +40,9 @@ _BUILT: dict[str, Path] = {}
 def sample_db() -> Path:
     """The session's pristine database (ingested and extracted once)."""
     if "db" not in _BUILT:
-        path = Path(tempfile.mkdtemp(prefix="vnfacts-serve-")) / "sample.duckdb"
+        folder = Path(tempfile.mkdtemp(prefix="vnfacts-serve-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "sample.duckdb"
         with pipeline.connect(path) as con:
             report = pipeline.ingest_paths(con, [SAMPLE, SEEDS])
             assert not report.errors, report.errors
