@@ -49,6 +49,11 @@ STATUS = [
     # a numbered resolution of the Standing Committee is a decision taken
     ("Theo Nghị quyết số 1238/NQ-UBTVQH15 của Ủy ban Thường vụ Quốc hội, tỉnh sẽ giảm 14 xã.", "admin_unit", 14,
      "achieved"),
+    # "thành phố" is no "thành" (into): a merger's object with no after-state follows the plan
+    ("Theo đề án, tỉnh tiến hành sáp nhập 212 thôn, tổ dân phố ở 9 huyện, thành phố.", "hamlet", 212, "target"),
+    # "bảo đảm đến năm N" sets a target even after a result
+    ("Đến nay tỉnh đã giảm 512 biên chế và bảo đảm đến năm 2026 giảm 1.000 biên chế.", "civil_servant", 1000,
+     "target"),
     # an aside in parentheses does not cut the clause from its plan word
     ("Tỉnh dự kiến sắp xếp 60 đơn vị hành chính cấp xã (giảm 33 đơn vị) còn 27 xã, phường.", "admin_unit", 27, "target"),
 ]
@@ -104,6 +109,12 @@ def test_a_target_deadline_is_its_year_not_its_date(ruleset):
     text = "Tỉnh phấn đấu đến 31/12/2026 bố trí 100% bí thư chi bộ đồng thời là trưởng thôn."
     found = [f for f in extract(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
     assert found and found[0]["status"] == "target" and found[0]["as_of"] is None and found[0]["target_year"] == 2026
+
+
+def test_a_deadline_after_the_figure_gives_its_year(ruleset):
+    text = "Tỉnh sẽ bố trí 100% bí thư chi bộ đồng thời là trưởng thôn, hoàn thành trước ngày 30/6/2027."
+    found = [f for f in extract(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
+    assert found and found[0]["status"] == "target" and found[0]["target_year"] == 2027
 
 
 def test_every_fact_has_a_confidence_and_doubt_lowers_it(ruleset):

@@ -151,6 +151,9 @@ def target_dates(text, a_start, clause, scene, carried, pats) -> tuple[dict, str
     found = cued_dates(before, pats, scene.get("default_year"), years=False)
     if found and found[-1][2] in pats["deadline_cues"]:  # "đảm bảo đến 15/12/2025, toàn bộ ...": a deadline
         return {"as_of": None, "target_year": year or found[-1][1].year}, "none"
+    later = cued_dates(text[a_start:clause[1]], pats, scene.get("default_year"), years=False)
+    deadline = next((d for _, d, cue in later if cue in pats["deadline_cues"]), None)
+    year = year or (deadline.year if deadline else None)  # "..., hoàn thành trước ngày 15/12/2025"
     dated = found[-1][1] if found else None
     # A date carried from an earlier sentence does not date a target stated
     # as one ("chỉ tiêu giảm 40%"); a count followed by a plan keeps it.

@@ -35,6 +35,7 @@ def compiled(ctx: dict) -> dict:
         "approx_words": words.word_regex([w for kind in ctx["approx"].values() for w in kind]),
         "before_state": words.word_regex(ctx["before_state"]),
         "after_state": words.word_regex(ctx["after_state"]),
+        "state_not": words.word_regex(ctx["state_not"]),
     }
 
 
@@ -77,10 +78,10 @@ def merger_state(sentence: str, a_start: int, a_end: int, change: str, pats) -> 
     for a change, None otherwise."""
     if change != "count":
         return "after"
-    window = sentence[max(0, sentence.rfind(";", 0, a_start) + 1):a_start]
+    window = words.blank(pats["state_not"], sentence[max(0, sentence.rfind(";", 0, a_start) + 1):a_start])
     before, after = words.last_match(pats["before_state"], window), words.last_match(pats["after_state"], window)
     if before and (not after or before.end() > after.end()):
-        rest = sentence[a_end:a_end + 80]
+        rest = words.blank(pats["state_not"], sentence[a_end:a_end + 80])
         return "before" if pats["after_state"].search(rest) else None
     return "after" if after else None
 
