@@ -3,11 +3,12 @@
 FACTS.md "Dates": a written date counts when a cue ties it to the figure
 ("tính đến ngày 30.6.2022", "hết năm 2016", "trước tháng 7/2017"); a
 resolution's effective date dates the state it creates; "đến nay" and
-"hiện nay" give the publication date only when that is a full date.
-Nothing is dated by default. The words are rules/context.yaml's
-(`as_of_cues`, `date_parts`, `effective_date`, `as_of_now`,
-`target_year_words`, `period_words`); parsing a written date is
-pipeline.lang.dates.
+"hiện nay" give the publication date only when that is a full date, and
+so does a state the report gives as current, unless the text sets it in a
+past year or period. A target is dated only by a date written for it;
+its year is "đến năm N", a deadline or the end of its period. The words
+are rules/context.yaml's (rules/README.md lists them); parsing a written
+date is pipeline.lang.dates.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ MAX_CUE_GAP = 30  # characters between a cue and the date it introduces
 
 def compiled(ctx: dict) -> dict:
     """The date regexes of context.yaml (merged into context.patterns)."""
-    parts = {normalize_word(w): part for part, words in ctx["date_parts"].items() for w in words}
+    parts = {normalize_word(w): part for part, listed in ctx["date_parts"].items() for w in listed}
     effective = ctx["effective_date"]
     year_words = words.alternation(ctx["target_year_words"])
     return {
