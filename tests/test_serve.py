@@ -105,6 +105,7 @@ def test_each_fact_links_to_its_document_where_its_quote_is_marked(client):
     document = client.get(f"/doc/{doc}")
     assert document.status_code == 200 and f'id="f-{key}"' in document.text
     assert client.get("/doc/no-such-doc").status_code == 404
+    assert client.get("/review", params={"key": "0" * 16}).status_code == 404
 
 
 def test_review_shows_the_quote_at_its_offsets_in_its_sentence(client, db):

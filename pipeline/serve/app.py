@@ -1,18 +1,18 @@
 """The review page: a Starlette application over one DuckDB file.
 
-Each request opens its own short connection (reviews.open_db), so
-`vnfacts query`, `extract` or a nightly `run` can use the database between
-two requests. Safety, since every page shows text from scraped sites:
-Jinja2 autoescapes everything, the Content-Security-Policy allows only the
-package's own script and stylesheet (an injected inline script or
-`onerror=` would not run even if it reached the page), state changes are
-JSON POSTs carrying the per-process token, and a request whose Host is not
-the bound address is refused (DNS rebinding)."""
+Requests share one connection while they come and leave the file to other
+processes when they stop (pool.py), so `vnfacts query`, `extract` or a
+nightly `run` work next to the page. Safety, since every page shows text
+from scraped sites: Jinja2 autoescapes everything, the
+Content-Security-Policy allows only the package's own script and stylesheet
+(an injected inline script or `onerror=` would not run even if it reached
+the page), state changes are JSON POSTs carrying the per-process token, and
+a request whose Host is not the bound address is refused (DNS rebinding)."""
 from __future__ import annotations
 
 import hmac
-from contextlib import asynccontextmanager
 import secrets
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -88,6 +88,9 @@ def review(request: Request):
     context = dict(fact=fact, doc=doc, done=done, total=total, filters=filters, params=base,
                    next_url=views.link("/review", base, offset=offset + step if not params.get("key") else offset),
                    skip_url=views.link("/review", base, offset=offset + 1), offset=offset)
+    if fact is None and params.get("key"):
+        return site.render("missing.html", status=404, what=f"fact with key {params['key']} (re-extraction may "
+                           "have changed it: see the orphaned reviews)")
     if fact:
         context["evidence"] = views.evidence(doc["text"], fact)
     return site.render("review.html", **context)
@@ -125,10 +128,10 @@ def archived_page(request: Request):
         record = read_record(source)
     except (OSError, ValueError, StopIteration) as error:
         return site.render("missing.html", status=404, what=f"readable WARC record at {source} ({error})")
-    media = record.content_type.split(";")[0].strip() or "text/html"
-    charset = record.content_type.partition("charset=")[2].strip() or "utf-8"
-    headers = {"Content-Security-Policy": ARCHIVE_CSP, "X-Archived-From": record.url or ""}
-    return Response(record.body, media_type=f"{media}; charset={charset}", headers=headers)
+    # The archived Content-Type as received: without a charset the browser
+    # reads the page's own <meta charset> (not every site is UTF-8).
+    headers = {"Content-Security-Policy": ARCHIVE_CSP, "Content-Type": record.content_type or "text/html"}
+    return Response(record.body, headers=headers)
 
 
 def orphans_page(request: Request):
