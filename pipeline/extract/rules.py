@@ -48,7 +48,7 @@ CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability", "cros
 CONTEXT_KEYS = {
     "approx": dict, "approx_after": dict, "approx_stops": list, "change": dict, "change_not": list, "breakdown": list,
     "count_markers": list, "target_before": list, "target_after": list, "achieved": list,
-    "target_frames": list, "instruction_words": list, "status_not": list, "decided": dict, "before_state": list, "after_state": list, "state_not": list,
+    "target_frames": list, "instruction_words": list, "status_not": list, "weak_target": list, "decided": dict, "before_state": list, "after_state": list, "state_not": list,
     "as_of_cues": list, "deadline_cues": list, "date_parts": dict, "effective_date": dict, "as_of_now": list, "as_of_now_not": list, "past_scope": list,
     "target_year_words": list, "period_words": list, "document_words": list, "date_words": list,
     "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from pipeline.extract import words
+from pipeline.lang.dates import date_mentions
 from pipeline.lang.vntext import normalize
 
 PARENTHESIS = re.compile(r"\([^()]*\)")
@@ -30,6 +31,7 @@ def compiled(ctx: dict) -> dict:
         "decider": words.word_regex(decided["deciders"]),
         "decision_act": words.word_regex(decided["acts"]),
         "status_not": words.word_regex(ctx["status_not"]),
+        "weak_target": words.word_regex(ctx["weak_target"]),
         "resolution": words.word_regex(decided["resolutions"]),
         "numbered_resolution": re.compile(rf"(?i)(?:{words.alternation(decided['resolutions'])}) (?:số )?\d+/NQ"),
         "approx_words": words.word_regex([w for kind in ctx["approx"].values() for w in kind]),
@@ -86,6 +88,18 @@ def merger_state(sentence: str, a_start: int, a_end: int, change: str, pats) -> 
     return "after" if after else None
 
 
+def past_narrative(before: str, scene: dict, pats) -> bool:
+    """ "năm 2022, các tỉnh tiếp tục giảm 711 phòng": a continuing word
+    (context.yaml `weak_target`) in a sentence set in a year before the
+    report's is a past result, not a target."""
+    last = cue(pats["target_before"], status_window(before, len(before), pats), pats)
+    if not (last and pats["weak_target"].fullmatch(last.group())):
+        return False
+    report = scene.get("published_day")
+    years = [m.year for _, m in date_mentions(before, pats["date_mention"]) if m.kind == "year"]
+    return bool(report and years) and max(years) < report.year
+
+
 def cue(pattern: re.Pattern, text: str, pats):
     """The last status word of pattern in text: negated forms ("không
     phải") blanked, capitalised words inside a sentence ("Cần Thơ") skipped."""
@@ -113,6 +127,8 @@ def decide(sentence, a_start, a_end, clause, state, scene, frame, pats) -> tuple
         return "achieved", "state"
     window = status_window(sentence, a_start, pats)
     found = cue_status(window, pats, decided)
+    if found == "target" and past_narrative(sentence[:a_start], scene, pats):
+        return "achieved", "cue"
     if found:
         return found, "cue"
     after_words = pats["target_strong"] if decided else pats["target_after"]
