@@ -381,7 +381,7 @@ for line in sys.stdin:
 
 
 def test_the_connection_is_shared_while_requests_come_and_freed_when_they_stop(db):
-    app = create_app(db, reviewer="tester", idle=0.5)
+    app = create_app(db, reviewer="tester", idle=1.5)
     pool = app.state.site.pool
     other = subprocess.Popen([sys.executable, "-c", OPENER, str(db)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
@@ -396,7 +396,7 @@ def test_the_connection_is_shared_while_requests_come_and_freed_when_they_stop(d
             client.token = app.state.site.token
             assert post(client, "/api/review", {"key": queue_key(client), "verdict": "accept"}).status_code == 200
             assert pool.is_open() and other_tries() == "locked"  # held between quick requests
-            time.sleep(0.8)
+            time.sleep(2.0)
             assert not pool.is_open() and other_tries() == "opened"  # freed when they stop
             assert client.get("/review").status_code == 200 and pool.is_open()
         assert not pool.is_open()  # and closed when the server stops
