@@ -183,7 +183,8 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     q_start, q_end = char_span(doc, sentence, start, end)
     a_start, a_end = char_span(doc, sentence, anchor, anchor + 1)
     clause = context.clause_bounds(text, a_start, a_end)
-    if context.excluded(text, a_start, q_end, clause[1], rule, pats) or topic_excluded(text[:a_start], rule):
+    if (context.excluded(text, a_start, q_end, clause[1], rule, pats) or topic_excluded(text[:a_start], rule)
+            or (anchor == start and negated_inside(doc, anchor, end))):
         return None
     fact = numbers(doc, start, end, anchor)
     if fact["value"] is not None and fact["value"] != int(fact["value"]):
@@ -203,6 +204,15 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
 # FACTS.md: "voter_approval is the approving share or count only (level
 # null, total null)": the electorate of "742/801 cử tri" is not its total.
 SPEC_NULL = {"voter_approval": ("total", "level")}
+
+
+NEGATIONS = {"chưa", "không", "chưa từng", "không còn"}
+
+
+def negated_inside(doc, anchor, end) -> bool:
+    """ "3 huyện chưa bố trí bí thư đồng thời là chủ tịch UBND": a negation
+    between the number and what the match says they are or do."""
+    return any(doc[i].lower_ in NEGATIONS for i in range(anchor + 1, end))
 
 
 def topic_excluded(before: str, rule) -> bool:
