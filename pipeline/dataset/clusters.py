@@ -62,27 +62,31 @@ def _identity(values):
 def signature(text: str) -> tuple[int, np.ndarray]:
     """(number of shingles, MinHash values) of a text."""
     hashes = shingle_hashes(text)
-    return len(hashes), minhash_values(hashes)
+    return len(hashes), minhash_values(new_minhash(), hashes)
 
 
-def minhash_values(hashes: np.ndarray) -> np.ndarray:
-    """MinHash values of shingle hashes.
+def new_minhash() -> MinHash:
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_PERMUTATIONS, scheme="affine32")
+
+
+def minhash_values(minhash: MinHash, hashes: np.ndarray) -> np.ndarray:
+    """MinHash values of shingle hashes (the MinHash is reset and reused).
 
     datasketch hashes each item of a batch with `hashfunc`; handing it the
     whole array as one item with an identity hashfunc runs its permutations
     and minimum on the array at once (tests check the values equal those of
     feeding the shingles one by one)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=_identity, permutations=_PERMUTATIONS,
-                      scheme="affine32")
+    minhash.clear()
     if len(hashes):
         minhash.update_batch([hashes])
     return minhash.hashvalues.astype(np.uint32)
 
 
 def band_hashes(values: np.ndarray) -> np.ndarray:
-    """One signed 64-bit hash per band of ROWS values (DuckDB BIGINT)."""
-    rows = values[:BANDS * ROWS].astype(np.uint64).reshape(BANDS, ROWS)
-    return (rows * _MIX[:ROWS]).sum(axis=1, dtype=np.uint64).view(np.int64)
+    """One signed 64-bit hash per band of ROWS values (DuckDB BIGINT); values
+    is one signature or a matrix of them (one per row)."""
+    rows = values[..., :BANDS * ROWS].astype(np.uint64).reshape(*values.shape[:-1], BANDS, ROWS)
+    return (rows * _MIX[:ROWS]).sum(axis=-1, dtype=np.uint64).view(np.int64)
 
 
 def jaccard(a: str, b: str) -> float:
@@ -102,19 +106,20 @@ def estimate(a: bytes, b: bytes) -> float:
 def sketch_batch(batch: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Signature and band rows of a batch of documents, and their shingle
     hashes (verification reuses them)."""
-    signatures, band_docs, band_values, shingles = [], [], [], {}
-    for doc, text, content_hash in batch[["id", "text", "content_hash"]].itertuples(index=False):
-        hashes = shingle_hashes(text)
-        values = minhash_values(hashes)
-        signatures.append((doc, content_hash, len(hashes), values.astype("<u4").tobytes()))
-        shingles[doc] = hashes
-        if len(hashes):  # a text with no shingle is compared with nothing
-            band_docs.append(doc)
-            band_values.append(band_hashes(values))
-    bands = pd.DataFrame({"doc": np.repeat(np.array(band_docs, dtype=object), BANDS),
-                          "band": np.tile(np.arange(BANDS, dtype=np.int16), len(band_docs)),
-                          "hash": np.concatenate(band_values) if band_values else np.zeros(0, dtype=np.int64)})
-    return pd.DataFrame(signatures, columns=["doc", "content_hash", "shingles", "signature"]), bands, shingles
+    minhash, shingles, values = new_minhash(), {}, []
+    for doc, text in zip(batch["id"], batch["text"]):
+        shingles[doc] = shingle_hashes(text)
+        values.append(minhash_values(minhash, shingles[doc]))
+    counts = np.array([len(h) for h in shingles.values()], dtype=np.int64)
+    matrix = np.array(values, dtype="<u4").reshape(len(values), NUM_PERM)
+    ids = batch["id"].to_numpy(dtype=object)
+    signatures = pd.DataFrame({"doc": ids, "content_hash": batch["content_hash"].to_numpy(dtype=object),
+                               "shingles": counts, "signature": [row.tobytes() for row in matrix]})
+    banded = counts > 0  # a text with no shingle is compared with nothing
+    bands = pd.DataFrame({"doc": np.repeat(ids[banded], BANDS),
+                          "band": np.tile(np.arange(BANDS, dtype=np.int16), int(banded.sum())),
+                          "hash": band_hashes(matrix[banded]).reshape(-1)})
+    return signatures, bands, shingles
 
 
 def verified_pairs(con, ids: list[str], known: dict[str, np.ndarray]) -> pd.DataFrame:
