@@ -45,7 +45,7 @@ def decide(span: Span, rule, scene: dict, earlier: dict | None, carried, pats) -
         out["level"] = out["level"] or earlier["level"]
         out.update({k: earlier[k] for k in ("locality", "province", "province_2025")})
     moment, dated = dates.when(text, a_start, clause, out["status"], state, scene, carried.get("as_of"),
-                               carried.get("scoped"), pats)
+                               carried.get("scoped"), pats, rule.indicator)
     out.update(moment)
     out["evidence"] = {"status": "rule" if rule.status else how, "as_of": dated, "state": state}
     return out

@@ -35,6 +35,7 @@ def compiled(ctx: dict) -> dict:
         "on_passing": words.word_regex(effective["on_passing"]),
         "passing": words.word_regex(effective["passing"]),
         "past_scope": words.word_regex(ctx["past_scope"]),
+        "effective_indicators": set(effective["indicators"]),
         "deadline_cues": {normalize_word(w) for w in ctx["deadline_cues"]},
         "instruction": words.word_regex(ctx["instruction_words"]),
         "year_cue": re.compile(rf"(?<!\w)(?:{year_words})\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
@@ -136,11 +137,11 @@ def carry_scope(sentence: str, scoped: bool, pats) -> bool:
     return scoped or time_scoped(sentence, pats)
 
 
-def when(text, a_start, clause, status, state, scene, carried, scoped, pats) -> tuple[dict, str]:
+def when(text, a_start, clause, status, state, scene, carried, scoped, pats, indicator=None) -> tuple[dict, str]:
     """as_of and target_year, and how as_of was decided (for confidence)."""
     if status == "target":
         return target_dates(text, a_start, clause, scene, carried, pats)
-    as_of, how = achieved_as_of(text, a_start, clause, state, scene, carried, scoped, pats)
+    as_of, how = achieved_as_of(text, a_start, clause, (state, indicator), scene, carried, scoped, pats)
     return {"as_of": as_of, "target_year": None}, how
 
 
@@ -169,12 +170,13 @@ def target_dates(text, a_start, clause, scene, carried, pats) -> tuple[dict, str
     return {"as_of": as_of, "target_year": year}, "cue" if dated else "carried" if as_of else "none"
 
 
-def achieved_as_of(text, a_start, clause, state, scene, carried, scoped, pats) -> tuple[date | None, str]:
+def achieved_as_of(text, a_start, clause, state_of, scene, carried, scoped, pats) -> tuple[date | None, str]:
     """A cue-tied date, "đến nay" (the publication day), nothing for a figure
     set in the past, a date carried from the paragraph, a resolution's
     effective date, else the publication day (a state the report gives as
     current; not for a headline, which a body repeat dates)."""
-    before, after, year = text[:a_start], text[a_start:clause[1]], scene.get("default_year")
+    (state, indicator), before, after = state_of, text[:a_start], text[a_start:clause[1]]
+    year = scene.get("default_year")
     # after the number only a cue ("... đã được tinh giản tính đến tháng 2 năm
     # 2019"), not a comparison ("tăng 40% so với cuối năm 2018")
     dated = explicit_as_of(before, pats, year) or explicit_as_of(after, pats, year, cued_only=True)
@@ -187,7 +189,8 @@ def achieved_as_of(text, a_start, clause, state, scene, carried, scoped, pats) -
     if carried:
         return carried, "carried"
     effective = scene.get("effective")
-    if effective is not None:  # a resolution: its after-states and decreases take its date
+    if effective is not None and (state or indicator in pats["effective_indicators"]):
+        # a resolution: the states it creates (and its decreases) take its date; its other units none
         return ((effective or None) if state == "after" else None), "effective"
     if scoped or text.strip() == scene.get("title"):
         return None, "scoped"

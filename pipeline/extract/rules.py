@@ -92,7 +92,7 @@ def check_keys(path: Path, where: str, data: dict, known) -> None:
 CONTEXT_SUBKEYS = {
     "approx": {"at_least", "at_most", "about"}, "approx_after": {"at_least", "at_most", "about"},
     "change": {"decrease", "increase"}, "decided": {"deciders", "resolutions", "acts", "future"},
-    "date_parts": {"end", "middle", "before"}, "effective_date": {"cues", "on_passing", "passing"},
+    "date_parts": {"end", "middle", "before"}, "effective_date": {"cues", "on_passing", "passing", "indicators"},
     "per_unit": {"words", "new_subject"}, "trailing_share": {"lead", "words", "change", "approx"},
     "level_inside": set(LEVELS), "owner_level": {"indicators", *LEVELS},
 }
