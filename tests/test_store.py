@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -137,3 +139,19 @@ def test_every_db_option_is_the_same():
                 found[name] = (param.default, type(param.type).__name__, param.metavar)
     assert {"ingest", "extract", "query", "export", "eval", "demo", "crawl", "run", "status"} <= set(found)
     assert set(found.values()) == {(str(DEFAULT_DB), "Path", "FILE")}
+
+
+def test_database_opens_in_the_duckdb_cli_researchers_install(tmp_path):
+    """`pip install duckdb-cli` (1.5.6) reads the file vnfacts writes (its
+    own 2.0 format it refuses: 'can only read versions between 64 and 68')."""
+    pytest.importorskip("duckdb_cli")
+    path = tmp_path / "shared.duckdb"
+    with store.connect(path) as con:
+        store.replace_facts(con, ["a"], [fact("a", confidence=0.5), fact("a", value=7)], "v")
+    with store.connect(path) as con:  # reopened and written again: the format stays
+        store.replace_facts(con, ["b"], [fact("b")], "v")
+    result = subprocess.run([sys.executable, "-m", "duckdb_cli", str(path), "-csv", "-c",
+                             "SELECT count(*) AS n, sum(value) AS total FROM facts"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["n,total", "3,31.0"]

@@ -39,6 +39,9 @@ NUMERIC_FACT_FIELDS = ("value", "total", "percent", "over_plan_percent", "confid
 MEMORY_LIMIT = os.environ.get("VNFACTS_DUCKDB_MEMORY", "128MB")
 # DuckDB lets one process write a file (or several only read it). A second
 # process waits this many seconds for the lock, then says who holds it.
+# New files are written in a storage format older DuckDB clients read too
+# (the DuckDB CLI 1.5.x a researcher installs refuses 2.0's own format).
+STORAGE_VERSION = os.environ.get("VNFACTS_DUCKDB_STORAGE", "v1.5.0")
 LOCK_WAIT = float(os.environ.get("VNFACTS_LOCK_WAIT", "10"))
 LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<exe>.*?) \(PID (?P<pid>\d+)\)")
 
@@ -58,7 +61,7 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool
     if read_only:
         return _open_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only=False)
+    con = _open(path, read_only=False, fresh=not path.exists())
     schema.migrate(con)
     return con
 
@@ -75,13 +78,16 @@ def _open_read_only(path: Path):
     return _open(path, read_only=True)
 
 
-def _open(path: Path, read_only: bool, wait: float | None = None):
+def _open(path: Path, read_only: bool, wait: float | None = None, fresh: bool = False):
     """Connect, retrying with backoff while another process holds the lock."""
     wait = LOCK_WAIT if wait is None else wait
+    config = {"memory_limit": MEMORY_LIMIT}
+    if fresh:
+        config["storage_compatibility_version"] = STORAGE_VERSION
     deadline, pause = time.monotonic() + wait, 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+            return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.IOException as error:
             holder = LOCK_HOLDER.search(str(error))
             if holder is None:
