@@ -47,9 +47,11 @@ def clean(record: dict) -> dict:
         return {"text": text, "title": title, "published": record.get("published") or page.published,
                 "site": record.get("site") or page.site}
     raw = record.get("text")
-    text = clean_text(decode(raw) if isinstance(raw, bytes) else raw)
+    raw = decode(raw) if isinstance(raw, bytes) else raw
+    text = clean_text(raw)
+    # the printed date is read before cleaning: the cleaner drops "03/02/2023 06:00" as a counter line
     return {"text": text, "title": record.get("title") or guess_title(text),
-            "published": record.get("published") or find_published_date(text), "site": record.get("site")}
+            "published": record.get("published") or find_published_date(raw or ""), "site": record.get("site")}
 
 
 def lead_parts(title, description, body) -> list[str]:
