@@ -180,7 +180,7 @@ async def decide(request: Request, site: Site) -> dict:
         fields = views.corrections(fact, body.get("fields") or {}) if body["verdict"] == "correct" else None
         # A "correction" that changes nothing is an acceptance.
         verdict = "accept" if body["verdict"] == "correct" and not fields else body["verdict"]
-        review_id = reviews.record(con, fact["fact_key"], verdict, fields, site.reviewer, fact["doc"])
+        review_id = reviews.record(con, fact, verdict, fields, site.reviewer)
     return {"id": review_id, "verdict": verdict, "fields": fields}
 
 

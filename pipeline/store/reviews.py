@@ -188,18 +188,15 @@ def progress(con, filters: dict) -> tuple[int, int]:
     return int(found[0]), int(found[1])
 
 
-def record(con, key: str, verdict: str, fields: dict | None, reviewer: str | None, doc: str | None = None) -> int:
-    """Store a decision on the fact with this key; returns the review's id."""
+def record(con, fact: dict, verdict: str, fields: dict | None, reviewer: str | None) -> int:
+    """Store a decision on a fact (a row of fact_by_key); returns the review's id."""
     if verdict not in VERDICTS:
         raise ValueError(f"verdict {verdict!r}: expected one of {', '.join(VERDICTS)}")
-    fact = fact_by_key(con, key, doc)
-    if fact is None:
-        raise LookupError(f"no fact with key {key}")
     snapshot = {name: fact[name] for name in FACT_FIELDS}
     return con.execute(
         "INSERT INTO reviews (fact_key, doc, verdict, fields, fact, reviewer) VALUES (?, ?, ?, ?, ?, ?) "
         "RETURNING id",
-        [key, fact["doc"], verdict, json.dumps(fields, ensure_ascii=False) if fields else None,
+        [fact["fact_key"], fact["doc"], verdict, json.dumps(fields, ensure_ascii=False) if fields else None,
          json.dumps(snapshot, ensure_ascii=False, default=str), reviewer]).fetchall()[0][0]
 
 
