@@ -101,6 +101,18 @@ def test_a_resolution_dates_the_state_it_creates(ruleset, value, as_of):
     assert found["status"] == "achieved" and day(found["as_of"]) == as_of
 
 
+def test_a_resolution_dates_only_the_units_it_merges(ruleset):
+    text = RESOLUTION + " Tỷ lệ cử tri đồng ý với việc sáp nhập đạt 96,5%."
+    found = [f for f in extract(text, ruleset, published="2020-12-20") if f["indicator"] == "voter_approval"]
+    assert found and day(found[0]["as_of"]) == date(2020, 12, 20)
+
+
+def test_the_state_before_a_merger_takes_no_publication_date(ruleset):
+    text = "Huyện đã sáp nhập 64 thôn thành 30 thôn."
+    assert fact(text, ruleset, "hamlet", 64, published="2021-04-02")["as_of"] is None
+    assert day(fact(text, ruleset, "hamlet", 30, published="2021-04-02")["as_of"]) == date(2021, 4, 2)
+
+
 def test_a_plan_period_gives_its_end_year(ruleset):
     text = "Kế hoạch của tỉnh: giai đoạn 2021 - 2025 giảm ít nhất 10% biên chế."
     found = [f for f in extract(text, ruleset) if f["indicator"] == "civil_servant" and f["percent"] == 10]

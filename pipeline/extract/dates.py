@@ -66,6 +66,8 @@ def cued_dates(text: str, pats, default_year: int | None, years: bool = True,
         cued = pats["as_of_cue_end"].search(text[max(0, mention.start - MAX_CUE_GAP):mention.start])
         if not (cued or (part and not cued_only)) or (mention.kind == "year" and not years):
             continue
+        if pats["effective_cue"].search(text[max(0, mention.start - 40):mention.start]):
+            continue  # "có hiệu lực từ ngày ...": the resolution's date, for the states it creates only
         if mention.kind == "dayonly":  # "tính đến ngày 30-6": the title's or the publication's year
             day = safe_date(default_year, mention.month, mention.day) if default_year else None
         else:
@@ -186,10 +188,12 @@ def achieved_as_of(text, a_start, clause, state_of, scene, carried, scoped, pats
         return scene.get("published_day"), "now"
     if time_scoped(before, pats):  # "Riêng năm 2018 đã tinh giản ...": not dated by the paragraph
         return None, "scoped"
+    if state == "before":  # "sáp nhập 211 ấp thành 98 ấp": the state before, dated only by its own date
+        return None, "scoped"
     if carried:
         return carried, "carried"
     effective = scene.get("effective")
-    if effective is not None and (state or indicator in pats["effective_indicators"]):
+    if effective is not None and indicator in pats["effective_indicators"]:
         # a resolution: the states it creates (and its decreases) take its date; its other units none
         return ((effective or None) if state == "after" else None), "effective"
     if scoped or text.strip() == scene.get("title"):
