@@ -163,10 +163,23 @@ def numbers(doc, start, end, anchor) -> dict:
         scale = SCALES.get(doc[anchor + 1].lower_) if anchor + 1 < len(doc) else None
         if scale and out["value"] is not None:  # "2,5 triệu biên chế"
             out["value"] = round(out["value"] * scale)
-    for i in range(start, end):
-        if i != anchor and doc[i].tag_ == "PCT" and out["percent"] is None:
-            out["percent"] = parse_number(doc[i].text.rstrip("%").strip())
+    share = own_share(doc, start, end, anchor)
+    if share is not None and out["percent"] is None:
+        out["percent"] = parse_number(doc[share].text.rstrip("%").strip())
     return {k: as_int_if_whole(v) for k, v in out.items()}
+
+
+def own_share(doc, start, end, anchor) -> int | None:
+    """The percentage of the match that belongs to its number: the first after
+    it, else one before it with no other count between ("... là 58 người (chiếm
+    8,22%) và ở cấp xã là 1.405": 8,22% is the 58's)."""
+    after = [i for i in range(anchor + 1, end) if doc[i].tag_ == "PCT"]
+    if after:
+        return after[0]
+    before = [i for i in range(start, anchor) if doc[i].tag_ == "PCT"]
+    if before and not any(doc[j].tag_ in ANCHOR_TAGS for j in range(start, anchor)):
+        return before[-1]
+    return None
 
 
 def char_span(doc, sentence, start, end) -> tuple[int, int]:
