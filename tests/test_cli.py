@@ -93,3 +93,51 @@ def test_bad_input_is_reported_and_the_rest_is_stored(tmp_path, seeds_db):
     run_cli("extract", "--db", db)
     facts = json.loads(run_cli("query", "SELECT indicator, value FROM facts WHERE doc='ok-1'", "--json", "--db", db).stdout)
     assert facts == [{"indicator": "hamlet", "value": 112.0}]
+
+
+def test_misspelled_saved_query_is_named_with_a_suggestion(seeds_db):
+    result = run_cli("query", "facts_by_provnce", "--db", seeds_db, check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no saved query named 'facts_by_provnce': did you mean facts_by_province?" in result.stderr
+
+
+def test_two_output_formats_are_an_error(seeds_db):
+    result = run_cli("query", "SELECT 1 AS a", "--csv", "--json", "--db", seeds_db, check=False)
+    assert result.returncode == 1 and "choose one output format, not --csv and --json" in result.stderr
+    assert result.stdout == ""
+
+
+def test_rules_test_of_a_rule_that_does_not_exist():
+    result = run_cli("rules", "test", "--rule", "no_such_rule", check=False)
+    assert result.returncode == 1 and "no rule id starts with 'no_such_rule'" in result.stderr
+
+
+def test_unexpected_errors_are_one_line_unless_debug(tmp_path):
+    """Another program's DuckDB file with a `documents` table of its own:
+    DuckDB's error in one line; --debug shows the traceback."""
+    db = tmp_path / "foreign.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE documents (id INTEGER, body TEXT)")
+    (tmp_path / "one.jsonl").write_text(json.dumps({"id": "a", "text": "Huyện Bảo Thắng hiện có 112 thôn, tổ dân phố sau khi sắp xếp, sáp nhập."}) + "\n")
+    quiet = run_cli("ingest", tmp_path / "one.jsonl", "--db", db, check=False)
+    loud = run_cli("--debug", "ingest", tmp_path / "one.jsonl", "--db", db, check=False)
+    assert quiet.returncode == 1 and "Traceback" not in quiet.stderr
+    last = quiet.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error: ") and "content_hash" in last and last.endswith("shows the traceback)")
+    assert "Traceback" in loud.stderr
+
+
+def test_saved_queries_sort_vietnamese_names_in_vietnamese_order(tmp_path):
+    """'Đ' after 'D' and before 'E' (byte order puts it after 'Y')."""
+    from pipeline import store
+
+    db = tmp_path / "vi.duckdb"
+    provinces = ["Yên Bái", "Điện Biên", "Đắk Lắk", "Bến Tre", "An Giang", "Đà Nẵng", "Cà Mau"]
+    facts = [{"doc": f"d{i}", "indicator": "hamlet", "value": 3, "province": p, "status": "target",
+              "quote": "3 thôn", "start": 0, "end": 6, "rule_id": "r", "rules_version": "v"}
+             for i, p in enumerate(provinces)]
+    with store.connect(db) as con:
+        store.replace_facts(con, [f["doc"] for f in facts], facts, "v")
+    for name in ("facts_by_province", "targets"):
+        got = [r["province"] for r in json.loads(run_cli("query", name, "--json", "--db", db).stdout)]
+        assert got == ["An Giang", "Bến Tre", "Cà Mau", "Đà Nẵng", "Đắk Lắk", "Điện Biên", "Yên Bái"], name

@@ -1,6 +1,8 @@
 """The `vnfacts` command: a thin layer over the library's stage functions."""
 from __future__ import annotations
 
+import difflib
+import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,19 +17,28 @@ from pipeline.scale import engine as engines
 
 
 class Group(click.Group):
-    """Turns the library's input errors into one clear line, no traceback."""
+    """Turns the library's input errors into one clear line, no traceback;
+    anything else too, unless --debug (or VNFACTS_DEBUG=1) asks for it."""
 
     def invoke(self, ctx):
-
         try:
             return super().invoke(ctx)
         except (pipeline.RuleError, pipeline.CleanError, store.StoreError) as error:
             raise click.ClickException(str(error)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if ctx.params.get("debug"):
+                raise
+            one_line = " ".join(str(error).split())  # DuckDB's messages span lines
+            raise click.ClickException(f"{type(error).__name__}: {one_line} "
+                                       "(vnfacts --debug shows the traceback)") from None
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="vnfacts")
-def main():
+@click.option("--debug", is_flag=True, envvar="VNFACTS_DEBUG", help="show the traceback of an unexpected error")
+def main(debug):
     """vnfacts: Vietnamese provincial news -> facts in DuckDB, queryable with SQL.
 
     Stages: clean -> normalize -> segment -> extract -> load.
@@ -99,6 +110,10 @@ def query(sql, list_saved, fmt, db_path):
         for name, path in saved.items():
             click.echo(f"{name:24} {path.read_text(encoding='utf-8').splitlines()[0].lstrip('- ')}")
         return
+    if sql not in saved and re.fullmatch(r"\w+", sql) and not sql.isdigit():
+        near = difflib.get_close_matches(sql, saved, n=1)
+        hint = f"did you mean {near[0]}? " if near else ""
+        raise click.ClickException(f"no saved query named {sql!r}: {hint}(vnfacts query --list, or write SQL)")
     text = saved[sql].read_text(encoding="utf-8") if sql in saved else sql
     with store.connect(db_path, read_only=True) as con:
         try:
@@ -196,6 +211,9 @@ def rules_test(only):
     from pipeline.quality.ruletest import run_rule_examples
 
     outcomes = run_rule_examples(only=only)
+    if not outcomes:
+        raise click.ClickException(f"no rule id starts with {only!r} (vnfacts rules list)" if only
+                                   else "no rule has examples")
     failed = [o for o in outcomes if not o.passed]
     for outcome in failed:
         click.echo(f"FAIL {outcome.rule_id} {outcome.kind}: {outcome.text}\n     {outcome.detail}")

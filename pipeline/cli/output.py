@@ -2,6 +2,7 @@
 --csv, --json, --nl, as sqlite-utils has them)."""
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -26,11 +27,19 @@ def db_option(create: bool = False, name: str = "db_path"):
 
 
 def output_options(command):
-    """Add --table/--csv/--json/--nl (one flag value: `fmt`) to a command."""
+    """Add --table/--csv/--json/--nl to a command, which receives one `fmt`;
+    two of them together are an error, not the last one silently."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        chosen = [name for name in FORMATS if kwargs.pop(f"as_{name}")]
+        if len(chosen) > 1:
+            raise click.ClickException(f"choose one output format, not {' and '.join('--' + c for c in chosen)}")
+        return command(*args, fmt=chosen[0] if chosen else "table", **kwargs)
+
     for name, text in reversed([("table", "aligned table (default)"), ("csv", "CSV with a header"),
                                 ("json", "one JSON array"), ("nl", "JSON Lines, one object a line")]):
-        command = click.option(f"--{name}", "fmt", flag_value=name, default=name == "table", help=text)(command)
-    return command
+        run = click.option(f"--{name}", f"as_{name}", is_flag=True, help=text)(run)
+    return run
 
 
 def jsonable(frame: pd.DataFrame) -> list[dict]:

@@ -3,4 +3,4 @@ SELECT province, indicator, count(*) AS facts, count(DISTINCT doc) AS documents,
        max(as_of) AS latest_as_of
 FROM facts
 GROUP BY ALL
-ORDER BY province NULLS LAST, indicator;
+ORDER BY province COLLATE vi NULLS LAST, indicator;

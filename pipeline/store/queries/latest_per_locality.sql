@@ -8,4 +8,4 @@ FROM (
     WHERE f.status = 'achieved'
 )
 WHERE rank = 1
-ORDER BY province NULLS LAST, locality, indicator;
+ORDER BY province COLLATE vi NULLS LAST, locality COLLATE vi, indicator;
