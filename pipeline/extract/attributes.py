@@ -1,9 +1,12 @@
-"""A fact's attributes, decided in one place: approx, change, status,
-over_plan_percent, level, locality and province, as_of and target_year.
+"""A fact's attributes, gathered in one place (`decide`): approx, change and
+over_plan_percent (extract/context.py), status (extract/status.py), level
+(here), locality and province (lang/places.py), as_of and target_year
+(extract/dates.py), and its confidence (extract/confidence.py, `rate`).
 
 The words come from rules/context.yaml and the lexicon (compiled by
 context.patterns); a rule's own `level`, `change`, `status` or `approx`
-overrides what the words say.
+overrides what the words say. Each fact keeps `evidence`: how its status
+and as_of were decided and the confidence features (not stored).
 """
 from __future__ import annotations
 
