@@ -205,3 +205,11 @@ APPROX = [
 @pytest.mark.parametrize("text,indicator,value,approx", APPROX, ids=[t[0][:40] for t in APPROX])
 def test_approx(ruleset, text, indicator, value, approx):
     assert fact(text, ruleset, indicator, value)["approx"] == approx
+
+
+def test_a_rule_added_after_calibration_takes_its_indicators_precision():
+    from pipeline.extract.confidence import PRIOR, rule_precision
+
+    table = {"rules": {"hamlet.count": [98, 0], "hamlet.topic": [0, 0]}}
+    assert rule_precision("hamlet.new_family", table) == rule_precision("hamlet.count", table) > PRIOR
+    assert rule_precision("agency.count", table) == PRIOR

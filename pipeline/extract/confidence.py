@@ -57,8 +57,13 @@ def features(fact: dict, evidence: dict, sentence: str, a_start: int, q_end: int
 
 
 def rule_precision(rule_id: str, table: dict) -> float:
-    """(tp + 1) / (tp + fp + 2) of the rule on the split it was measured on."""
-    counts = (table.get("rules") or {}).get(rule_id)
+    """(tp + 1) / (tp + fp + 2) of the rule on the split it was measured on;
+    a rule added since (no counts yet) takes its indicator's rules' counts."""
+    rules = table.get("rules") or {}
+    counts = rules.get(rule_id)
+    if not counts:
+        family = [c for r, c in rules.items() if r.split(".")[0] == rule_id.split(".")[0]]
+        counts = [sum(c[0] for c in family), sum(c[1] for c in family)] if family else None
     if not counts:
         return PRIOR
     tp, fp = counts
