@@ -1,12 +1,12 @@
 """The Ray Data jobs: re-extraction and ingestion over an actor pool.
 
-    database --COPY--> document shards --read_parquet--> map_batches(actor pool)
+    database --COPY--> document shards --(their paths)--> map_batches(actor pool)
         --> blocks to the driver --> fact shards --one transaction--> database
 
 Each actor loads the rules and the segmenter once, then runs the local
 engine's own batch function (pipeline.extract_batch / prepare_batch), one
-shard of SHARD_SIZE documents a call. Ray restarts a killed actor and reruns its
-task (Ray Data's actor pools retry without limit), and hands each output
+shard of SHARD_SIZE documents a call. Ray restarts a killed actor and reruns
+its task (Ray Data's actor pools retry without limit), and hands each output
 block to the driver once; the driver writes the shards and loads them in one
 transaction, checking every exported document came back exactly once.
 """
