@@ -416,20 +416,23 @@ def test_vnfacts_serve_binds_loopback_and_serves_the_facts(tmp_path):
     server = subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", "serve", "--db", str(db), "--port",
                                str(port)], cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
-        page = wait_for(f"http://127.0.0.1:{port}/")
-        assert "facts" in page and 'id="facts"' in page
+        page = wait_for(f"http://127.0.0.1:{port}/", server)
+        assert 'id="facts"' in page and f'<span id="total">{len(all_facts(db))}</span>' in page
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def wait_for(url: str, seconds: float = 20) -> str:
+def wait_for(url: str, server: subprocess.Popen, seconds: float = 60) -> str:
+    """The page at url once the server answers; its stderr if it died first."""
     import httpx
 
     deadline = time.monotonic() + seconds
     while True:
+        if server.poll() is not None:
+            raise AssertionError(f"vnfacts serve exited {server.returncode}:\n{server.stderr.read()}")
         try:
-            return httpx.get(url, timeout=2).text
+            return httpx.get(url, timeout=5).text
         except httpx.TransportError:
             if time.monotonic() > deadline:
                 raise
