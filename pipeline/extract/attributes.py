@@ -93,7 +93,7 @@ def fact_level(doc, start, end, anchor, pats) -> str | None:
         # "tỉnh X có ..." names where, not what is counted; "cấp tỉnh" does say the level
         if level and (level != "province" or pats["class_level"].get(doc[i].ent_type_) != "province"
                       or doc[i].ent_type_ in pats["marker_classes"]):
-            return level
+            return None if joined_level(doc, i, level, pats, step=-1) or joined_level(doc, i, level, pats) else level
     return None
 
 
@@ -105,12 +105,13 @@ def token_level(token, pats) -> str | None:
     return pats["class_level"].get(token.ent_type_) or level_in_words(token.lower_, pats)
 
 
-def joined_level(doc, i, level, pats) -> bool:
-    """Does a unit of another level follow, joined by ',', 'và', 'hoặc'?"""
-    j = i + 1
-    while j < len(doc) and doc[j].lower_ in JOINERS:
-        j += 1
-    other = token_level(doc[j], pats) if i + 1 < j < len(doc) else None
+def joined_level(doc, i, level, pats, step: int = 1) -> bool:
+    """Is a unit of another level joined to token i by ',', 'và', 'hoặc'
+    (after it, or before it with step=-1)?"""
+    j = i + step
+    while 0 <= j < len(doc) and doc[j].lower_ in JOINERS:
+        j += step
+    other = token_level(doc[j], pats) if abs(j - i) > 1 and 0 <= j < len(doc) else None
     return bool(other) and other != level
 
 
