@@ -38,6 +38,7 @@ from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
 from pipeline.crawl.process import die_with_parent
 from pipeline.crawl.robots import cap_body
 from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
+from pipeline.crawl.writer import StateWriter
 from pipeline.paths import CORPUS_DIR, DEFAULT_DB
 from pipeline.store import connect
 from pipeline.store import crawlstate as state
@@ -114,6 +115,8 @@ class SitesSpider(scrapy.Spider):
         self.archive = WarcArchive(config.corpus, config.run_id)
         state.add_warc_file(self.con, str(self.archive.path), config.run_id)
         recover_archives(self.con, str(self.archive.path))
+        self.writer = StateWriter(self.con)
+        self.found_now: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -210,7 +213,7 @@ class SitesSpider(scrapy.Spider):
         children = [u for u, when in entries if site.owns(u) and self._recent(when)]
         given_up = state.given_up(self.con, children)
         children = [u for u in children if u not in given_up]
-        state.add_sources(self.con, site.name, children, "sitemap", self.config.run_id)
+        self.writer.submit(state.add_sources, site.name, children, "sitemap", self.config.run_id)
         for child in children:
             yield self.source_request(site, child, "sitemap")
 
@@ -223,7 +226,7 @@ class SitesSpider(scrapy.Spider):
         if not unfinished or page >= site.max_pages:
             return  # nothing new on this page: older pages were read before
         following = [u for u in next_pages(tree, response.url, site.next_page, page) if site.owns(u)]
-        state.add_sources(self.con, site.name, following, "listing", self.config.run_id)
+        self.writer.submit(state.add_sources, site.name, following, "listing", self.config.run_id)
         for url in following:
             yield self.source_request(site, url, "listing", page=page + 1)
 
@@ -232,9 +235,11 @@ class SitesSpider(scrapy.Spider):
                  if site.owns(u) and site.is_article(u) and self._recent(when)]
         found = list(dict((u, w) for u, w in found).items())
         known = state.known_urls(self.con, [u for u, _ in found])
-        fresh = [(u, w) for u, w in found if u not in known]
-        self.stats_by_site[site.name].discovered += state.add_discovered(
-            self.con, site.name, fresh, self.config.run_id)
+        # this run's own finds too: their writes may still be queued (writer.py)
+        fresh = [(u, w) for u, w in found if u not in known and u not in self.found_now]
+        self.found_now.update(u for u, _ in fresh)
+        self.stats_by_site[site.name].discovered += len(fresh)
+        self.writer.submit(state.add_discovered, site.name, fresh, self.config.run_id)
         for url, _ in fresh:
             yield self.article_request(site, url)
 
@@ -263,12 +268,12 @@ class SitesSpider(scrapy.Spider):
         if not canonical or not site.owns(canonical):
             canonical = canonical_url(response.url)
         if canonical != url and state.is_done(self.con, canonical):
-            state.mark_alias(self.con, url, site.name, canonical, self.config.run_id)
+            self.writer.submit(state.mark_alias, url, site.name, canonical, self.config.run_id)
             return
         self._mark_fetched(site, canonical, "article", response.status, pointer)
         self.stats_by_site[site.name].fetched += 1
         if canonical != url:
-            state.mark_alias(self.con, url, site.name, canonical, self.config.run_id)
+            self.writer.submit(state.mark_alias, url, site.name, canonical, self.config.run_id)
 
     def on_error(self, failure):
         request = failure.request
@@ -302,13 +307,13 @@ class SitesSpider(scrapy.Spider):
         return self.archive.write_response(response.url, response.status, "", headers, response.body)
 
     def _mark_fetched(self, site, url, kind, status, pointer, etag=None, modified=None):
-        state.mark_fetched(self.con, url, site.name, kind, self.config.run_id, http_status=status,
-                           warc=pointer, etag=etag, last_modified=modified)
+        self.writer.submit(state.mark_fetched, url, site.name, kind, self.config.run_id,
+                           http_status=status, warc=pointer, etag=etag, last_modified=modified)
 
     def _fail(self, site, url, kind, reason, status, pointer, final=None):
         final = final or ("gone" if status in GONE_STATUS else "failed")
-        state.mark_failed(self.con, url, site.name, kind, self.config.run_id, reason=reason,
-                          status=final, http_status=status, warc=pointer)
+        self.writer.submit(state.mark_failed, url, site.name, kind, self.config.run_id,
+                           reason=reason, status=final, http_status=status, warc=pointer)
         self.stats_by_site[site.name].failures[reason] += 1
 
     def _closed_request(self, site: Site) -> None:
@@ -320,14 +325,15 @@ class SitesSpider(scrapy.Spider):
     def report(self, name: str) -> None:
         stats = self.stats_by_site[name]
         stats.reported = True
-        state.record_crawl(self.con, self.config.run_id, name, stats.discovered, stats.fetched,
-                           dict(stats.failures))
+        self.writer.submit(state.record_crawl, self.config.run_id, name, stats.discovered,
+                           stats.fetched, dict(stats.failures))
         print(progress_line(name, stats), flush=True)
 
     def closed(self, reason):
         for name, stats in self.stats_by_site.items():
             if not stats.reported:
                 self.report(name)
+        self.writer.close()  # every queued state write is done before the WARC file counts as recovered
         self.archive.close()
         state.mark_warc_recovered(self.con, str(self.archive.path))
         self.con.close()

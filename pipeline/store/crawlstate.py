@@ -34,11 +34,14 @@ def add_discovered(con, site: str, found: list[tuple[str, object]], run_id: str)
     """Record newly found article URLs; returns how many were new."""
     if not found:
         return 0
+    # One statement over lists: executemany runs one statement per row
+    # (80 ms a row on a loaded machine), on the crawler's reactor thread.
     before = _count(con, site)
-    con.executemany(
+    con.execute(
         "INSERT INTO crawl_urls (url, site, kind, status, lastmod, discovered_run) "
-        "VALUES (?, ?, 'article', 'discovered', ?, ?) ON CONFLICT DO NOTHING",
-        [(url, site, lastmod, run_id) for url, lastmod in found],
+        "SELECT url, ?, 'article', 'discovered', lastmod, ? FROM "
+        "(SELECT unnest(?::TEXT[]) AS url, unnest(?::DATE[]) AS lastmod) ON CONFLICT DO NOTHING",
+        [site, run_id, [u for u, _ in found], [w for _, w in found]],
     )
     return _count(con, site) - before
 
@@ -140,9 +143,12 @@ def unstored_articles(con, sites: list[str]) -> list[tuple[str, str, str]]:
 
 def mark_stored(con, rows: list[tuple[str, str]], run_id: str) -> None:
     """rows: (url, doc_id)."""
-    con.executemany(
-        "UPDATE crawl_urls SET doc_id = ?, stored_run = ? WHERE url = ?",
-        [(doc_id, run_id, url) for url, doc_id in rows],
+    if not rows:
+        return
+    con.execute(
+        "UPDATE crawl_urls SET doc_id = s.doc_id, stored_run = ? FROM "
+        "(SELECT unnest(?::TEXT[]) AS url, unnest(?::TEXT[]) AS doc_id) s WHERE crawl_urls.url = s.url",
+        [run_id, [u for u, _ in rows], [d for _, d in rows]],
     )
 
 
@@ -150,10 +156,10 @@ def add_sources(con, site: str, urls: list[str], kind: str, run_id: str) -> None
     """Remember follow-up sitemaps and listing pages, so a killed run's are read next time."""
     if not urls:
         return
-    con.executemany(
+    con.execute(
         "INSERT INTO crawl_urls (url, site, kind, status, discovered_run) "
-        "VALUES (?, ?, ?, 'discovered', ?) ON CONFLICT DO NOTHING",
-        [(u, site, kind, run_id) for u in urls])
+        "SELECT unnest(?::TEXT[]), ?, ?, 'discovered', ? ON CONFLICT DO NOTHING",
+        [list(urls), site, kind, run_id])
 
 
 def pending_sources(con, site: str) -> list[tuple[str, str]]:
