@@ -141,3 +141,16 @@ def test_saved_queries_sort_vietnamese_names_in_vietnamese_order(tmp_path):
     for name in ("facts_by_province", "targets"):
         got = [r["province"] for r in json.loads(run_cli("query", name, "--json", "--db", db).stdout)]
         assert got == ["An Giang", "Bến Tre", "Cà Mau", "Đà Nẵng", "Đắk Lắk", "Điện Biên", "Yên Bái"], name
+
+
+def test_tables_fit_the_width_and_wrap_between_syllables(seeds_db):
+    sql = "SELECT indicator, value, sentence FROM facts WHERE length(sentence) > 150 ORDER BY doc, start LIMIT 3"
+    rows = json.loads(run_cli("query", sql, "--json", "--db", seeds_db).stdout)
+    out = run_cli("query", sql, "--width", "60", "--db", seeds_db).stdout.splitlines()
+    assert len(rows) == 3 and all(len(line) <= 60 for line in out) and len(out) > 4
+    words = " ".join(out[1:]).split()
+    for row in rows:
+        value = str(int(row["value"])) if row["value"] == int(row["value"]) else str(row["value"])
+        assert value in words  # a whole count prints as 112, not 112.0
+        sentence = row["sentence"].split()
+        assert any(words[i:i + len(sentence)] == sentence for i in range(len(words)))  # no syllable cut

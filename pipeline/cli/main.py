@@ -102,8 +102,10 @@ def extract(everything, engine, address, workers, db_path):
 @click.argument("sql", required=False)
 @click.option("--list", "list_saved", is_flag=True, help="list the saved queries")
 @output_options
+@click.option("--width", type=click.IntRange(min=20), default=None, metavar="N",
+              help="table width in characters [default: the terminal's]")
 @db_option()
-def query(sql, list_saved, fmt, db_path):
+def query(sql, list_saved, fmt, width, db_path):
     """Run SQL, or a saved query by NAME (see --list), and print the result."""
     saved = store.saved_queries()
     if list_saved or not sql:
@@ -120,7 +122,7 @@ def query(sql, list_saved, fmt, db_path):
             frame = store.run_sql(con, text)
         except Exception as error:  # DuckDB raises many kinds; all are the user's SQL
             raise click.ClickException(f"query failed: {error}") from None
-    emit(frame, fmt)
+    emit(frame, fmt, width=width)
 
 
 @main.command()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
+import textwrap
 
 import click
 import pandas as pd
@@ -51,7 +53,7 @@ def jsonable(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def emit(frame: pd.DataFrame, fmt: str = "table", out=None) -> None:
+def emit(frame: pd.DataFrame, fmt: str = "table", out=None, width: int | None = None) -> None:
     out = out or sys.stdout
     if fmt == "csv":
         frame.to_csv(out, index=False)
@@ -62,16 +64,47 @@ def emit(frame: pd.DataFrame, fmt: str = "table", out=None) -> None:
         for row in jsonable(frame):
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
     else:
-        out.write(table(frame) + "\n")
+        out.write(table(frame, width) + "\n")
 
 
-def table(frame: pd.DataFrame, width: int = 60) -> str:
+def table(frame: pd.DataFrame, width: int | None = None) -> str:
+    """An aligned table that fits `width` columns (default: the terminal's):
+    text left-aligned and wrapped at spaces, so a Vietnamese syllable is never
+    cut; numbers right-aligned, whole numbers without ".0"."""
     if frame.empty:
         return "(no rows)" if len(frame.columns) else ""
-    frame = frame.copy()
-    for column in frame.select_dtypes("datetime").columns:  # DATEs arrive as timestamps
-        if (frame[column].dropna().dt.normalize() == frame[column].dropna()).all():
-            frame[column] = frame[column].dt.date
-    shown = frame.astype(object).where(frame.notna(), "")
-    shown = shown.map(lambda v: (str(v)[: width - 1] + "…") if len(str(v)) > width else v)
-    return shown.to_string(index=False)
+    width = width or shutil.get_terminal_size((120, 24)).columns
+    columns = [[str(c)] + [cell(v) for v in frame[c]] for c in frame.columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    sizes = fit([max(len(line) for line in col) for col in columns], width)
+    wrapped = [[textwrap.wrap(text, size) or [""] for text in col] for col, size in zip(columns, sizes)]
+    lines = []
+    for row in zip(*wrapped):
+        for part in range(max(len(cell_lines) for cell_lines in row)):
+            pieces = [(cl[part] if part < len(cl) else "") for cl in row]
+            lines.append("  ".join(p.rjust(n) if num else p.ljust(n)
+                                   for p, n, num in zip(pieces, sizes, numeric)).rstrip())
+    return "\n".join(lines)
+
+
+def cell(value) -> str:
+    """How one value reads in a table: nothing for null, 112 for 112.0."""
+    if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()  # DATEs arrive as midnight timestamps
+    return " ".join(str(value).split())
+
+
+def fit(sizes: list[int], width: int, narrowest: int = 8) -> list[int]:
+    """Column widths that fit `width`: the widest columns give way first."""
+    sizes = list(sizes)
+    while sum(sizes) + 2 * (len(sizes) - 1) > width:
+        widest = max(range(len(sizes)), key=sizes.__getitem__)
+        if sizes[widest] <= narrowest:
+            break
+        sizes[widest] -= 1
+    return sizes
