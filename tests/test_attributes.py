@@ -213,3 +213,8 @@ def test_a_rule_added_after_calibration_takes_its_indicators_precision():
     table = {"rules": {"hamlet.count": [98, 0], "hamlet.topic": [0, 0]}}
     assert rule_precision("hamlet.new_family", table) == rule_precision("hamlet.count", table) > PRIOR
     assert rule_precision("agency.count", table) == PRIOR
+
+
+def test_a_per_unit_norm_has_its_units_level(ruleset):
+    found = fact("Theo quy định mới, mỗi xã được bố trí tối đa 23 biên chế.", ruleset, "civil_servant", 23)
+    assert found["level"] == "commune" and found["approx"] == "at_most"

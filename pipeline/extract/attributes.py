@@ -41,6 +41,7 @@ def decide(span: Span, rule, scene: dict, earlier: dict | None, carried, pats) -
     found, how = status.decide(text, a_start, a_end, clause, state, scene, carried.get("frame"), pats)
     out["status"] = rule.status or found
     out["level"] = (rule.level or fact_level(span.doc, span.start, span.end, span.anchor, pats)
+                    or per_unit_level(text, clause[0], a_start, pats)
                     or clause_level(text, clause[0], a_start, pats) or owner_level(text, a_start, rule.indicator, pats)
                     or pats["indicator_level"].get(rule.indicator))
     out.update(where(text, a_start, scene))
@@ -120,6 +121,12 @@ def clause_level(text: str, clause_start: int, a_start: int, pats) -> str | None
     chế": the last level marker ("cấp xã/huyện/tỉnh") said earlier in the clause."""
     found = context.last_match(pats["level_marker"], text[clause_start:a_start].lower())
     return pats["marker_level"][found.group(1)] if found else None
+
+
+def per_unit_level(text: str, clause_start: int, a_start: int, pats) -> str | None:
+    """ "mỗi xã được bố trí 32 biên chế": a per-unit norm has its unit's level."""
+    found = context.last_match(pats["each_unit"], text[clause_start:a_start])
+    return pats["unit_level"].get(" ".join(found.group(1).lower().split())) if found else None
 
 
 def level_in_words(text: str, pats) -> str | None:

@@ -39,6 +39,7 @@ def compiled(context: dict) -> dict:
     out.update(per_unit_patterns(context["per_unit"]), **share_patterns(context["trailing_share"]))
     out["name_after"] = re.compile(r"\s+(?!" + "|".join(map(re.escape, context["not_names"])) + r"\b)"
                                    r"[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
+    out["each_words"] = "|".join(map(re.escape, context["per_unit"]["words"]))
     out["level_inside"] = level_words(context["level_inside"])
     owner = dict(context["owner_level"])
     out["owner_indicators"] = set(owner.pop("indicators"))
@@ -71,8 +72,10 @@ def share_patterns(spec: dict) -> dict:
 def patterns(ruleset) -> dict:
     """Compiled context regexes and the lexicon's levels, cached on the rule set."""
     if getattr(ruleset, "_context_patterns", None) is None:
-        ruleset._context_patterns = {**compiled(ruleset.context), **level_patterns(ruleset.lexicon),
-                                     "confidence": ruleset.confidence or {}}
+        pats = {**compiled(ruleset.context), **level_patterns(ruleset.lexicon), "confidence": ruleset.confidence or {}}
+        # "mỗi xã ...": the per-unit words of context.yaml before a lexicon unit
+        pats["each_unit"] = re.compile(rf"(?<!\w)(?:{pats['each_words']})\s+({pats['unit_words']})(?!\w)", re.I)
+        ruleset._context_patterns = pats
     return ruleset._context_patterns
 
 
@@ -83,7 +86,11 @@ def level_patterns(lexicon) -> dict:
     markers = {name for name in lexicon.classes if name.startswith("LEVEL_")}
     marker_level = {" ".join(normalize(p).lower().split()): lexicon.levels[name]
                     for name in markers for p in lexicon.classes[name]}
-    return {"class_level": {k: v for k, v in lexicon.levels.items() if v},
+    unit_level = {" ".join(normalize(p).lower().split()): lexicon.levels[name]
+                  for name in lexicon.classes if lexicon.levels.get(name) and name not in markers
+                  for p in lexicon.classes[name]}
+    return {"class_level": {k: v for k, v in lexicon.levels.items() if v}, "unit_level": unit_level,
+            "unit_words": "|".join(sorted(map(re.escape, unit_level), key=len, reverse=True)),
             "marker_classes": markers, "marker_level": marker_level,
             "level_marker": re.compile(r"(?<!\w)(" + "|".join(sorted(map(re.escape, marker_level), key=len, reverse=True))
                                        + r")(?!\w)"),
