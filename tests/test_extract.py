@@ -62,6 +62,9 @@ CASES = [
     ("Mỗi xã được bố trí tối đa 12 người hoạt động không chuyên trách.", "part_time_staff",
      {"value": 12, "approx": "at_most"}),
     ("Bình quân mỗi năm giảm ít nhất 2% biên chế.", "civil_servant", {"percent": 2, "change": "decrease"}),
+    # a denominator written before the count
+    ("Trong số 28 bí thư tỉnh ủy, có 17 trường hợp không phải là người địa phương.", "non_local_leader",
+     {"value": 17, "total": 28}),
     # "tăng lên 36 người" states the new count
     ("Số bí thư tỉnh ủy không phải người địa phương tăng lên 31 người.", "non_local_leader",
      {"value": 31, "change": "count"}),
@@ -139,6 +142,7 @@ NOT_FACTS = [
     "Đến nay, 2 phó giám đốc sở đã nghỉ hưu.",
     "Theo báo cáo của huyện ủy, trước đây có 2 thôn có 3 chi bộ.",
     "Bình quân mỗi phòng có 1,6 cấp phó.",
+    "Xã sáp nhập thôn Đông, thôn Đoài và thôn Nam thành 01 thôn, lấy tên là thôn Hòa Bình.",
 ]
 
 

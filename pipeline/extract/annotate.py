@@ -135,6 +135,9 @@ def mark_ranges(lowered, tags) -> list[str]:
     return tags
 
 
+MERGED_INTO = ("thành", "trở thành", "làm")
+
+
 def number_tag(lowered, classes, i, lexicon) -> str:
     text = lowered[i]
     before = lowered[i - 1] if i else ""
@@ -142,8 +145,10 @@ def number_tag(lowered, classes, i, lexicon) -> str:
     if text in NUMBER_WORDS:
         counted = i + 1 < len(classes) and classes[i + 1] is not None
         # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
-        return "CARDW" if counted and after != "số" and before not in ("thành", "trở thành", "làm") else "X"
+        return "CARDW" if counted and after != "số" and before not in MERGED_INTO else "X"
     if not NUMERIC.match(text.rstrip("%")):
+        return "X"
+    if text in ("1", "01") and before in MERGED_INTO:  # "sáp nhập ... thành 01 bản": one merger's result
         return "X"
     if before in lexicon.document_words:
         return "DOCNUM"

@@ -169,6 +169,17 @@ def numbers(doc, start, end, anchor) -> dict:
     return {k: as_int_if_whole(v) for k, v in out.items()}
 
 
+# "trong số 34 chủ tịch UBND tỉnh, thành phố, có 20 trường hợp ...": the
+# denominator written before the count, with no other number between
+TOTAL_BEFORE = re.compile(r"(?<!\w)(?:trong (?:tổng )?số|trên tổng số)\s+(\d+(?:\.\d{3})*)(?!\S*\d)[^\d;:]{3,80}$", re.I)
+
+
+def total_before(before: str, value) -> float | None:
+    found = TOTAL_BEFORE.search(before)
+    total = parse_number(found.group(1)) if found else None
+    return as_int_if_whole(total) if total is not None and total > value else None
+
+
 def own_share(doc, start, end, anchor) -> int | None:
     """The percentage of the match that belongs to its number: the first after
     it, else one before it with no other count between ("... là 58 người (chiếm
@@ -202,6 +213,8 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     fact = numbers(doc, start, end, anchor)
     if fact["value"] is not None and fact["value"] != int(fact["value"]):
         return None  # "bình quân 1,6 cấp phó": an average, not a count
+    if fact["total"] is None and fact["value"] is not None:
+        fact["total"] = total_before(text[:a_start], fact["value"])
     if fact["percent"] is None and fact["value"] is not None:
         fact["percent"] = context.trailing_share(text[q_end:], pats)
     fact.update(indicator=indicator, rule_id=rule.id,
