@@ -148,7 +148,8 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         return "CARDW" if counted and after != "số" and before not in MERGED_INTO else "X"
     if not NUMERIC.match(text.rstrip("%")):
         return "X"
-    if text in ("1", "01") and before in MERGED_INTO:  # "sáp nhập ... thành 01 bản": one merger's result
+    # "sáp nhập ... thành 01 bản": one merger's result ("Nam thành" may come glued as a name)
+    if text in ("1", "01") and (before in MERGED_INTO or before.endswith(" thành")):
         return "X"
     if before in lexicon.document_words:
         return "DOCNUM"
