@@ -98,6 +98,14 @@ def test_a_breakdown_sentence_shares_the_change_of_its_whole(ruleset):
     assert found == {500: "decrease", 460: "decrease", 40: "decrease"}
 
 
+def test_the_parts_after_gom_share_the_wholes_kind_unless_they_name_their_own(ruleset):
+    text = ("Dự kiến có 950 cán bộ, công chức của hai huyện thực hiện tinh giản, gồm huyện A có 610 người "
+            "và huyện B có 340 người, trong đó có 25 người giữ chức vụ lãnh đạo.")
+    found = {(f["indicator"], f["value"], f["change"]) for f in facts(text, ruleset)}
+    assert found == {("civil_servant", 950, "decrease"), ("civil_servant", 610, "decrease"),
+                     ("civil_servant", 340, "decrease"), ("leader_post", 25, "decrease")}
+
+
 def test_per_unit_norms_are_facts_but_a_models_name_is_not(ruleset):
     norms = {(f["indicator"], f["value"]) for f in facts("Mỗi thôn có 1 chi bộ và 3 người hoạt động không chuyên trách.", ruleset)}
     assert norms == {("party_org", 1), ("part_time_staff", 3)}

@@ -63,7 +63,7 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
     if pats["award"].search(sentence.text):  # counts of awards are not facts
         return []
     doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
-    facts, consumed = [], set()
+    facts, consumed, anchored = [], set(), []
     for rule, start, end, anchor in ranked_matches(doc, ruleset):
         if anchor in consumed:
             continue
@@ -75,7 +75,49 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
             siblings = respective(doc, anchor)
             consumed.update(siblings)
             facts += [fact] + [dict(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
+            anchored.append((end, fact))
+    facts += breakdown_parts(doc, sentence, anchored, consumed)
     return sorted(facts, key=lambda f: f["start"])
+
+
+PERSON_INDICATORS = {"civil_servant", "part_time_staff", "leader_post"}
+PERSON_CLASSES = {"LEADER": "leader_post", "PART_TIME": "part_time_staff", "CIVIL": "civil_servant"}
+
+
+def part_kind(doc, i, default: str) -> str:
+    """ "... trong đó có 41 người giữ chức vụ lãnh đạo": the part names its own kind."""
+    for token in doc[i:i + 4]:
+        if token.text in (",", ";", ".", "và"):
+            break
+        if token.ent_type_ in PERSON_CLASSES:
+            return PERSON_CLASSES[token.ent_type_]
+    return default
+BREAKDOWN_WORDS = {"gồm", "gồm có", "bao gồm", "trong đó", "trong đó có"}
+
+
+def breakdown_parts(doc, sentence, anchored, consumed) -> list[dict]:
+    """ "2.681 cán bộ ... thực hiện tinh giản, gồm Cần Thơ có 1.137 người, Sóc
+    Trăng có 699 người": counts of people after 'gồm'/'trong đó' that no rule
+    took are parts of the fact before them, with its kind, change and status."""
+    out = []
+    for end, parent in anchored:
+        if parent["indicator"] not in PERSON_INDICATORS:
+            continue
+        words = [t.lower_ for t in doc[end:]]
+        stop = next((k for k, w in enumerate(words) if w in (";", ".")), len(words))
+        opened = next((k for k, w in enumerate(words[:stop]) if w in BREAKDOWN_WORDS or
+                       (w == "trong" and words[k + 1:k + 2] == ["đó"])), None)
+        if opened is None:
+            continue
+        for i in range(end + opened, end + stop - 1):
+            if doc[i].tag_ == "CARD" and i not in consumed and doc[i + 1].ent_type_ == "CASE":
+                q_start, q_end = char_span(doc, sentence, i, i + 2)
+                out.append(dict(parent, indicator=part_kind(doc, i + 2, parent["indicator"]),
+                                value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None,
+                                quote=sentence.text[q_start:q_end], start=sentence.start + q_start,
+                                end=sentence.start + q_end))
+                consumed.add(i)
+    return out
 
 
 def respective(doc, anchor) -> list[int]:
