@@ -106,6 +106,13 @@ def test_the_parts_after_gom_share_the_wholes_kind_unless_they_name_their_own(ru
                      ("civil_servant", 340, "decrease"), ("leader_post", 25, "decrease")}
 
 
+def test_a_parallel_clause_after_a_semicolon_continues_the_fact_at_its_own_level(ruleset):
+    text = ("Số người hoạt động không chuyên trách ở xã, thị trấn là 410 người; ở thôn, tổ dân phố là 655 người; "
+            "tổng số thôn là 120.")
+    found = {(f["indicator"], f["value"], f["level"]) for f in facts(text, ruleset) if f["indicator"] == "part_time_staff"}
+    assert found == {("part_time_staff", 410, "commune"), ("part_time_staff", 655, "hamlet")}
+
+
 def test_per_unit_norms_are_facts_but_a_models_name_is_not(ruleset):
     norms = {(f["indicator"], f["value"]) for f in facts("Mỗi thôn có 1 chi bộ và 3 người hoạt động không chuyên trách.", ruleset)}
     assert norms == {("party_org", 1), ("part_time_staff", 3)}

@@ -77,6 +77,7 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
             facts += [fact] + [dict(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
             anchored.append((end, fact))
     facts += breakdown_parts(doc, sentence, anchored, consumed)
+    facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels)
     return sorted(facts, key=lambda f: f["start"])
 
 
@@ -93,6 +94,36 @@ def part_kind(doc, i, default: str) -> str:
             return PERSON_CLASSES[token.ent_type_]
     return default
 BREAKDOWN_WORDS = {"gồm", "gồm có", "bao gồm", "trong đó", "trong đó có"}
+
+
+SCOPE_CLASSES = {"HAMLET", "COMMUNE", "DISTRICT", "PROVINCE", "LEVEL_COMMUNE", "LEVEL_HAMLET", "LEVEL_DISTRICT",
+                 "LEVEL_PROVINCE", "CASE"}
+
+
+def parallel_clauses(doc, sentence, anchored, consumed, levels) -> list[dict]:
+    """ "số người hoạt động không chuyên trách ở xã 1.322 người; ở thôn, tổ dân
+    phố là 1.619 người": a ';' clause that names only a scope and 'là N người'
+    continues the fact before it, at the clause's own level."""
+    out = []
+    for end, parent in anchored:
+        semi = next((i for i in range(end, len(doc)) if doc[i].text in (";", ".")), None)
+        if parent["indicator"] not in PERSON_INDICATORS or semi is None or doc[semi].text != ";":
+            continue
+        stop = next((i for i in range(semi + 1, len(doc)) if doc[i].text in (";", ".")), len(doc))
+        clause = range(semi + 1, stop)
+        if any(doc[i].ent_type_ and doc[i].ent_type_ not in SCOPE_CLASSES for i in clause):
+            continue
+        first = next((i for i in clause if doc[i].tag_ == "CARD" and doc[i - 1].lower_ == "là"), None)
+        chain = [first] + respective(doc, first) if first is not None and first not in consumed else []
+        if not chain or chain[-1] + 1 >= len(doc) or doc[chain[-1] + 1].ent_type_ != "CASE":
+            continue
+        level = next((levels.get(doc[i].ent_type_) for i in clause if levels.get(doc[i].ent_type_)), parent["level"])
+        q_start, q_end = char_span(doc, sentence, semi + 1, chain[-1] + 2)
+        consumed.update(chain)
+        out += [dict(parent, value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None, level=level,
+                     quote=sentence.text[q_start:q_end], start=sentence.start + q_start, end=sentence.start + q_end)
+                for i in chain]
+    return out
 
 
 def breakdown_parts(doc, sentence, anchored, consumed) -> list[dict]:
