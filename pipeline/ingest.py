@@ -130,6 +130,8 @@ def check_record(record: dict, max_chars: int = MAX_DOC_CHARS) -> tuple[dict, li
     for key in TEXT_FIELDS:
         if record.get(key) is not None and not isinstance(record[key], str):
             raise RecordError(f"document {doc_id!r}: '{key}' must be a string, not {describe(record[key])}")
+    if record.get("html") == "":  # an empty html next to a text: the text is the document
+        record = {k: v for k, v in record.items() if k != "html"}
     check_body(record, doc_id, max_chars)
     published, warning = parse_published(record.get("published"))
     warnings = [f"document {doc_id!r}: {warning}"] if warning else []

@@ -46,7 +46,7 @@ def rows(db, sql) -> list[tuple]:
 def test_wrong_types_are_reported_per_record_and_the_run_goes_on(tmp_path):
     src = tmp_path / "types.jsonl"
     write_jsonl(src, [doc("t", title=7), doc("u", url=5), {"id": "h", "html": True}, doc(1.5),
-                      doc("s", site=["a"]), {"id": "x", "text": {"a": 1}}, doc("ok-1"), doc(["l"]),
+                      doc("s", site=["a"]), {"id": "x", "text": {"a": 1}}, doc("ok-1", html=""), doc(["l"]),
                       doc(True), doc("ok-2", n=7)])
     second = tmp_path / "later.jsonl"
     write_jsonl(second, [doc("ok-3", n=9)])
