@@ -76,8 +76,9 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
             consumed.update(siblings)
             facts += [fact] + [dict(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
             anchored.append((end, fact))
-    facts += breakdown_parts(doc, sentence, anchored, consumed)
-    facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels)
+    where = (scene, pats)
+    facts += breakdown_parts(doc, sentence, anchored, consumed, where)
+    facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels, where)
     return sorted(facts, key=lambda f: f["start"])
 
 
@@ -100,7 +101,17 @@ SCOPE_CLASSES = {"HAMLET", "COMMUNE", "DISTRICT", "PROVINCE", "LEVEL_COMMUNE", "
                  "LEVEL_PROVINCE", "CASE"}
 
 
-def parallel_clauses(doc, sentence, anchored, consumed, levels) -> list[dict]:
+def part_fact(parent, doc, sentence, i, quote, where, **fields) -> dict:
+    """A fact for number i that continues `parent`, with its own quote, place and approx
+    (a part with its own verb does not inherit the whole's 'khoảng')."""
+    scene, pats = where
+    a_start, a_end = char_span(doc, sentence, i, i + 1)
+    own = {"approx": context.approx(sentence.text, a_start, a_end, pats), **attributes.where(sentence.text, a_start, scene)}
+    return dict(parent, value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None, **own, **fields,
+                quote=sentence.text[quote[0]:quote[1]], start=sentence.start + quote[0], end=sentence.start + quote[1])
+
+
+def parallel_clauses(doc, sentence, anchored, consumed, levels, where) -> list[dict]:
     """ "số người hoạt động không chuyên trách ở xã 1.322 người; ở thôn, tổ dân
     phố là 1.619 người": a ';' clause that names only a scope and 'là N người'
     continues the fact before it, at the clause's own level."""
@@ -118,15 +129,13 @@ def parallel_clauses(doc, sentence, anchored, consumed, levels) -> list[dict]:
         if not chain or chain[-1] + 1 >= len(doc) or doc[chain[-1] + 1].ent_type_ != "CASE":
             continue
         level = next((levels.get(doc[i].ent_type_) for i in clause if levels.get(doc[i].ent_type_)), parent["level"])
-        q_start, q_end = char_span(doc, sentence, semi + 1, chain[-1] + 2)
+        quote = char_span(doc, sentence, semi + 1, chain[-1] + 2)
         consumed.update(chain)
-        out += [dict(parent, value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None, level=level,
-                     quote=sentence.text[q_start:q_end], start=sentence.start + q_start, end=sentence.start + q_end)
-                for i in chain]
+        out += [part_fact(parent, doc, sentence, i, quote, where, level=level) for i in chain]
     return out
 
 
-def breakdown_parts(doc, sentence, anchored, consumed) -> list[dict]:
+def breakdown_parts(doc, sentence, anchored, consumed, where) -> list[dict]:
     """ "2.681 cán bộ ... thực hiện tinh giản, gồm Cần Thơ có 1.137 người, Sóc
     Trăng có 699 người": counts of people after 'gồm'/'trong đó' that no rule
     took are parts of the fact before them, with its kind, change and status."""
@@ -142,11 +151,8 @@ def breakdown_parts(doc, sentence, anchored, consumed) -> list[dict]:
             continue
         for i in range(end + opened, end + stop - 1):
             if doc[i].tag_ == "CARD" and i not in consumed and doc[i + 1].ent_type_ == "CASE":
-                q_start, q_end = char_span(doc, sentence, i, i + 2)
-                out.append(dict(parent, indicator=part_kind(doc, i + 2, parent["indicator"]),
-                                value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None,
-                                quote=sentence.text[q_start:q_end], start=sentence.start + q_start,
-                                end=sentence.start + q_end))
+                out.append(part_fact(parent, doc, sentence, i, char_span(doc, sentence, i, i + 2), where,
+                                     indicator=part_kind(doc, i + 2, parent["indicator"])))
                 consumed.add(i)
     return out
 
