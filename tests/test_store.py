@@ -43,7 +43,8 @@ def test_old_database_is_upgraded_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.duckdb"
     make_old_database(path)
     with store.connect(path) as con:
-        assert store.schema_version(con) == schema.CURRENT == 2
+        assert store.schema_version(con) == schema.CURRENT == 4
+        assert {"reviews", "claims"} <= {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         assert "confidence" in columns(con, "facts")
         doc = con.execute("SELECT id, published::VARCHAR, text, extracted_version FROM documents").fetchall()
         fact = con.execute("SELECT doc, value, quote, confidence FROM facts").fetchall()

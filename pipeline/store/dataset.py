@@ -11,48 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.paths import QUERIES_DIR
+from pipeline.store import schema
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS document_signatures (
-    doc TEXT PRIMARY KEY,
-    content_hash TEXT NOT NULL,   -- the text the signature was computed from
-    shingles INTEGER NOT NULL,    -- word shingles (0 = too short to compare)
-    signature BLOB NOT NULL       -- MinHash values, uint32 little-endian
-);
-CREATE TABLE IF NOT EXISTS document_bands (
-    doc TEXT NOT NULL,
-    band SMALLINT NOT NULL,
-    hash BIGINT NOT NULL          -- LSH band of the signature; equal bands = candidate pair
-);
-CREATE TABLE IF NOT EXISTS document_pairs (
-    a TEXT NOT NULL,              -- a < b
-    b TEXT NOT NULL,
-    similarity DOUBLE NOT NULL    -- Jaccard of word 5-shingles, >= the copy threshold
-);
-CREATE TABLE IF NOT EXISTS document_clusters (
-    doc TEXT PRIMARY KEY,
-    cluster TEXT NOT NULL,        -- the id of the cluster's original (its earliest published copy)
-    is_original BOOLEAN NOT NULL,
-    copies INTEGER NOT NULL,      -- documents in the cluster, original included
-    similarity DOUBLE             -- Jaccard to the original; NULL for the original
-);
-CREATE TABLE IF NOT EXISTS claims (
-    claim TEXT PRIMARY KEY, indicator TEXT NOT NULL, change TEXT, status TEXT, level TEXT,
-    place TEXT NOT NULL, locality TEXT, province TEXT, province_2025 TEXT,
-    value DOUBLE, total DOUBLE, percent DOUBLE, approx TEXT, as_of DATE, target_year INTEGER,
-    facts INTEGER NOT NULL, documents INTEGER NOT NULL, sites INTEGER NOT NULL,
-    independent INTEGER NOT NULL, first_seen DATE, last_seen DATE, original_doc TEXT,
-    conflict BOOLEAN NOT NULL
-);
-CREATE TABLE IF NOT EXISTS claim_sources (
-    claim TEXT NOT NULL, doc TEXT NOT NULL, site TEXT, url TEXT, published DATE, cluster TEXT,
-    quote TEXT, start INTEGER, rule_id TEXT
-);
-CREATE TABLE IF NOT EXISTS claim_conflicts (
-    claim TEXT NOT NULL, other TEXT NOT NULL, indicator TEXT, place TEXT, level TEXT,
-    as_of DATE, target_year INTEGER, value DOUBLE, other_value DOUBLE, doc TEXT, other_doc TEXT
-);
-"""
+SCHEMA = schema.DATASET  # created by migration 4 (store/schema.py)
 
 CLAIM_COLUMNS = ["claim", "indicator", "change", "status", "level", "place", "locality", "province",
                  "province_2025", "value", "total", "percent", "approx", "as_of", "target_year", "facts",
@@ -67,7 +28,7 @@ VIEWS = ("latest_figures", "place_history")
 
 
 def ensure_schema(con) -> None:
-    con.execute(SCHEMA)
+    """The views over claims (the tables come from migration 4)."""
     for name in VIEWS:
         body = (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").strip().rstrip(";")
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {body}")

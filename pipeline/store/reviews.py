@@ -20,21 +20,10 @@ import time
 
 import duckdb
 
+from pipeline.store import schema
 from pipeline.store.db import FACT_FIELDS, StoreError, connect
 
-SCHEMA = """
-CREATE SEQUENCE IF NOT EXISTS reviews_id;
-CREATE TABLE IF NOT EXISTS reviews (
-    id BIGINT PRIMARY KEY DEFAULT nextval('reviews_id'),
-    fact_key TEXT NOT NULL,
-    doc TEXT NOT NULL,
-    verdict TEXT NOT NULL,        -- accept | reject | correct | add
-    fields JSON,                  -- corrected fields (verdict correct), else NULL
-    fact JSON NOT NULL,           -- the fact's fields when it was reviewed
-    reviewer TEXT,
-    reviewed_at TIMESTAMP DEFAULT current_timestamp
-);
-"""
+SCHEMA = schema.REVIEWS  # created by migration 3 (store/schema.py)
 VERDICTS = ("accept", "reject", "correct")  # on an extracted fact; "add" is a fact the rules missed
 NULL = "(none)"  # a facet value standing for SQL NULL in a filter
 
@@ -69,7 +58,6 @@ def open_db(path, wait: float = 5.0, pause: float = 0.1):
     while True:
         try:
             con = connect(path)
-            con.execute(SCHEMA)
             return con
         except (duckdb.IOException, StoreError) as error:  # connect() wraps DuckDB's lock error
             if not any(word in str(error).lower() for word in ("lock", "in use")):

@@ -90,11 +90,70 @@ CREATE TABLE IF NOT EXISTS warc_files (
 );
 """
 
+REVIEWS = """
+CREATE SEQUENCE IF NOT EXISTS reviews_id;
+CREATE TABLE IF NOT EXISTS reviews (
+    id BIGINT PRIMARY KEY DEFAULT nextval('reviews_id'),
+    fact_key TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    verdict TEXT NOT NULL,        -- accept | reject | correct | add
+    fields JSON,                  -- corrected fields (verdict correct), else NULL
+    fact JSON NOT NULL,           -- the fact's fields when it was reviewed
+    reviewer TEXT,
+    reviewed_at TIMESTAMP DEFAULT current_timestamp
+);
+"""
+DATASET = """
+CREATE TABLE IF NOT EXISTS document_signatures (
+    doc TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,   -- the text the signature was computed from
+    shingles INTEGER NOT NULL,    -- word shingles (0 = too short to compare)
+    signature BLOB NOT NULL       -- MinHash values, uint32 little-endian
+);
+CREATE TABLE IF NOT EXISTS document_bands (
+    doc TEXT NOT NULL,
+    band SMALLINT NOT NULL,
+    hash BIGINT NOT NULL          -- LSH band of the signature; equal bands = candidate pair
+);
+CREATE TABLE IF NOT EXISTS document_pairs (
+    a TEXT NOT NULL,              -- a < b
+    b TEXT NOT NULL,
+    similarity DOUBLE NOT NULL    -- Jaccard of word 5-shingles, >= the copy threshold
+);
+CREATE TABLE IF NOT EXISTS document_clusters (
+    doc TEXT PRIMARY KEY,
+    cluster TEXT NOT NULL,        -- the id of the cluster's original (its earliest published copy)
+    is_original BOOLEAN NOT NULL,
+    copies INTEGER NOT NULL,      -- documents in the cluster, original included
+    similarity DOUBLE             -- Jaccard to the original; NULL for the original
+);
+CREATE TABLE IF NOT EXISTS claims (
+    claim TEXT PRIMARY KEY, indicator TEXT NOT NULL, change TEXT, status TEXT, level TEXT,
+    place TEXT NOT NULL, locality TEXT, province TEXT, province_2025 TEXT,
+    value DOUBLE, total DOUBLE, percent DOUBLE, approx TEXT, as_of DATE, target_year INTEGER,
+    facts INTEGER NOT NULL, documents INTEGER NOT NULL, sites INTEGER NOT NULL,
+    independent INTEGER NOT NULL, first_seen DATE, last_seen DATE, original_doc TEXT,
+    conflict BOOLEAN NOT NULL
+);
+CREATE TABLE IF NOT EXISTS claim_sources (
+    claim TEXT NOT NULL, doc TEXT NOT NULL, site TEXT, url TEXT, published DATE, cluster TEXT,
+    quote TEXT, start INTEGER, rule_id TEXT
+);
+CREATE TABLE IF NOT EXISTS claim_conflicts (
+    claim TEXT NOT NULL, other TEXT NOT NULL, indicator TEXT, place TEXT, level TEXT,
+    as_of DATE, target_year INTEGER, value DOUBLE, other_value DOUBLE, doc TEXT, other_doc TEXT
+);
+"""
+
 # (number, what it does, SQL). Index i holds migration i + 1.
 MIGRATIONS = [
     (1, "documents, facts and the crawler's state tables", DOCUMENTS + FACTS + CRAWL),
     (2, "facts.confidence: how sure the rule is of the fact (null when unknown)",
      "ALTER TABLE facts ADD COLUMN IF NOT EXISTS confidence DOUBLE;"),
+    # 3 and 4 were first created by their modules with IF NOT EXISTS, so a
+    # database where they already exist is recognised, not broken.
+    (3, "reviews: the review page's decisions (pipeline/serve)", REVIEWS),
+    (4, "document clusters, claims and their sources (pipeline/dataset)", DATASET),
 ]
 CURRENT = MIGRATIONS[-1][0]
 
