@@ -18,7 +18,7 @@ from pipeline.dataset import clusters, refresh
 from pipeline.dataset.claims import place_key, rebuild_claims
 from pipeline.store import dataset as sql
 
-from conftest import SAMPLE, SEEDS, SHARED
+from conftest import SAMPLE, SEEDS, SHARED, run_cli
 
 DATA = Path(__file__).parent / "data" / "dataset"
 SYNDICATED = DATA / "syndicated.jsonl"
@@ -410,3 +410,13 @@ def test_measure_reports_costs_and_copy_shares(tmp_path, capsys):
     assert all(c["cluster_cpu_s"] >= 0 and c["rss_mb"] > 0 for c in result["chunks"])
     assert 0 <= result["copies"] < 80 and 0 <= result["facts_in_copies"] <= result["facts"]
     assert json.loads(capsys.readouterr().out)["documents"] == 80
+
+
+def test_ingest_links_copies_as_documents_are_stored(tmp_path):
+    """`vnfacts ingest` sketches what it stored (issue 13); --no-clusters leaves it to `vnfacts claims`."""
+    for flag, expected in (([], 10), (["--no-clusters"], 0)):
+        db = tmp_path / f"db{len(flag)}.duckdb"
+        result = run_cli("ingest", "--db", db, *flag, SAMPLE)
+        with pipeline.connect(db, read_only=True) as con:
+            sketched = con.execute("SELECT count(*) FROM document_signatures").fetchall()[0][0]
+        assert sketched == expected, result.stderr

@@ -61,7 +61,12 @@ def crawl_cmd(**options):
 @crawl_options
 def run_cmd(**options):
     """Nightly run: crawl, archive, clean, extract and load, with a summary."""
-    summary = nightly(_config(**options), extract=True)
+    config = _config(**options)
+    summary = nightly(config, extract=True)
+    if summary.total("new_documents"):
+        from pipeline.cli.main import link_copies
+
+        link_copies(config.db)
     print_summary(summary)
     raise SystemExit(summary.exit_code)
 
