@@ -24,7 +24,7 @@ def pytest_configure(config):
 
 def run_cli(*args, env=None, check=True) -> subprocess.CompletedProcess:
     """Drive the real `vnfacts` command, as a user would."""
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli.main", *map(str, args)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True,
                             text=True, cwd=REPO, env={**os.environ, **(env or {})})
     if check and result.returncode != 0:
         raise AssertionError(f"vnfacts {' '.join(map(str, args))} failed:\n{result.stderr}")

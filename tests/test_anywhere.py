@@ -19,7 +19,7 @@ from tests.conftest import REPO, SEEDS
 def run_in(folder, *args, check=True) -> subprocess.CompletedProcess:
     """The real `vnfacts` command started in `folder` (not the repository)."""
     env = {k: v for k, v in os.environ.items() if k not in ("VNFACTS_RULES", "VNFACTS_DB")}
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli.main", *map(str, args)], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True,
                             text=True, cwd=folder, env=env)
     if check and result.returncode != 0:
         raise AssertionError(f"vnfacts {' '.join(map(str, args))} in {folder} failed:\n{result.stderr}")

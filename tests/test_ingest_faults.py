@@ -211,7 +211,7 @@ def test_library_lock_error_is_a_store_error(tmp_path):
 def query_while_running(command: list, db) -> list[dict]:
     """Start a long `vnfacts` command, query the database until it ends;
     returns the document counts the queries saw while it was running."""
-    job = subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", *map(str, command), "--db", str(db)],
+    job = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *map(str, command), "--db", str(db)],
                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen = []
     try:

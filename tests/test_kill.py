@@ -38,7 +38,7 @@ RULES = {}  # VNFACTS_RULES: one copy of rules/ for every run of this module
 
 
 def vnfacts(*args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", *map(str, args)], cwd=REPO,
+    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", *map(str, args)], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, **RULES})
 

@@ -413,7 +413,7 @@ def test_the_command_line_does_not_load_the_web_stack():
 
 def test_vnfacts_serve_binds_loopback_and_serves_the_facts(tmp_path):
     db, port = copy_db(tmp_path), free_port()
-    server = subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", "serve", "--db", str(db), "--port",
+    server = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", "--db", str(db), "--port",
                                str(port)], cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
         page = wait_for(f"http://127.0.0.1:{port}/", server)
