@@ -153,7 +153,7 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         return "X"
     if before in lexicon.document_words:
         return "DOCNUM"
-    if after in lexicon.measure_words and not scaled_count(lowered, classes, i):
+    if after in lexicon.measure_words and not scaled_count(lowered, classes, i) and not leader_posts(lowered, classes, i):
         return "MEASURE"
     return numeric_kind(text, before, after, lexicon)
 
@@ -197,3 +197,10 @@ SCALED_CLASSES = {"CIVIL", "PART_TIME", "HAMLET", "COMMUNE", "ADMIN", "AGENCY", 
 def scaled_count(lowered, classes, i) -> bool:
     """ "2,5 triệu biên chế": a count written with a scale word before what it counts."""
     return (i + 2 < len(lowered) and lowered[i + 1] in SCALES and classes[i + 2] in SCALED_CLASSES)
+
+
+def leader_posts(lowered, classes, i) -> bool:
+    """ "cấp trưởng: 50 chức danh": leadership posts worded as titles are counted
+    (press convention 5); "từ 5 chức danh xuống còn 3" (distinct titles) is not."""
+    return (i + 1 < len(lowered) and lowered[i + 1] == "chức danh"
+            and any(classes[j] == "LEADER" for j in range(max(0, i - 3), i)))

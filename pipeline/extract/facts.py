@@ -76,10 +76,28 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
             consumed.update(siblings)
             facts += [fact] + [dict(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
             anchored.append((end, fact))
+    inside_parentheses(sentence, facts)
     where = (scene, pats)
     facts += breakdown_parts(doc, sentence, anchored, consumed, where)
     facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels, where)
     return sorted(facts, key=lambda f: f["start"])
+
+
+# "(từ 5.971 thôn, xuống còn 4.351)": the states before and after, not parts of the change
+STATE_WORDS = re.compile(r"(?<!\w)(?:từ|còn|thành|xuống)(?!\w)", re.I)
+
+
+def inside_parentheses(sentence, facts) -> None:
+    """ "giảm 53 chức lãnh đạo (cấp trưởng: 50 chức danh; cấp phó: 3 chức danh)":
+    the parts in the parentheses after a change share it, ';' inside them too."""
+    for fact in facts:
+        for whole in facts:
+            between = sentence.text[whole["end"] - sentence.start:fact["start"] - sentence.start]
+            opened = between[between.rfind("(") + 1:] if "(" in between else None
+            if (whole["end"] <= fact["start"] and whole["indicator"] == fact["indicator"] and fact["change"] == "count"
+                    and whole["change"] != "count" and opened is not None and ")" not in opened
+                    and not STATE_WORDS.search(opened)):
+                fact["change"] = whole["change"]
 
 
 PERSON_INDICATORS = {"civil_servant", "part_time_staff", "leader_post"}
