@@ -413,8 +413,8 @@ def test_measure_reports_costs_and_copy_shares(tmp_path, capsys):
 
 
 def test_ingest_links_copies_as_documents_are_stored(tmp_path):
-    """`vnfacts ingest` sketches what it stored (issue 13); --no-clusters leaves it to `vnfacts claims`."""
-    for flag, expected in (([], 10), (["--no-clusters"], 0)):
+    """`vnfacts ingest --clusters` sketches what it stored (issue 13); without it `vnfacts claims` does."""
+    for flag, expected in ((["--clusters"], 10), ([], 0)):
         db = tmp_path / f"db{len(flag)}.duckdb"
         result = run_cli("ingest", "--db", db, *flag, SAMPLE)
         with pipeline.connect(db, read_only=True) as con:

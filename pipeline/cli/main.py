@@ -61,11 +61,11 @@ def database_for(engine: str, db_path: str, create: bool = True):
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--max-chars", type=click.IntRange(min=1), default=None, metavar="N",
               help="largest document in characters of text, HTML 4x [default: 2,000,000 or VNFACTS_MAX_DOC_CHARS]")
-@click.option("--no-clusters", is_flag=True, help="do not link the new documents to their copies and near-copies "
-              "(vnfacts claims does it later)")
+@click.option("--clusters", is_flag=True, help="also link the new documents to their copies and near-copies "
+              "(otherwise vnfacts claims or the nightly run does it)")
 @engines.engine_options
 @db_option(create=True)
-def ingest(paths, max_chars, no_clusters, engine, address, workers, db_path):
+def ingest(paths, max_chars, clusters, engine, address, workers, db_path):
     """Store documents from JSON Lines, .html/.txt files or folders of them.
 
     JSONL lines carry id, url, site, title, published and text or html;
@@ -83,7 +83,7 @@ def ingest(paths, max_chars, no_clusters, engine, address, workers, db_path):
                f"{len(report.errors)} errors, {report.duplicates} duplicate ids (last kept)", err=True)
     if engines.throughput(report):
         click.echo(engines.throughput(report), err=True)
-    if (report.added or report.updated) and not no_clusters:
+    if (report.added or report.updated) and clusters:
         link_copies(db_path)
     sys.exit(1 if report.errors and not (report.added or report.updated or report.unchanged) else 0)
 
@@ -92,8 +92,13 @@ def link_copies(db_path) -> None:
     """Issue 13: syndicated copies are found as documents are stored (MinHash/LSH)."""
     from pipeline.dataset.clusters import update_clusters
 
-    with store.connect(db_path) as con:
-        sketched = update_clusters(con)
+    sketched = 0
+    while True:  # short batches, one connection each: other processes get the database in between
+        with store.connect(db_path) as con:
+            step = update_clusters(con, max_batches=1, batch_size=200)
+        sketched += step
+        if not step:
+            break
     click.echo(f"{sketched} documents sketched for copies (document_clusters)", err=True)
 
 

@@ -138,20 +138,24 @@ def verified_pairs(con, ids: list[str], known: dict[str, np.ndarray]) -> pd.Data
     return pd.DataFrame(kept, columns=["a", "b", "similarity"]).astype({"similarity": "float64"})
 
 
-def update_clusters(con) -> int:
+def update_clusters(con, max_batches: int | None = None, batch_size: int = BATCH) -> int:
     """Sketch documents stored since the last call (or changed), link their
-    copies, and rebuild document_clusters. Returns the documents sketched."""
+    copies, and rebuild document_clusters. Returns the documents sketched.
+    With max_batches, stop after that many batches and leave the rebuild to
+    the call that finds nothing left (so a caller can hold the database
+    only per batch)."""
     sql.ensure_schema(con)
     sql.forget_documents(con, sql.stale_sketches(con))  # deleted or changed texts: old sketches and pairs go
-    done = 0
-    while len(batch := sql.unsketched_documents(con, BATCH)):
+    done = batches = 0
+    while (max_batches is None or batches < max_batches) and len(batch := sql.unsketched_documents(con, batch_size)):
         signatures, bands, shingles = sketch_batch(batch)
         sql.insert_sketches(con, signatures, bands)
         # pairs of a new document with an older one or another new one (DISTINCT
         # in SQL); older pairs were found when their newer side was stored
         sql.insert_pairs(con, verified_pairs(con, batch["id"].tolist(), shingles))
-        done += len(batch)
-    rebuild_clusters(con)
+        done, batches = done + len(batch), batches + 1
+    if max_batches is None or batches < max_batches:
+        rebuild_clusters(con)
     return done
 
 
