@@ -7,24 +7,11 @@ import sys
 
 import duckdb
 import pytest
-from crawlkit import article, crawl, gaps, rss, write_site
+from crawlkit import article, crawl, gaps, rss, servers, write_site  # noqa: F401 (servers is a fixture)
 
-from pipeline.crawl.localsites import LocalSite, Route
+from pipeline.crawl.localsites import Route
 
 CLOCK = 1e-3  # timestamps on both sides come from the same monotonic clock
-
-
-@pytest.fixture
-def servers():
-    started = []
-
-    def make(routes=None):
-        site = LocalSite(routes).start()
-        started.append(site)
-        return site
-    yield make
-    for site in started:
-        site.stop()
 
 
 def feed_site(make, count: int, prefix: str = "/tin/"):

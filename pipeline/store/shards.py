@@ -100,16 +100,7 @@ def load_fact_shards(con, directory: str | Path, rules_version: str, expected: i
     if rows != expected or distinct != rows:
         con.execute("DROP TABLE shard_docs")
         raise ShardError(f"{directory}: {rows} document rows ({distinct} distinct) for {expected} exported documents")
-    con.execute("BEGIN")
-    try:
-        loaded = _swap_facts(con, rules_version)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.execute("DROP TABLE IF EXISTS shard_docs")
-    return loaded
+    return _commit_shard_docs(con, lambda: _swap_facts(con, rules_version))
 
 
 def _swap_facts(con, rules_version: str) -> tuple[int, int]:
@@ -152,16 +143,7 @@ def load_document_shards(con, directory: str | Path) -> tuple[tuple[int, int, in
     con.execute(f"CREATE OR REPLACE TEMP TABLE shard_docs AS SELECT * EXCLUDE (last) FROM ("
                 f"SELECT *, row_number() OVER (PARTITION BY id ORDER BY batch DESC, filename DESC, "
                 f"file_row_number DESC) AS last FROM {source} WHERE error IS NULL) WHERE last = 1")
-    con.execute("BEGIN")
-    try:
-        counts = _upsert_shard_docs(con)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.execute("DROP TABLE IF EXISTS shard_docs")
-    return counts, errors
+    return _commit_shard_docs(con, lambda: _upsert_shard_docs(con)), errors
 
 
 def _upsert_shard_docs(con) -> tuple[int, int, int]:
@@ -179,3 +161,17 @@ def _upsert_shard_docs(con) -> tuple[int, int, int]:
                 "WHERE id NOT IN (SELECT id FROM documents)")
     con.execute("DROP TABLE changed_docs")
     return int(added), int(updated), int(unchanged)
+
+
+def _commit_shard_docs(con, load):
+    """Run load() in one transaction (all or nothing); shard_docs goes either way."""
+    con.execute("BEGIN")
+    try:
+        result = load()
+        con.execute("COMMIT")
+        return result
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS shard_docs")
