@@ -31,6 +31,7 @@ _API = {
     "extract_facts": "pipeline.extract.facts",
     "prepare_batch": "pipeline.core", "extract_batch": "pipeline.core", "read_records": "pipeline.ingest",
     "record_batches": "pipeline.ingest", "MAX_DOC_CHARS": "pipeline.ingest",
+    "rules_version": "pipeline.extract.version",   # the content hash, without compiling the rules
 }
 __all__ = sorted([*_API, "extract"])
 

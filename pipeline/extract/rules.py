@@ -12,7 +12,6 @@ patterns (see rules/README.md). Errors name the file and the rule.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +31,7 @@ from pipeline.extract.notation import (
     trie_regex,
 )
 from pipeline.extract.prefilter import Prefilter
+from pipeline.extract.version import rules_version  # the hash alone, without spaCy (issue 11)
 from pipeline.lang.vntext import normalize
 from pipeline.paths import RULES_DIR
 
@@ -242,14 +242,6 @@ def load_rule_files(rules_dir: Path, indicators) -> dict[str, Rule]:
                 raise RuleError(path, rule.id, f"duplicate id (also in {rules[rule.id].path})")
             rules[rule.id] = rule
     return rules
-
-
-def rules_version(rules_dir: Path) -> str:
-    """Content hash of every rule file: changes whenever a rule changes."""
-    digest = hashlib.sha256()
-    for path in sorted(rules_dir.glob("*.yaml")) + sorted((rules_dir / "indicators").glob("*.yaml")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
