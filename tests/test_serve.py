@@ -28,8 +28,14 @@ def db(tmp_path):
 def client(db):
     app = create_app(db, reviewer="tester", idle=0)  # closed after each request: the CLI can take the file
     with TestClient(app, base_url="http://127.0.0.1:8765") as test_client:
-        test_client.token = app.state.site.token
+        test_client.token = page_token(test_client)
         yield test_client
+
+
+def page_token(client) -> str:
+    """The token a page gives this client's session, read as the browser reads it."""
+    page = client.get("/")
+    return re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text).group(1)
 
 
 def post(client, path, body, token=None):
@@ -167,6 +173,22 @@ def test_state_changes_need_the_token_json_and_the_bound_host(client, db):
     assert client.get("/api/review").status_code == 405
     assert client.get("/", headers={"Host": "attacker.example:8765"}).status_code == 400
     assert stored_reviews(db) == []
+
+
+def test_each_browser_session_has_its_own_token(client, db):
+    key = queue_key(client)
+    app = client.app
+    with TestClient(app, base_url="http://127.0.0.1:8765") as other:
+        other_token = page_token(other)
+        assert other_token != client.token and other.cookies["vnfacts_session"] != client.cookies["vnfacts_session"]
+        # One session's token does not work with another session's cookie.
+        assert post(other, "/api/review", {"key": key, "verdict": "accept"}, token=client.token).status_code == 403
+    with TestClient(app, base_url="http://127.0.0.1:8765") as stranger:  # never loaded a page: no cookie
+        answer = post(stranger, "/api/review", {"key": key, "verdict": "accept"}, token=client.token)
+        assert answer.status_code == 403 and "session" in answer.json()["error"]
+    assert stored_reviews(db) == []
+    assert post(client, "/api/review", {"key": key, "verdict": "accept"}).status_code == 200
+    assert page_token(client) == client.token  # the session keeps its token across pages
 
 
 def test_hostile_text_is_escaped_everywhere(client, db):
@@ -354,13 +376,13 @@ def test_a_writer_holding_the_database_too_long_gives_503_not_a_traceback(db, mo
     monkeypatch.setattr(pipeline.store.db, "LOCK_WAIT", 0.2, raising=False)
     app = create_app(db, reviewer="tester", wait=0.3, idle=0)
     with TestClient(app, base_url="http://127.0.0.1:8765") as client:
-        client.get("/")
+        token = page_token(client)
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), "3.0"], stdout=subprocess.PIPE, text=True)
         try:
             assert writer.stdout.readline().strip() == "locked"
             page = client.get("/review")
             answer = client.post("/api/review", json={"key": "0" * 16, "verdict": "accept"},
-                                 headers={"X-Token": app.state.site.token})
+                                 headers={"X-Token": token})
         finally:
             writer.wait(timeout=20)
         assert page.status_code == 503 and 'id="busy"' in page.text and str(db) in page.text
@@ -393,7 +415,7 @@ def test_the_connection_is_shared_while_requests_come_and_freed_when_they_stop(d
 
     try:
         with TestClient(app, base_url="http://127.0.0.1:8765") as client:
-            client.token = app.state.site.token
+            client.token = page_token(client)
             assert post(client, "/api/review", {"key": queue_key(client), "verdict": "accept"}).status_code == 200
             assert pool.is_open() and other_tries() == "locked"  # held between quick requests
             time.sleep(2.0)

@@ -6,13 +6,16 @@ nightly `run` work next to the page. Safety, since every page shows text
 from scraped sites: Jinja2 autoescapes everything, the
 Content-Security-Policy allows only the package's own script and stylesheet
 (an injected inline script or `onerror=` would not run even if it reached
-the page), state changes are JSON POSTs carrying the per-process token, and
-a request whose Host is not the bound address is refused (DNS rebinding)."""
+the page), state changes are JSON POSTs carrying the token of the browser's
+session (an HMAC of its session cookie under the server's secret), and a
+request whose Host is not the bound address is refused (DNS rebinding)."""
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -33,23 +36,33 @@ HERE = Path(__file__).parent
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 PER_PAGE = 50
+SESSION_COOKIE = "vnfacts_session"
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32}")
+# The session of the request being answered, set by the sessions middleware
+# so that every rendered page carries that session's token.
+current_session: ContextVar[str] = ContextVar("vnfacts_session", default="")
 
 
 class Site:
-    """The state one server holds: where the database is, who reviews, the token."""
+    """The state one server holds: where the database is, who reviews, the secret."""
 
     def __init__(self, db_path, reviewer: str, wait: float = 5.0, idle: float = 2.0):
         self.db_path, self.reviewer = str(db_path), reviewer
         self.pool = Pool(self.db_path, wait=wait, idle=idle)
-        self.token = secrets.token_urlsafe(24)
+        self.secret = secrets.token_bytes(32)
         self.env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(
             enabled_extensions=("html",), default_for_string=True, default=True))
         self.env.globals.update(number=views.number, cell=views.cell, web_url=views.web_url, link=views.link,
                                 facets=reviews.FACETS, sortable=reviews.SORTABLE, choices=views.CHOICES,
                                 editable=views.EDITABLE)
 
+    def token_for(self, session: str) -> str:
+        """The token a session's pages carry; no other session can guess it."""
+        return hmac.new(self.secret, session.encode(), "sha256").hexdigest()
+
     def render(self, name: str, status: int = 200, **context) -> HTMLResponse:
-        html = self.env.get_template(name).render(token=self.token, reviewer=self.reviewer, **context)
+        token = self.token_for(current_session.get())
+        html = self.env.get_template(name).render(token=token, reviewer=self.reviewer, **context)
         return HTMLResponse(html, status_code=status)
 
     def db(self):
@@ -144,8 +157,11 @@ def orphans_page(request: Request):
 async def checked_json(request: Request, *required: str) -> dict:
     """The JSON body of a state change, after the token and type are checked."""
     site: Site = request.app.state.site
-    if not hmac.compare_digest(request.headers.get("x-token", ""), site.token):
-        raise PermissionError("missing or wrong token")
+    session = request.cookies.get(SESSION_COOKIE, "")
+    if not SESSION_ID.fullmatch(session):
+        raise PermissionError("no session: load a page first")
+    if not hmac.compare_digest(request.headers.get("x-token", ""), site.token_for(session)):
+        raise PermissionError("missing or wrong token for this session")
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise PermissionError("expected application/json")
     body = await request.json()
@@ -211,6 +227,19 @@ async def busy(request: Request, error: reviews.Busy):
     return request.app.state.site.render("busy.html", status=503, error=str(error))
 
 
+async def sessions(request: Request, call_next):
+    """Give each browser its own session cookie (and so its own token)."""
+    session = request.cookies.get(SESSION_COOKIE, "")
+    fresh = not SESSION_ID.fullmatch(session)
+    if fresh:
+        session = secrets.token_urlsafe(24)  # 32 characters
+    current_session.set(session)
+    response = await call_next(request)
+    if fresh:
+        response.set_cookie(SESSION_COOKIE, session, httponly=True, samesite="strict", path="/")
+    return response
+
+
 async def security_headers(request: Request, call_next):
     response = await call_next(request)
     response.headers.setdefault("Content-Security-Policy", CSP)
@@ -239,7 +268,8 @@ def create_app(db_path, reviewer: str = "reviewer", host: str = "127.0.0.1", wai
               Mount("/static", StaticFiles(directory=HERE / "static"), name="static")]
     hosts = sorted({host, "127.0.0.1", "localhost"} if host in ("127.0.0.1", "localhost") else {host})
     app = Starlette(routes=routes, middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=hosts),
-                                               Middleware(BaseHTTPMiddleware, dispatch=security_headers)],
+                                               Middleware(BaseHTTPMiddleware, dispatch=security_headers),
+                                               Middleware(BaseHTTPMiddleware, dispatch=sessions)],
                     exception_handlers={reviews.Busy: busy}, lifespan=lifespan)
     app.state.site = Site(db_path, reviewer, wait, idle)
     return app
