@@ -6,12 +6,14 @@ import re
 
 from pipeline.extract import attributes, context
 from pipeline.extract.annotate import SCALES, build_doc
+from pipeline.extract.breakdown import (attached_share, breakdown_parts, inherit_change, inside_parentheses,
+                                         parallel_clauses, respective)
+from pipeline.extract.fact import ANCHOR_TAGS, char_span
 from pipeline.extract.notation import longest_match
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
 from pipeline.lang.vntext import as_int_if_whole, parse_number
 
-ANCHOR_TAGS = ("CARD", "CARDW", "FRAC")
 SHARE_OF = re.compile(r"(?P<value>\d+(?:\.\d{3})*)\s*(?:/|trên tổng số|trong tổng số|trong số)\s*(?P<total>\d+(?:\.\d{3})*)", re.I)
 
 
@@ -34,19 +36,6 @@ def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
             facts, recent = facts + found, (found[-1] if found else recent)
         carried = attributes.carry(sentence.text, carried, scene, pats)
     return deduplicate(facts)
-
-
-BREAKDOWN_START = re.compile(r"^\W*(?:trong đó|trong số đó|bao gồm)(?!\w)", re.I)
-
-
-def inherit_change(text: str, found: list[dict], earlier: dict | None) -> None:
-    """ "Trên 430 biên chế đã được tinh giản. Trong đó, có gần 420 biên chế
-    thuộc khối ...": the parts of a breakdown share the change of the whole."""
-    if not earlier or earlier["change"] == "count" or not BREAKDOWN_START.match(text):
-        return
-    for fact in found:
-        if fact["indicator"] == earlier["indicator"] and fact["change"] == "count":
-            fact["change"] = earlier["change"]
 
 
 def document_scene(document: dict) -> dict:
@@ -81,124 +70,6 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
     facts += breakdown_parts(doc, sentence, anchored, consumed, where)
     facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels, where)
     return sorted(facts, key=lambda f: f["start"])
-
-
-# "(từ 5.971 thôn, xuống còn 4.351)": the states before and after, not parts of the change
-STATE_WORDS = re.compile(r"(?<!\w)(?:từ|còn|thành|xuống)(?!\w)", re.I)
-
-
-def inside_parentheses(sentence, facts) -> None:
-    """ "giảm 53 chức lãnh đạo (cấp trưởng: 50 chức danh; cấp phó: 3 chức danh)":
-    the parts in the parentheses after a change share it, ';' inside them too."""
-    for fact in facts:
-        for whole in facts:
-            between = sentence.text[whole["end"] - sentence.start:fact["start"] - sentence.start]
-            opened = between[between.rfind("(") + 1:] if "(" in between else None
-            if (whole["end"] <= fact["start"] and whole["indicator"] == fact["indicator"] and fact["change"] == "count"
-                    and whole["change"] != "count" and opened is not None and ")" not in opened
-                    and not STATE_WORDS.search(opened)):
-                fact["change"] = whole["change"]
-
-
-PERSON_INDICATORS = {"civil_servant", "part_time_staff", "leader_post"}
-PERSON_CLASSES = {"LEADER": "leader_post", "PART_TIME": "part_time_staff", "CIVIL": "civil_servant"}
-
-
-def part_kind(doc, i, default: str) -> str:
-    """ "... trong đó có 41 người giữ chức vụ lãnh đạo": the part names its own kind."""
-    for token in doc[i:i + 4]:
-        if token.text in (",", ";", ".", "và"):
-            break
-        if token.ent_type_ in PERSON_CLASSES:
-            return PERSON_CLASSES[token.ent_type_]
-    return default
-BREAKDOWN_WORDS = {"gồm", "gồm có", "bao gồm", "trong đó", "trong đó có"}
-
-
-SCOPE_CLASSES = {"HAMLET", "COMMUNE", "DISTRICT", "PROVINCE", "LEVEL_COMMUNE", "LEVEL_HAMLET", "LEVEL_DISTRICT",
-                 "LEVEL_PROVINCE", "CASE"}
-
-
-def part_fact(parent, doc, sentence, i, quote, where, **fields) -> dict:
-    """A fact for number i that continues `parent`, with its own quote, place and approx
-    (a part with its own verb does not inherit the whole's 'khoảng')."""
-    scene, pats = where
-    a_start, a_end = char_span(doc, sentence, i, i + 1)
-    own = {"approx": context.approx(sentence.text, a_start, a_end, pats), **attributes.where(sentence.text, a_start, scene)}
-    return dict(parent, value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None, **own, **fields,
-                quote=sentence.text[quote[0]:quote[1]], start=sentence.start + quote[0], end=sentence.start + quote[1])
-
-
-def parallel_clauses(doc, sentence, anchored, consumed, levels, where) -> list[dict]:
-    """ "số người hoạt động không chuyên trách ở xã 1.322 người; ở thôn, tổ dân
-    phố là 1.619 người": a ';' clause that names only a scope and 'là N người'
-    continues the fact before it, at the clause's own level."""
-    out = []
-    for end, parent in anchored:
-        semi = next((i for i in range(end, len(doc)) if doc[i].text in (";", ".")), None)
-        if parent["indicator"] not in PERSON_INDICATORS or semi is None or doc[semi].text != ";":
-            continue
-        stop = next((i for i in range(semi + 1, len(doc)) if doc[i].text in (";", ".")), len(doc))
-        clause = range(semi + 1, stop)
-        if any(doc[i].ent_type_ and doc[i].ent_type_ not in SCOPE_CLASSES for i in clause):
-            continue
-        first = next((i for i in clause if doc[i].tag_ == "CARD" and doc[i - 1].lower_ == "là"), None)
-        chain = [first] + respective(doc, first) if first is not None and first not in consumed else []
-        if not chain or chain[-1] + 1 >= len(doc) or doc[chain[-1] + 1].ent_type_ != "CASE":
-            continue
-        level = next((levels.get(doc[i].ent_type_) for i in clause if levels.get(doc[i].ent_type_)), parent["level"])
-        quote = char_span(doc, sentence, semi + 1, chain[-1] + 2)
-        consumed.update(chain)
-        out += [part_fact(parent, doc, sentence, i, quote, where, level=level) for i in chain]
-    return out
-
-
-def breakdown_parts(doc, sentence, anchored, consumed, where) -> list[dict]:
-    """ "2.681 cán bộ ... thực hiện tinh giản, gồm Cần Thơ có 1.137 người, Sóc
-    Trăng có 699 người": counts of people after 'gồm'/'trong đó' that no rule
-    took are parts of the fact before them, with its kind, change and status."""
-    out = []
-    for end, parent in anchored:
-        if parent["indicator"] not in PERSON_INDICATORS:
-            continue
-        words = [t.lower_ for t in doc[end:]]
-        stop = next((k for k, w in enumerate(words) if w in (";", ".")), len(words))
-        opened = next((k for k, w in enumerate(words[:stop]) if w in BREAKDOWN_WORDS or
-                       (w == "trong" and words[k + 1:k + 2] == ["đó"])), None)
-        if opened is None:
-            continue
-        for i in range(end + opened, end + stop - 1):
-            if doc[i].tag_ == "CARD" and i not in consumed and doc[i + 1].ent_type_ == "CASE":
-                out.append(part_fact(parent, doc, sentence, i, char_span(doc, sentence, i, i + 2), where,
-                                     indicator=part_kind(doc, i + 2, parent["indicator"])))
-                consumed.add(i)
-    return out
-
-
-def respective(doc, anchor) -> list[int]:
-    """ "loại I - II - III tương ứng là 23 - 21 - 19 người": the numbers after
-    the anchor in a 'tương ứng' list are facts of the same kind, one each."""
-    window = {t.lower_ for t in doc[max(0, anchor - 3):anchor]}
-    if not window & {"tương ứng", "lần lượt", "lần lượt là"}:
-        return []
-    out, i = [], anchor + 1
-    while i + 1 < len(doc) and doc[i].text in ("-", "–", ",", "và") and doc[i + 1].tag_ in ("CARD", "CARDW"):
-        out.append(i + 1)
-        i += 2
-    return out
-
-
-def attached_share(doc, end, fact) -> set:
-    """The percentage just after a match that became the fact's share
-    ("64/93 thôn có ..., đạt 69%") is not a fact of its own."""
-    if fact["value"] is None or fact["percent"] is None:
-        return set()
-    for i in range(end, min(len(doc), end + 8)):
-        if doc[i].text in (";", ".") or doc[i].tag_ in ANCHOR_TAGS:
-            break
-        if doc[i].tag_ == "PCT":
-            return {i} if parse_number(doc[i].text.rstrip("%").strip()) == fact["percent"] else set()
-    return set()
 
 
 def ranked_matches(doc, ruleset):
@@ -288,11 +159,6 @@ def own_share(doc, start, end, anchor) -> int | None:
     if before and not any(doc[j].tag_ in ANCHOR_TAGS for j in range(start, anchor)):
         return before[-1]
     return None
-
-
-def char_span(doc, sentence, start, end) -> tuple[int, int]:
-    offsets = doc.user_data["offsets"]
-    return offsets[start][0], offsets[end - 1][1]
 
 
 def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> dict | None:
