@@ -7,13 +7,13 @@ Each stage has one entry function; the CLI and the crawler call these.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
 from pipeline import store
 from pipeline.clean import CleanError, clean_html, clean_text, decode
-from pipeline.extract import context
+from pipeline.extract import bounds, context
 from pipeline.extract.facts import extract_facts
 from pipeline.extract.rules import load_ruleset
 from pipeline.extract.segment import segment_document
@@ -36,6 +36,8 @@ class ExtractReport:
     documents: int = 0
     facts: int = 0
     rules_version: str = ""
+    # facts whose figures no fact can have (extract/bounds.py): (doc, indicator, reason)
+    dropped: list = field(default_factory=list)
 
 
 def clean(record: dict) -> dict:
@@ -100,10 +102,11 @@ def segment(document: dict, ruleset=None, prefilter: bool = True) -> list:
     return segment_document(document["text"], prefilter, ruleset.keywords, topic)
 
 
-def extract_document(document: dict, ruleset=None, prefilter: bool = True) -> list[dict]:
-    """Stages 3-4 for one stored document: segment, then apply the rules."""
+def extract_document(document: dict, ruleset=None, prefilter: bool = True, dropped: list | None = None) -> list[dict]:
+    """Stages 3-4 for one stored document: segment, then apply the rules.
+    Facts with figures out of bounds are left out (and added to `dropped`)."""
     ruleset = ruleset or load_ruleset()
-    return extract_facts(document, segment(document, ruleset, prefilter), ruleset)
+    return bounds.within(extract_facts(document, segment(document, ruleset, prefilter), ruleset), dropped)
 
 
 def load(con, documents: list[dict], facts: list[dict], rules_version: str) -> None:
@@ -136,10 +139,10 @@ def checked_size(document: dict, max_chars: int | None) -> dict:
     return document
 
 
-def extract_batch(documents: list[dict], ruleset) -> list[dict]:
+def extract_batch(documents: list[dict], ruleset, dropped: list | None = None) -> list[dict]:
     """Stages 3-4 for a batch of stored documents: their facts. The local loop
     (extract_pending) and the Ray engine's actors both call this."""
-    return [f for d in documents for f in extract_document(d, ruleset)]
+    return [f for d in documents for f in extract_document(d, ruleset, dropped=dropped)]
 
 
 # The library API's names for the stage entry points (pipeline/__init__.py).
@@ -169,7 +172,7 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
     for begin in range(0, len(ids), CHUNK):
         with store.session(db, read_only=True) as con:
             documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
-        for done, facts in extracted_in_time(documents, ruleset):
+        for done, facts in extracted_in_time(documents, ruleset, dropped=report.dropped):
             with store.session(db) as con:
                 store.replace_facts(con, [d["id"] for d in done], facts, ruleset.version)
             report.documents += len(done)
@@ -179,13 +182,13 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
     return report
 
 
-def extracted_in_time(documents: list[dict], ruleset, seconds: float | None = None):
+def extracted_in_time(documents: list[dict], ruleset, seconds: float | None = None, dropped: list | None = None):
     """(documents, their facts) in groups: the whole chunk, or a part of it
     each time extraction has run `seconds`, so slow pages still commit."""
     seconds = FLUSH_SECONDS if seconds is None else seconds
     done, facts, started = [], [], time.monotonic()
     for document in documents:
-        facts += extract_batch([document], ruleset)
+        facts += extract_batch([document], ruleset, dropped)
         done.append(document)
         if time.monotonic() - started >= seconds:
             yield done, facts

@@ -30,6 +30,10 @@ NUMBER_WORDS = {
     "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7,
     "tám": 8, "chín": 9, "mười": 10,
 }
+# "9" written 400 times reads as inf; 30 digits are no figure a text means
+# either (a bound well above any count, so bounds.py still sees and counts a
+# misread 1e21, and "... triệu" times it stays finite).
+NOT_A_FIGURE = 1e30
 NUMBER_TOKEN = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^\d+(?:[.,]\d+)?$")
 
 
@@ -51,6 +55,7 @@ def parse_number(token: str) -> float | None:
 
     "." groups thousands ("1.402"), "," is the decimal mark ("19,7");
     a dot followed by other than three digits is a decimal point ("12.5").
+    Finite or None; whether a figure can be a fact's is extract/bounds.py's call.
     """
     token = token.strip()
     word = NUMBER_WORDS.get(token.lower())
@@ -60,7 +65,8 @@ def parse_number(token: str) -> float | None:
         return None
     if re.fullmatch(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?", token):
         token = token.replace(".", "")
-    return float(token.replace(",", "."))
+    number = float(token.replace(",", "."))
+    return number if number < NOT_A_FIGURE else None
 
 
 def as_int_if_whole(number: float | None):
