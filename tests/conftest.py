@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hostguard import crawls_stay_on_their_sites, start_audit  # noqa: F401 (an autouse fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 # The shared data (spec, seeds, gold, bulk corpus) sits next to the repo;
@@ -20,6 +21,7 @@ SAMPLE = REPO / "corpus" / "sample"
 def pytest_configure(config):
     if not (SHARED / "gold" / "seeds.jsonl").is_file():
         pytest.exit(f"shared data not found at {SHARED}: clone next to ../shared or set VNFACTS_SHARED", 2)
+    start_audit()  # every crawl process from here on writes down its connections (hostguard.py)
 
 
 def run_cli(*args, env=None, check=True) -> subprocess.CompletedProcess:

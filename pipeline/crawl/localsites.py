@@ -50,18 +50,22 @@ class Seen:
 
 
 LAST_MODIFIED = "Mon, 01 Sep 2025 08:00:00 GMT"
+# Requests that were not meant for the server that got them (a Host header
+# naming another host, or a proxy-style absolute target): the test suite
+# fails any test during which one arrives (tests/hostguard.py).
+STRAY: list[str] = []
 
 
 class LocalSite:
     """One site: `routes` maps a path (with query) to a Route or a list of Routes
     served in turn (the last one repeats)."""
 
-    def __init__(self, routes: dict | None = None):
+    def __init__(self, routes: dict | None = None, host: str = "127.0.0.1"):
         self.routes: dict = dict(routes or {})
         self.log: list[Seen] = []
         self._calls: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.server = QuietServer(("127.0.0.1", 0), _handler_for(self))
+        self.server = QuietServer((host, 0), _handler_for(self))
         self.server.daemon_threads = True
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -71,7 +75,7 @@ class LocalSite:
 
     @property
     def netloc(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"{self.server.server_address[0]}:{self.port}"
 
     def url(self, path: str) -> str:
         return f"http://{self.netloc}{path}"
@@ -102,6 +106,11 @@ class LocalSite:
         with self._lock:
             self.log[-1].headers = headers
 
+    def check_target(self, target: str, host: str | None) -> None:
+        """Note a request meant for another host (see STRAY)."""
+        if (host or "").lower() != self.netloc or not target.startswith("/"):
+            STRAY.append(f"{self.netloc} got {target!r} with Host {host!r}")
+
 
 def _handler_for(site: LocalSite):
     class Handler(BaseHTTPRequestHandler):
@@ -111,6 +120,7 @@ def _handler_for(site: LocalSite):
             pass
 
         def do_GET(self):
+            site.check_target(self.path, self.headers.get("Host"))
             route = site.route_for(self.path)
             site.remember_headers(dict(self.headers.items()))
             if route is None:
@@ -172,3 +182,52 @@ def _reset(connection: socket.socket) -> None:
     """Close with SO_LINGER 0: the client sees 'connection reset by peer'."""
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     connection.close()
+
+
+# --- many hosts, for the crawl benchmark ---------------------------------------
+
+def folder_sites(folder, sites_dir, hosts: int = 10, delay: float = 0.0) -> list[LocalSite]:
+    """The .html files of `folder` dealt over `hosts` sites on 127.0.0.1, 127.0.0.2, ...
+    (each with robots.txt and an RSS feed of its pages), started, with a site
+    file each in sites_dir. Page i goes to host i mod hosts."""
+    from pathlib import Path
+
+    import yaml
+
+    files = sorted(Path(folder).glob("*.html"))
+    Path(sites_dir).mkdir(parents=True, exist_ok=True)
+    sites = []
+    for index in range(hosts):
+        site = LocalSite(host=f"127.0.0.{index + 1}")
+        pages = {f"/bai/{p.stem}.html": p.read_bytes() for p in files[index::hosts]}
+        items = "".join(f"<item><link>{site.url(path)}</link></item>" for path in pages)
+        site.routes.update({path: Route(body) for path, body in pages.items()})
+        site.routes["/robots.txt"] = Route("User-agent: *\nDisallow: /admin/\n", content_type="text/plain")
+        site.routes["/feed.rss"] = Route(f"<rss version='2.0'><channel>{items}</channel></rss>",
+                                         content_type="application/rss+xml", conditional=True)
+        data = {"name": f"host{index + 1:02d}", "province": None, "domains": [site.netloc],
+                "feeds": [site.url("/feed.rss")], "article_pattern": "/bai/", "delay": delay,
+                "doc_id": "{slug}", "verified": True}
+        (Path(sites_dir) / f"host{index + 1:02d}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+        sites.append(site.start())
+    return sites
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m pipeline.crawl.localsites FOLDER SITES_DIR [HOSTS] [DELAY]: serve
+    until stdin closes (the benchmark's servers live in their own process)."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    hosts, delay = int(args[2]) if len(args) > 2 else 10, float(args[3]) if len(args) > 3 else 0.0
+    sites = folder_sites(args[0], args[1], hosts, delay)
+    print("ready", " ".join(s.netloc for s in sites), flush=True)
+    sys.stdin.read()
+    for site in sites:
+        site.stop()
+    print("requests", sum(len(s.log) for s in sites), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
