@@ -308,3 +308,49 @@ def test_byline(line, byline):
     from pipeline.clean.furniture import is_byline
 
     assert is_byline(line) is byline
+
+
+# --- the fast path (clean/plain.py) reads what trafilatura reads -------------
+
+def reference_pages():
+    """Every page at hand: samples, the saved real pages, test pages, 300 bench pages."""
+    import gzip
+
+    from pipeline.bench.corpus import iter_pages
+    from pipeline.paths import SAMPLE_DIR
+    html = SHARED / "data" / "html"
+    yield from ((p.name, p.read_bytes()) for p in sorted(SAMPLE_DIR.glob("*.htm*")))
+    yield "vnexpress 2023", VNEXPRESS.read_bytes()
+    yield "vnexpress 2025", gzip.decompress((html / "vnexpress.net_4954454.html.gz").read_bytes())
+    here = Path(__file__).resolve().parent / "data"
+    yield from ((p.name, p.read_bytes()) for p in sorted([*here.glob("pages/*.htm*"), *here.glob("sites/*.htm*")]))
+    yield from ((f"{p.template} {p.id}", p.html) for p in iter_pages(300, include_samples=False))
+
+
+def test_fast_path_gives_trafilaturas_reading_wherever_it_is_taken():
+    from lxml.etree import strip_elements
+
+    from pipeline.clean import page
+    taken = []
+    for name, html in reference_pages():
+        assert clean_html(html) == clean_html(html, fast=False), name
+        tree = page._parse(html)
+        strip_elements(tree, *page._NEVER_TEXT, with_tail=False)
+        taken.append(page.plain_body(tree, clean_html(html).title) is not None)
+    assert sum(taken) >= 0.6 * len(taken)  # the bench templates but the table layout, most samples
+
+
+@pytest.mark.parametrize("body", [
+    "<table><tr><td><div class='c'>{ps}</div></td></tr></table>",  # trafilatura drops tables
+    "<div class='c'>{ps}{ps}</div>",                                 # repeated paragraphs
+    "<div class='c'>{ps}<h2>Một tiêu đề phụ ở giữa bài</h2>{ps2}</div>",  # not only paragraphs
+    "<div class='c'><p>Có <a href='/x'>một đường dẫn</a> ở đây.</p>{ps}</div>",  # link density
+])
+def test_fast_path_declines_pages_that_are_not_plain(body):
+    from pipeline.clean.page import _parse
+    from pipeline.clean.plain import plain_body
+    ps = "".join(f"<p>Đoạn văn số {n} của bài viết có đủ chữ để là phần thân của một trang tin.</p>"
+                 for n in range(6))
+    tree = _parse(f"<html><body>{body.format(ps=ps, ps2=ps.replace('Đoạn', 'Phần'))}</body></html>")
+    assert plain_body(tree) is None
+    assert plain_body(_parse(f"<html><body><div class='c'>{ps}</div></body></html>")) is not None
