@@ -64,7 +64,11 @@ class Cleaned:
     description: str | None = None
 
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+# Control bytes that mark binary data. Vertical tab and the file, group,
+# record and unit separators (\x0b, \x1c-\x1f) are not among them: word
+# processors and spreadsheets write them as line and field breaks in text
+# (vntext.normalize turns them into newlines).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b]")
 
 
 def _check_text(text: str) -> None:

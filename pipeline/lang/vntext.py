@@ -11,7 +11,10 @@ import unicodedata
 
 # Tone marks as combining characters (NFD).
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-ODD_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]")
+ODD_SPACES = re.compile(r"[\x1f\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b]")
+# Line and paragraph breaks other than \n: vertical tab (a manual line break
+# in word processors), form feed, file/group/record separators, NEL, U+2028/9.
+LINE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 HYPHENS = re.compile(r"[\u00ac\u2010\u2011\u2012\u2013\u2014\u2212]")
 # Old style puts the tone on the second vowel of a syllable-final oa/oe/uy
 # ("hoá", "uỷ"); we store the style most Vietnamese sites now use ("hóa", "ủy").
@@ -41,6 +44,7 @@ def normalize(text: str) -> str:
     """NFC, new tone placement, plain spaces; keeps length-changing edits minimal."""
     text = ODD_SPACES.sub(" ", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = LINE_BREAKS.sub("\n", text)
     text = HYPHENS.sub("-", text)
     return fix_tone_placement(unicodedata.normalize("NFC", text))
 
