@@ -26,7 +26,9 @@ TARGETS = [
     ("--help under 0.5 s", "help", "seconds", 0.5, "max"),
     ("--help under 120 MB", "help", "peak_mb", 120, "max"),
     ('query "select 1" under 0.5 s', "query", "seconds", 0.5, "max"),
+    ('query "select 1" under 120 MB', "query", "peak_mb", 120, "max"),
     ("status under 0.5 s", "status", "seconds", 0.5, "max"),
+    ("status under 120 MB", "status", "peak_mb", 120, "max"),
     ("extract with nothing pending under 1 s", "extract_idle", "seconds", 1.0, "max"),
     ("folder ingest+extract >= 300 docs/s", "folder", "docs_per_s", 300, "min"),
     ("JSONL ingest+extract >= 350 docs/s", "jsonl", "docs_per_s", 350, "min"),
@@ -86,8 +88,8 @@ def run_paths(limit: int, workdir: Path, log=lambda s: None) -> dict:
     small = {"help": [*VNFACTS, "--help"], "query": [*VNFACTS, "query", "--db", str(workdir / "jsonl.duckdb"),
              "select 1"], "status": [*VNFACTS, "status", "--db", str(workdir / "jsonl.duckdb")],
              "extract_idle": [*VNFACTS, "extract", "--db", str(workdir / "jsonl.duckdb")]}
-    for name, argv in small.items():
-        runs[name] = run_process(argv, cwd)
+    for name, argv in small.items():  # the median of three: one short run is mostly the machine's noise
+        runs[name] = sorted((run_process(argv, cwd) for _ in range(3)), key=lambda r: r.seconds)[1]
     for name, run in runs.items():
         results[name] = {"seconds": round(run.seconds, 3), "peak_mb": round(run.peak_mb, 1)}
         if name in ("folder", "jsonl", "naive"):

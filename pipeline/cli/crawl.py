@@ -1,6 +1,8 @@
 """Commands `crawl`, `run` (the nightly one) and `status`.
 
-`register(group)` adds them to the main click group (pipeline/cli.py).
+`register(group)` adds them to the main click group (pipeline/cli/main.py).
+The crawler (Scrapy, Twisted, warcio) is imported inside `crawl` and `run`
+only: `vnfacts --help` and `status` must not pay for it (issue 11).
 """
 from __future__ import annotations
 
@@ -9,12 +11,7 @@ from datetime import datetime
 import click
 
 from pipeline.cli.output import db_option
-from pipeline.crawl.nightly import nightly, print_summary
-from pipeline.crawl.sites import DEFAULT_SITES_DIR
-from pipeline.crawl.spider import CrawlConfig
-from pipeline.paths import CORPUS_DIR
-from pipeline.store import connect
-from pipeline.store import crawlstate as state
+from pipeline.paths import CORPUS_DIR, SITES_DIR
 
 # --- click --------------------------------------------------------------------
 
@@ -22,7 +19,7 @@ def crawl_options(func):
     options = [
         click.argument("site", nargs=-1),
         db_option(create=True),
-        click.option("--sites", "sites_dir", default=str(DEFAULT_SITES_DIR), show_default=True,
+        click.option("--sites", "sites_dir", default=str(SITES_DIR), show_default=True,
                      help="Folder of site files."),
         click.option("--corpus", default=str(CORPUS_DIR), show_default=True,
                      help="Folder whose warc/ subfolder receives the archive."),
@@ -38,7 +35,9 @@ def crawl_options(func):
     return func
 
 
-def _config(site, db_path, sites_dir, corpus, since, timeout, max_size, retries) -> CrawlConfig:
+def _config(site, db_path, sites_dir, corpus, since, timeout, max_size, retries):
+    from pipeline.crawl.spider import CrawlConfig
+
     if since:  # fail early, in one line, on a bad date
         try:
             datetime.strptime(since, "%Y-%m-%d")
@@ -52,6 +51,8 @@ def _config(site, db_path, sites_dir, corpus, since, timeout, max_size, retries)
 @crawl_options
 def crawl_cmd(**options):
     """Crawl sites (all, or the named SITEs), archive to WARC, store new documents."""
+    from pipeline.crawl.nightly import nightly, print_summary
+
     summary = nightly(_config(**options), extract=False)
     print_summary(summary)
     raise SystemExit(summary.exit_code)
@@ -61,6 +62,8 @@ def crawl_cmd(**options):
 @crawl_options
 def run_cmd(**options):
     """Nightly run: crawl, archive, clean, extract and load, with a summary."""
+    from pipeline.crawl.nightly import nightly, print_summary
+
     config = _config(**options)
     summary = nightly(config, extract=True)
     if summary.total("new_documents"):
@@ -76,12 +79,16 @@ def run_cmd(**options):
 @click.option("--runs", "limit", default=5, show_default=True, help="How many recent runs.")
 def status_cmd(db_path: str, limit: int):
     """Recent runs per site; flags sites whose yield dropped to zero."""
+    from pipeline.store import connect
+
     with connect(db_path, read_only=True) as con:
         _print_status(con, limit)
 
 
 def _print_status(con, limit: int) -> None:
     # An older database gained the crawl tables when connect upgraded it.
+    from pipeline.store import crawlstate as state
+
     rows, alerts = state.last_runs(con, limit), state.yield_drops(con)
     if not rows:
         click.echo("no runs yet")

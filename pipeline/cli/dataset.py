@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import click
 
-from pipeline import store
 from pipeline.cli.output import db_option
+from pipeline.lazy import lazy_module
+
+store = lazy_module("pipeline.store")
 
 
 def export_panel(fmt: str, output: str | None, db_path: str) -> None:

@@ -1,4 +1,9 @@
-"""The `vnfacts` command: a thin layer over the library's stage functions."""
+"""The `vnfacts` command: a thin layer over the library's stage functions.
+
+Every command module is cheap to import: a command imports its stages,
+the crawler, pandas or Ray inside its own function, so `vnfacts --help`,
+`query` and `status` start without spaCy, underthesea, Scrapy or pandas
+(issue 11; tests/test_startup.py checks)."""
 from __future__ import annotations
 
 import difflib
@@ -10,10 +15,12 @@ from pathlib import Path
 import click
 
 import pipeline
-from pipeline import store
-from pipeline.cli.output import db_option, emit, jsonable, output_options
+from pipeline.lazy import lazy_module
+from pipeline.cli.output import Rows, db_option, emit, jsonable, output_options
 from pipeline.paths import CORPUS_DIR, SAMPLE_DIR
 from pipeline.scale import engine as engines
+
+store = lazy_module("pipeline.store")  # DuckDB: when a command opens the database
 
 
 class Group(click.Group):
@@ -23,16 +30,25 @@ class Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (pipeline.RuleError, pipeline.CleanError, store.StoreError) as error:
-            raise click.ClickException(str(error)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
+            if isinstance(error, input_errors()):
+                raise click.ClickException(str(error)) from None
             if ctx.params.get("debug"):
                 raise
             one_line = " ".join(str(error).split())  # DuckDB's messages span lines
             raise click.ClickException(f"{type(error).__name__}: {one_line} "
                                        "(vnfacts --debug shows the traceback)") from None
+
+
+def input_errors() -> tuple[type, ...]:
+    """The library's input errors, from the modules loaded so far: an error
+    class whose module never loaded was not raised, and naming it through
+    the API would load spaCy (RuleError) or trafilatura (CleanError)."""
+    names = (("pipeline.extract.notation", "RuleError"), ("pipeline.clean.page", "CleanError"),
+             ("pipeline.store.db", "StoreError"))
+    return tuple(getattr(sys.modules[m], n) for m, n in names if m in sys.modules)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,7 +157,7 @@ def query(sql, list_saved, fmt, width, db_path):
     text = saved[sql].read_text(encoding="utf-8") if sql in saved else sql
     with store.connect(db_path, read_only=True) as con:
         try:
-            frame = store.run_sql(con, text)
+            frame = Rows.of(*store.run_sql(con, text))
         except Exception as error:  # DuckDB raises many kinds; all are the user's SQL
             raise click.ClickException(f"query failed: {error}") from None
     emit(frame, fmt, width=width)

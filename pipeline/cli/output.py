@@ -1,15 +1,22 @@
 """Options every command shares: --db, and the output formats (--table,
---csv, --json, --nl, as sqlite-utils has them)."""
+--csv, --json, --nl, as sqlite-utils has them).
+
+pandas loads only for the commands that print a DataFrame: `vnfacts query`
+prints plain rows (Rows), so it starts without pandas (issue 11)."""
 from __future__ import annotations
 
+import csv
 import functools
 import json
+import math
 import shutil
 import sys
 import textwrap
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 
 import click
-import pandas as pd
 
 from pipeline.paths import DEFAULT_DB
 
@@ -44,7 +51,51 @@ def output_options(command):
     return run
 
 
-def jsonable(frame: pd.DataFrame) -> list[dict]:
+@dataclass
+class Rows:
+    """A query's result as plain Python values (DuckDB's cursor, no pandas)."""
+    columns: list[str]
+    rows: list[tuple]
+
+    @classmethod
+    def of(cls, description, rows) -> "Rows":
+        # DECIMAL as float, as DuckDB's DataFrames have it (2.50 prints 2.5)
+        return cls([d[0] for d in description or []],
+                   [tuple(float(v) if isinstance(v, Decimal) else v for v in row) for row in rows])
+
+    def numeric(self) -> list[bool]:
+        """Columns whose values are all numbers (a column of nulls is not)."""
+        def number(v):
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+        return [any(v is not None for v in col) and all(v is None or number(v) for v in col)
+                for col in self.values()]
+
+    def values(self) -> list[list]:
+        return [list(col) for col in zip(*self.rows)] if self.rows else [[] for _ in self.columns]
+
+    def records(self) -> list[dict]:
+        return [{c: json_value(v) for c, v in zip(self.columns, row)} for row in self.rows]
+
+
+def json_value(value):
+    """A value as JSON has it, written as jsonable() writes a DataFrame's:
+    dates ISO, a midnight timestamp as its date, NaN as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(timespec="milliseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): json_value(v) for k, v in value.items()}
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
+def jsonable(frame) -> list[dict]:
+    if isinstance(frame, Rows):
+        return frame.records()
     rows = json.loads(frame.to_json(orient="records", date_format="iso", force_ascii=False))
     for row in rows:  # DuckDB DATEs come back as midnight timestamps
         for key, value in row.items():
@@ -53,10 +104,11 @@ def jsonable(frame: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def emit(frame: pd.DataFrame, fmt: str = "table", out=None, width: int | None = None) -> None:
+def emit(frame, fmt: str = "table", out=None, width: int | None = None) -> None:
+    """Print a DataFrame or Rows as a table, CSV, one JSON array or JSON Lines."""
     out = out or sys.stdout
     if fmt == "csv":
-        frame.to_csv(out, index=False)
+        write_csv(frame, out)
     elif fmt == "json":
         json.dump(jsonable(frame), out, ensure_ascii=False, indent=2)
         out.write("\n")
@@ -67,16 +119,35 @@ def emit(frame: pd.DataFrame, fmt: str = "table", out=None, width: int | None = 
         out.write(table(frame, width) + "\n")
 
 
-def table(frame: pd.DataFrame, width: int | None = None) -> str:
+def write_csv(frame, out) -> None:
+    if not isinstance(frame, Rows):
+        frame.to_csv(out, index=False)
+        return
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(frame.columns)
+    writer.writerows(["" if v is None else v for v in row] for row in frame.rows)
+
+
+def columns_of(frame) -> tuple[list[str], list[list], list[bool]]:
+    """(names, values by column, numeric flags) of a DataFrame or Rows."""
+    if isinstance(frame, Rows):
+        return frame.columns, frame.values(), frame.numeric()
+    import pandas as pd
+
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    return [str(c) for c in frame.columns], [list(frame[c]) for c in frame.columns], numeric
+
+
+def table(frame, width: int | None = None) -> str:
     """An aligned table that fits `width` columns (default: the terminal's):
     text left-aligned and wrapped at spaces, so a Vietnamese syllable is never
     cut; numbers right-aligned, whole numbers without ".0"."""
-    if frame.empty:
-        return "(no rows)" if len(frame.columns) else ""
+    names, values, numeric = columns_of(frame)
+    if not values or not values[0]:
+        return "(no rows)" if names else ""
     width = width or shutil.get_terminal_size((120, 24)).columns
-    columns = [[str(c)] + [cell(v) for v in frame[c]] for c in frame.columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-               for c in frame.columns]
+    columns = [[name] + [cell(v) for v in col] for name, col in zip(names, values)]
     sizes = fit([max(len(line) for line in col) for col in columns], width)
     wrapped = [[textwrap.wrap(text, size) or [""] for text in col] for col, size in zip(columns, sizes)]
     lines = []
@@ -88,13 +159,21 @@ def table(frame: pd.DataFrame, width: int | None = None) -> str:
     return "\n".join(lines)
 
 
+def missing(value) -> bool:
+    """None, NaN, or pandas' NA/NaT (only a loaded pandas can have made those)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return True
+    pandas = sys.modules.get("pandas")
+    return bool(pandas is not None and pandas.api.types.is_scalar(value) and pandas.isna(value))
+
+
 def cell(value) -> str:
     """How one value reads in a table: nothing for null, 112 for 112.0."""
-    if value is None or (not isinstance(value, (str, list, dict)) and pd.isna(value)):
+    if missing(value):
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    if isinstance(value, pd.Timestamp) and value == value.normalize():
+    if isinstance(value, datetime) and value.time() == time():
         return value.date().isoformat()  # DATEs arrive as midnight timestamps
     return " ".join(str(value).split())
 

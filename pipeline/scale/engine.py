@@ -8,12 +8,24 @@ ray:   the same batch functions on a Ray cluster's actors (ray_engine.py);
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 
 import pipeline
-from pipeline.store.shards import ShardError
+from pipeline.lazy import lazy_module
+
+store = lazy_module("pipeline.store")
 
 ENGINES = ("local", "ray")
+
+
+@dataclass
+class NothingPending:
+    """The report of an extraction that found nothing to do (as core.ExtractReport reads)."""
+    rules_version: str
+    documents: int = 0
+    facts: int = 0
 
 
 def engine_options(command):
@@ -38,10 +50,23 @@ def _ray_engine(engine: str, address, workers):
 def extract(con, everything: bool, engine: str = "local", address=None, workers=None, progress=False):
     """Stages 3-5 over pending documents, by the chosen engine."""
     ray_engine = _ray_engine(engine, address, workers)
+    if not everything and not pending(con):
+        return NothingPending(pipeline.rules_version())
     if ray_engine is None:
         return pipeline.extract_pending(con, everything, progress=progress)
     with _clear_errors(ray_engine):
         return ray_engine.extract(con, everything, address, workers, progress)
+
+
+def pending(con) -> bool:
+    """Whether some document waits for the current rules, asked with the
+    rules' content hash: nothing pending costs no spaCy, segmenter or rule
+    compile (issue 11). A folder that is not a rules folder counts as
+    pending, so load_ruleset reports it."""
+    if not (pipeline.rules_folder() / "lexicon.yaml").is_file():
+        return True
+    with store.session(con, read_only=True) as connection:
+        return bool(store.pending_ids(connection, pipeline.rules_version()))
 
 
 def ingest(con, paths, engine: str = "local", address=None, workers=None, progress=False, max_chars=None):
@@ -63,6 +88,8 @@ class _clear_errors:
         return self
 
     def __exit__(self, kind, error, trace):
+        from pipeline.store.shards import ShardError  # pyarrow: only once a Ray job ran
+
         if kind is not None and issubclass(kind, (*self.missing, ShardError)):
             raise click.ClickException(str(error)) from None
         return False

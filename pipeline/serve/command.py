@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 
 from pipeline.paths import DEFAULT_DB
-from pipeline.store import reviews
+from pipeline.lazy import lazy_module
+
+reviews = lazy_module("pipeline.store.reviews")  # DuckDB loads when a command runs, not for `vnfacts --help`
 
 
 def default_reviewer() -> str:

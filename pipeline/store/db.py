@@ -14,10 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipeline.paths import DEFAULT_DB
 from pipeline.store import schema
+from pipeline.lazy import lazy_module
+
+pd = lazy_module("pandas")  # loaded by the first write, not by `vnfacts query` or `status` (issue 11)
 
 FACT_FIELDS = [
     "indicator", "value", "total", "percent", "approx", "change", "status",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from pipeline.paths import QUERIES_DIR
 from pipeline.store.db import FACT_COLUMNS, StoreError
@@ -67,6 +66,9 @@ def saved_queries(folder: Path = QUERIES_DIR) -> dict[str, Path]:
     return {p.stem: p for p in sorted(Path(folder).glob("*.sql"))}
 
 
-def run_sql(con, sql: str) -> pd.DataFrame:
-    """The user's SQL (or a saved query's text), as given."""
-    return con.execute(sql).df()
+def run_sql(con, sql: str) -> tuple[list[tuple], list[tuple]]:
+    """The user's SQL (or a saved query's text), as given: (DuckDB's column
+    description, the rows as Python values). No DataFrame, so `vnfacts query`
+    starts without pandas (issue 11)."""
+    cursor = con.execute(sql)
+    return cursor.description or [], cursor.fetchall() if cursor.description else []

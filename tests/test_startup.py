@@ -1,0 +1,92 @@
+"""Issue 11: a command pays only for the imports it needs. Each command runs
+as its own process, as typed, and reports which heavy modules it loaded.
+(How fast that is, is `vnfacts bench --paths --quick`'s to measure.)"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO, SEEDS_GOLD
+
+CRAWL = ("scrapy", "twisted", "warcio")
+NLP = ("spacy", "underthesea", "trafilatura")
+TABLES = ("pandas", "pyarrow")
+HEAVY = (*CRAWL, *NLP, *TABLES, "ray", "duckdb")
+# Runs the real entry point, then (at exit, after click's SystemExit) writes
+# the heavy modules this process loaded to stderr's last line.
+PROBE = ("import atexit, json, sys\n"
+         "atexit.register(lambda: sys.stderr.write('\\nLOADED ' + json.dumps(sorted(m for m in {heavy} "
+         "if m in sys.modules)) + '\\n'))\n"
+         "sys.argv = ['vnfacts', *sys.argv[1:]]\n"
+         "from pipeline.cli import main\n"
+         "main()\n").format(heavy=HEAVY)
+
+
+def loaded(*args) -> set[str]:
+    result = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True,
+                            cwd=REPO, env=ENV)
+    assert result.returncode == 0, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("LOADED "), result.stderr
+    return set(json.loads(last.removeprefix("LOADED ")))
+
+
+ENV = dict(os.environ)
+
+
+def vnfacts(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=REPO, env=ENV)
+
+
+@pytest.fixture(scope="module")
+def db(seeds_db, tmp_path_factory):
+    """A copy of the seeds, extracted with a snapshot of rules/ (VNFACTS_RULES):
+    what is pending must not change while others edit the rules."""
+    folder = tmp_path_factory.mktemp("startup")
+    shutil.copytree(REPO / "rules", folder / "rules")
+    ENV["VNFACTS_RULES"] = str(folder / "rules")
+    shutil.copy(seeds_db, folder / "seeds.duckdb")
+    assert vnfacts("extract", "--all", "--db", folder / "seeds.duckdb").returncode == 0
+    yield folder / "seeds.duckdb"
+    ENV.pop("VNFACTS_RULES")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["query", "--help"], ["ingest", "--help"], ["run", "--help"],
+                                  ["bench", "--help"], ["serve", "--help"], ["--version"]],
+                         ids=lambda a: " ".join(a))
+def test_help_loads_nothing_heavy(args):
+    assert loaded(*args) == set()
+
+
+def test_query_and_status_load_duckdb_only(db):
+    assert loaded("query", "SELECT count(*) AS n, 2.5 AS x, DATE '2023-04-12' AS d", "--db", db) == {"duckdb"}
+    assert loaded("query", "facts_by_province", "--json", "--db", db) == {"duckdb"}
+    assert loaded("status", "--db", db) == {"duckdb"}
+
+
+def test_export_and_eval_skip_the_crawler_and_the_nlp(db, tmp_path):
+    for args in (["export", "facts", "-o", tmp_path / "f.jsonl"], ["export", "documents"],
+                 ["eval", SEEDS_GOLD]):
+        assert not loaded(*args, "--db", db) & {*CRAWL, *NLP}, args
+
+
+def test_extract_with_nothing_pending_compiles_no_rules(db):
+    """The rules version is the files' hash: nothing pending loads neither
+    spaCy nor the segmenter (the seeds were extracted with these rules)."""
+    assert not loaded("extract", "--db", db) & {*NLP, *CRAWL}
+
+
+def test_extract_with_something_pending_still_extracts(db, tmp_path):
+    """The shortcut must not skip real work: a new document is extracted."""
+    page = tmp_path / "new-1.txt"
+    page.write_text("Huyện Bảo Thắng hiện có 112 thôn, tổ dân phố sau sắp xếp.", encoding="utf-8")
+    assert vnfacts("ingest", page, "--db", db).returncode == 0
+    result = vnfacts("extract", "--db", db)
+    assert result.returncode == 0 and result.stderr.startswith("1 documents extracted, 1 facts"), result.stderr
+    assert vnfacts("extract", "--db", db).stderr.startswith("0 documents extracted")
