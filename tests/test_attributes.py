@@ -165,7 +165,7 @@ def test_sure_facts_are_right_on_the_press_development_split(ruleset, tmp_path):
     articles, gold = press_dev()
     gold_path = tmp_path / "dev.gold.jsonl"
     gold_path.write_text("\n".join(json.dumps(g, ensure_ascii=False) for g in gold), encoding="utf-8")
-    facts = [json.loads(json.dumps(f, default=str)) for r in articles
+    facts = [json.loads(json.dumps(f.to_dict(), default=str)) for r in articles
              for f in core.extract_document(core.prepare_document(r), ruleset)]
     sure = evaluate(gold_path, facts).sure()
     assert sure["precision"] >= 0.98 and sure["coverage"] >= 0.70, sure

@@ -197,3 +197,30 @@ def test_locality_falls_back_to_the_sites_province(tmp_path, ruleset):
         core.extract_pending(con)
         row = con.execute("SELECT province, locality, province_2025, value FROM facts").fetchall()
     assert row == [("Đắk Nông", "tỉnh Đắk Nông", "Lâm Đồng", 76.0)]
+
+
+def test_a_fact_is_a_dataclass_whose_row_is_the_stored_row(tmp_path, ruleset):
+    """pipeline.extract returns Fact objects (extract/fact.py); Fact.to_row()
+    is the one conversion to a `facts` row, exactly its columns, and what
+    the store writes. The provenance points into the clean text."""
+    from pipeline.extract.fact import Fact
+    from pipeline.store.db import FACT_COLUMNS
+
+    text = "Sắp xếp thôn\n\nĐến ngày 30.6.2022, toàn tỉnh có 677 tổ chức cơ sở đảng."
+    document = core.prepare_document({"id": "row-1", "text": text})
+    [fact] = [f for f in core.extract_document(document, ruleset) if f.indicator == "party_org"]
+    assert isinstance(fact, Fact) and (fact.value, str(fact.as_of)) == (677, "2022-06-30")
+    assert fact["value"] == fact.get("value") == 677 and fact.get("no such field") is None  # the dict-era reads
+    assert document["text"][fact.start:fact.end] == fact.quote and fact.quote in fact.sentence
+    assert document["text"][fact.sentence_start:].startswith(fact.sentence) and fact.paragraph == 1
+    assert fact.evidence.as_of == "cue" and set(fact.evidence.features) and 0 < fact.confidence < 1
+    row = fact.to_row()
+    assert list(row) == FACT_COLUMNS
+    with store.connect(tmp_path / "row.duckdb") as con:
+        store.upsert_documents(con, [document])
+        store.replace_facts(con, ["row-1"], [fact], ruleset.version)
+        cursor = con.execute("SELECT " + ", ".join(f'"{c}"' for c in FACT_COLUMNS) + " FROM facts")
+        stored = dict(zip(FACT_COLUMNS, cursor.fetchone()))
+    def plain(v):  # the table stores numbers as DOUBLE and as_of as DATE
+        return float(v) if isinstance(v, (int, float)) else str(v)
+    assert {k: plain(v) for k, v in stored.items()} == {k: plain(v) for k, v in row.items()}

@@ -5,14 +5,16 @@ over_plan_percent (extract/context.py), status (extract/status.py), level
 
 The words come from rules/context.yaml and the lexicon (compiled by
 context.patterns); a rule's own `level`, `change`, `status` or `approx`
-overrides what the words say. Each fact keeps `evidence`: how its status
-and as_of were decided and the confidence features (not stored).
+overrides what the words say. `decide` sets these fields on the Fact
+(extract/fact.py), each once; the fact keeps `evidence`: how its status and
+as_of were decided and the confidence features (not stored).
 """
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from pipeline.extract import confidence, context, dates, status
+from pipeline.extract.fact import Evidence, Fact
 from pipeline.lang import places
 
 
@@ -29,38 +31,49 @@ class Span(NamedTuple):
     clause: tuple[int, int]
 
 
-def decide(span: Span, rule, scene: dict, earlier: dict | None, carried, pats) -> dict:
-    """Every attribute of the fact at `span` (a rule's own values first),
-    and its `evidence`: how status and as_of were decided (confidence reads it)."""
+def decide(fact: Fact, span: Span, rule, scene: dict, earlier: Fact | None, carried, pats) -> None:
+    """Every attribute of the fact at `span`, set on `fact` (a rule's own
+    values first), and its `evidence`: how status and as_of were decided
+    (confidence reads it). The one place each attribute is decided."""
     text, a_start, a_end, clause = span.text, span.a_start, span.a_end, span.clause
     carried = carried or {}
-    out = {"approx": rule.approx or context.approx(text, a_start, a_end, pats),
-           "change": rule.change or context.change(text, a_start, clause[0], pats),
-           "over_plan_percent": context.over_plan(text, a_end, len(text), pats)}
-    state = status.merger_state(text, a_start, a_end, out["change"], pats)
+    fact.approx = rule.approx or context.approx(text, a_start, a_end, pats)
+    fact.change = rule.change or context.change(text, a_start, clause[0], pats)
+    fact.over_plan_percent = context.over_plan(text, a_end, len(text), pats)
+    state = status.merger_state(text, a_start, a_end, fact.change, pats)
     found, how = status.decide(text, a_start, a_end, clause, state, scene, carried.get("frame"), pats)
-    out["status"] = rule.status or found
-    out["level"] = (rule.level or fact_level(span.doc, span.start, span.end, span.anchor, pats)
-                    or per_unit_level(text, clause[0], a_start, pats)
-                    or clause_level(text, clause[0], a_start, pats) or owner_level(text, a_start, rule.indicator, pats)
-                    or pats["indicator_level"].get(rule.indicator))
-    out.update(where(text, a_start, scene))
+    fact.status = rule.status or found
+    fact.level = decide_level(span, rule, pats)
+    place(fact, where(text, a_start, scene))
     if earlier:  # "tỷ lệ này" is about the earlier fact's thing and place
-        out["level"] = out["level"] or earlier["level"]
-        out.update({k: earlier[k] for k in ("locality", "province", "province_2025")})
-    moment, dated = dates.when(text, a_start, clause, out["status"], state, scene, carried.get("as_of"),
+        fact.level = fact.level or earlier.level
+        fact.locality, fact.province, fact.province_2025 = earlier.locality, earlier.province, earlier.province_2025
+    moment, dated = dates.when(text, a_start, clause, fact.status, state, scene, carried.get("as_of"),
                                carried.get("scoped"), pats, rule.indicator)
-    out.update(moment)
-    out["evidence"] = {"status": "rule" if rule.status else how, "as_of": dated, "state": state}
-    return out
+    fact.as_of, fact.target_year = moment["as_of"], moment["target_year"]
+    fact.evidence = Evidence(status="rule" if rule.status else how, as_of=dated, state=state)
 
 
-def rate(fact: dict, span: Span, q_end: int, pats) -> None:
+def decide_level(span: Span, rule, pats) -> str | None:
+    """The level: the rule's own, else the first of these that finds one."""
+    text, a_start, clause = span.text, span.a_start, span.clause
+    return (rule.level or fact_level(span.doc, span.start, span.end, span.anchor, pats)
+            or per_unit_level(text, clause[0], a_start, pats)
+            or clause_level(text, clause[0], a_start, pats) or owner_level(text, a_start, rule.indicator, pats)
+            or pats["indicator_level"].get(rule.indicator))
+
+
+def place(fact: Fact, found: dict) -> None:
+    """Locality, province and province_2025 from a places.locate result."""
+    fact.locality, fact.province, fact.province_2025 = found["locality"], found["province"], found["province_2025"]
+
+
+def rate(fact: Fact, span: Span, q_end: int, pats) -> None:
     """The fact's confidence from its evidence (extract/confidence.py); the
-    features are kept in fact["evidence"] for calibration."""
-    evidence = fact.setdefault("evidence", {})
-    evidence["features"] = confidence.features(fact, evidence, span.text, span.a_start, q_end, fact["rule_id"], pats)
-    fact["confidence"] = confidence.score(evidence["features"], pats["confidence"])
+    features are kept in fact.evidence.features for calibration."""
+    evidence = fact.evidence
+    evidence.features = confidence.features(fact, evidence, span.text, span.a_start, q_end, fact.rule_id, pats)
+    fact.confidence = confidence.score(evidence.features, pats["confidence"])
 
 
 def document_scene(document: dict, pats) -> dict:

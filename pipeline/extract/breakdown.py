@@ -6,23 +6,24 @@ part says itself (its number, quote, place, approx, level or kind)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipeline.extract import attributes, context
-from pipeline.extract.fact import ANCHOR_TAGS, char_span
+from pipeline.extract.fact import ANCHOR_TAGS, Fact, char_span
 from pipeline.lang.vntext import as_int_if_whole, parse_number
 
 
 BREAKDOWN_START = re.compile(r"^\W*(?:trong đó|trong số đó|bao gồm)(?!\w)", re.I)
 
 
-def inherit_change(text: str, found: list[dict], earlier: dict | None) -> None:
+def inherit_change(text: str, found: list[Fact], earlier: Fact | None) -> None:
     """ "Trên 430 biên chế đã được tinh giản. Trong đó, có gần 420 biên chế
     thuộc khối ...": the parts of a breakdown share the change of the whole."""
-    if not earlier or earlier["change"] == "count" or not BREAKDOWN_START.match(text):
+    if not earlier or earlier.change == "count" or not BREAKDOWN_START.match(text):
         return
     for fact in found:
-        if fact["indicator"] == earlier["indicator"] and fact["change"] == "count":
-            fact["change"] = earlier["change"]
+        if fact.indicator == earlier.indicator and fact.change == "count":
+            fact.change = earlier.change
 
 
 # "(từ 5.971 thôn, xuống còn 4.351)": the states before and after, not parts of the change
@@ -34,12 +35,12 @@ def inside_parentheses(sentence, facts) -> None:
     the parts in the parentheses after a change share it, ';' inside them too."""
     for fact in facts:
         for whole in facts:
-            between = sentence.text[whole["end"] - sentence.start:fact["start"] - sentence.start]
+            between = sentence.text[whole.end - sentence.start:fact.start - sentence.start]
             opened = between[between.rfind("(") + 1:] if "(" in between else None
-            if (whole["end"] <= fact["start"] and whole["indicator"] == fact["indicator"] and fact["change"] == "count"
-                    and whole["change"] != "count" and opened is not None and ")" not in opened
+            if (whole.end <= fact.start and whole.indicator == fact.indicator and fact.change == "count"
+                    and whole.change != "count" and opened is not None and ")" not in opened
                     and not STATE_WORDS.search(opened)):
-                fact["change"] = whole["change"]
+                fact.change = whole.change
 
 
 PERSON_INDICATORS = {"civil_servant", "part_time_staff", "leader_post"}
@@ -65,24 +66,24 @@ SCOPE_CLASSES = {"HAMLET", "COMMUNE", "DISTRICT", "PROVINCE", "LEVEL_COMMUNE", "
                  "LEVEL_PROVINCE", "CASE"}
 
 
-def part_fact(parent, doc, sentence, i, quote, where, **fields) -> dict:
+def part_fact(parent: Fact, doc, sentence, i, quote, where, **fields) -> Fact:
     """A fact for number i that continues `parent`, with its own quote, place and approx
     (a part with its own verb does not inherit the whole's 'khoảng')."""
     scene, pats = where
     a_start, a_end = char_span(doc, sentence, i, i + 1)
     own = {"approx": context.approx(sentence.text, a_start, a_end, pats), **attributes.where(sentence.text, a_start, scene)}
-    return dict(parent, value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None, **own, **fields,
+    return replace(parent, value=as_int_if_whole(parse_number(doc[i].text)), total=None, percent=None, **own, **fields,
                 quote=sentence.text[quote[0]:quote[1]], start=sentence.start + quote[0], end=sentence.start + quote[1])
 
 
-def parallel_clauses(doc, sentence, anchored, consumed, levels, where) -> list[dict]:
+def parallel_clauses(doc, sentence, anchored, consumed, levels, where) -> list[Fact]:
     """ "số người hoạt động không chuyên trách ở xã 1.322 người; ở thôn, tổ dân
     phố là 1.619 người": a ';' clause that names only a scope and 'là N người'
     continues the fact before it, at the clause's own level."""
     out = []
     for end, parent in anchored:
         semi = next((i for i in range(end, len(doc)) if doc[i].text in (";", ".")), None)
-        if parent["indicator"] not in PERSON_INDICATORS or semi is None or doc[semi].text != ";":
+        if parent.indicator not in PERSON_INDICATORS or semi is None or doc[semi].text != ";":
             continue
         stop = next((i for i in range(semi + 1, len(doc)) if doc[i].text in (";", ".")), len(doc))
         clause = range(semi + 1, stop)
@@ -92,20 +93,20 @@ def parallel_clauses(doc, sentence, anchored, consumed, levels, where) -> list[d
         chain = [first] + respective(doc, first) if first is not None and first not in consumed else []
         if not chain or chain[-1] + 1 >= len(doc) or doc[chain[-1] + 1].ent_type_ != "CASE":
             continue
-        level = next((levels.get(doc[i].ent_type_) for i in clause if levels.get(doc[i].ent_type_)), parent["level"])
+        level = next((levels.get(doc[i].ent_type_) for i in clause if levels.get(doc[i].ent_type_)), parent.level)
         quote = char_span(doc, sentence, semi + 1, chain[-1] + 2)
         consumed.update(chain)
         out += [part_fact(parent, doc, sentence, i, quote, where, level=level) for i in chain]
     return out
 
 
-def breakdown_parts(doc, sentence, anchored, consumed, where) -> list[dict]:
+def breakdown_parts(doc, sentence, anchored, consumed, where) -> list[Fact]:
     """ "2.681 cán bộ ... thực hiện tinh giản, gồm Cần Thơ có 1.137 người, Sóc
     Trăng có 699 người": counts of people after 'gồm'/'trong đó' that no rule
     took are parts of the fact before them, with its kind, change and status."""
     out = []
     for end, parent in anchored:
-        if parent["indicator"] not in PERSON_INDICATORS:
+        if parent.indicator not in PERSON_INDICATORS:
             continue
         words = [t.lower_ for t in doc[end:]]
         stop = next((k for k, w in enumerate(words) if w in (";", ".")), len(words))
@@ -116,7 +117,7 @@ def breakdown_parts(doc, sentence, anchored, consumed, where) -> list[dict]:
         for i in range(end + opened, end + stop - 1):
             if doc[i].tag_ == "CARD" and i not in consumed and doc[i + 1].ent_type_ == "CASE":
                 out.append(part_fact(parent, doc, sentence, i, char_span(doc, sentence, i, i + 2), where,
-                                     indicator=part_kind(doc, i + 2, parent["indicator"])))
+                                     indicator=part_kind(doc, i + 2, parent.indicator)))
                 consumed.add(i)
     return out
 
@@ -137,11 +138,11 @@ def respective(doc, anchor) -> list[int]:
 def attached_share(doc, end, fact) -> set:
     """The percentage just after a match that became the fact's share
     ("64/93 thôn có ..., đạt 69%") is not a fact of its own."""
-    if fact["value"] is None or fact["percent"] is None:
+    if fact.value is None or fact.percent is None:
         return set()
     for i in range(end, min(len(doc), end + 8)):
         if doc[i].text in (";", ".") or doc[i].tag_ in ANCHOR_TAGS:
             break
         if doc[i].tag_ == "PCT":
-            return {i} if parse_number(doc[i].text.rstrip("%").strip()) == fact["percent"] else set()
+            return {i} if parse_number(doc[i].text.rstrip("%").strip()) == fact.percent else set()
     return set()

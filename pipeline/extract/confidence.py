@@ -34,9 +34,10 @@ NAME_AFTER = re.compile(r"^[^,;.()]{0,40}?\s(?:[A-ZĐ][\wÀ-ỹ]*\s){0,1}[A-ZĐ]
 PRIOR = 0.75  # a rule never measured: the development split's overall precision, rounded down
 
 
-def features(fact: dict, evidence: dict, sentence: str, a_start: int, q_end: int, rule_id: str, pats: dict) -> dict:
-    how, dated = evidence.get("status"), evidence.get("as_of")
-    value, table = fact.get("value"), pats["confidence"]
+def features(fact, evidence, sentence: str, a_start: int, q_end: int, rule_id: str, pats: dict) -> dict:
+    """The FEATURES of a Fact (extract/fact.py) and its Evidence."""
+    how, dated = evidence.status, evidence.as_of
+    value, table = fact.value, pats["confidence"]
     after = re.split(r"[;.]", sentence[q_end:q_end + 40], maxsplit=1)[0]
     return {
         "rule_prior": logit(rule_precision(rule_id, table)),
@@ -44,10 +45,10 @@ def features(fact: dict, evidence: dict, sentence: str, a_start: int, q_end: int
         "status_default": float(how == "default"),
         "status_inherited": float(how in ("sentence", "frame")),
         "as_of_written": float(dated in ("cue", "now", "effective", "carried")),
-        "change_written": float(fact.get("change") in ("decrease", "increase")),
-        "share_or_total": float(fact.get("total") is not None or fact.get("percent") is not None),
-        "small_count": float(value is not None and value < 10 and fact.get("total") is None),
-        "tiny_count": float(value is not None and value <= 3 and fact.get("total") is None),
+        "change_written": float(fact.change in ("decrease", "increase")),
+        "share_or_total": float(fact.total is not None or fact.percent is not None),
+        "small_count": float(value is not None and value < 10 and fact.total is None),
+        "tiny_count": float(value is not None and value <= 3 and fact.total is None),
         "name_follows": float(bool(NAME_AFTER.match(sentence[q_end:q_end + 60]))),
         "percent_only": float(value is None),
         "in_parenthesis": float(sentence.rfind("(", 0, a_start) > sentence.rfind(")", 0, a_start)),

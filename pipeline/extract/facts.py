@@ -3,12 +3,13 @@ carries, take the rest of a fact from its context, merge duplicates."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipeline.extract import attributes, context
 from pipeline.extract.annotate import SCALES, build_doc
 from pipeline.extract.breakdown import (attached_share, breakdown_parts, inherit_change, inside_parentheses,
                                          parallel_clauses, respective)
-from pipeline.extract.fact import ANCHOR_TAGS, char_span
+from pipeline.extract.fact import ANCHOR_TAGS, Fact, char_span
 from pipeline.extract.notation import longest_match
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
@@ -17,7 +18,7 @@ from pipeline.lang.vntext import as_int_if_whole, parse_number
 SHARE_OF = re.compile(r"(?P<value>\d+(?:\.\d{3})*)\s*(?:/|trên tổng số|trong tổng số|trong số)\s*(?P<total>\d+(?:\.\d{3})*)", re.I)
 
 
-def extract_facts(document: dict, sentences, ruleset) -> list[dict]:
+def extract_facts(document: dict, sentences, ruleset) -> list[Fact]:
     """All facts of one document, deduplicated, with provenance."""
     if not any(s.candidate for s in sentences):  # most documents of a news stream
         return []
@@ -47,7 +48,7 @@ def document_scene(document: dict) -> dict:
             "published": document.get("published")}
 
 
-def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[dict]:
+def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fact]:
     """One fact per number: the first valid match in rank order takes it."""
     if pats["award"].search(sentence.text):  # counts of awards are not facts
         return []
@@ -57,19 +58,19 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[di
         if anchor in consumed:
             continue
         fact = make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats)
-        if fact:
+        if fact is not None:
             consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
             consumed.update(attached_share(doc, end, fact))
-            fact.update(doc=document["id"], rules_version=ruleset.version)
+            fact.doc, fact.rules_version = document["id"], ruleset.version
             siblings = respective(doc, anchor)
             consumed.update(siblings)
-            facts += [fact] + [dict(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
+            facts += [fact] + [replace(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
             anchored.append((end, fact))
     inside_parentheses(sentence, facts)
     where = (scene, pats)
     facts += breakdown_parts(doc, sentence, anchored, consumed, where)
     facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels, where)
-    return sorted(facts, key=lambda f: f["start"])
+    return sorted(facts, key=lambda f: f.start)
 
 
 def ranked_matches(doc, ruleset):
@@ -161,10 +162,12 @@ def own_share(doc, start, end, anchor) -> int | None:
     return None
 
 
-def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> dict | None:
+def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> Fact | None:
+    """The fact of one match, or None when the match is no fact: its
+    numbers, quote and provenance here, the attributes by attributes.decide."""
     text = sentence.text
     earlier = scene.get("previous") if rule.indicator == PREVIOUS else None
-    indicator = earlier["indicator"] if earlier else rule.indicator
+    indicator = earlier.indicator if earlier else rule.indicator
     if indicator == PREVIOUS or (indicator in pats["domain_gated"] and not scene["on_topic"]):
         return None
     q_start, q_end = char_span(doc, sentence, start, end)
@@ -173,19 +176,19 @@ def make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats) -> 
     if (context.excluded(text, a_start, q_end, clause[1], rule, pats) or topic_excluded(text[:a_start], rule)
             or (anchor == start and negated_inside(doc, anchor, end))):
         return None
-    fact = numbers(doc, start, end, anchor)
-    if fact["value"] is not None and fact["value"] != int(fact["value"]):
+    fact = Fact(indicator, **numbers(doc, start, end, anchor), quote=text[q_start:q_end], sentence=text,
+                paragraph=sentence.paragraph, sentence_start=sentence.start,
+                start=sentence.start + q_start, end=sentence.start + q_end, rule_id=rule.id)
+    if fact.value is not None and fact.value != int(fact.value):
         return None  # "bình quân 1,6 cấp phó": an average, not a count
-    if fact["total"] is None and fact["value"] is not None:
-        fact["total"] = total_before(text[:a_start], fact["value"])
-    if fact["percent"] is None and fact["value"] is not None:
-        fact["percent"] = context.trailing_share(text[q_end:], pats)
-    fact.update(indicator=indicator, rule_id=rule.id,
-                quote=text[q_start:q_end], sentence=text,
-                start=sentence.start + q_start, end=sentence.start + q_end)
+    if fact.total is None and fact.value is not None:
+        fact.total = total_before(text[:a_start], fact.value)
+    if fact.percent is None and fact.value is not None:
+        fact.percent = context.trailing_share(text[q_end:], pats)
     span = attributes.Span(doc, text, start, end, anchor, a_start, a_end, clause)
-    fact.update(attributes.decide(span, rule, scene, earlier, carried, pats))
-    fact.update({key: None for key in SPEC_NULL.get(indicator, ())})
+    attributes.decide(fact, span, rule, scene, earlier, carried, pats)
+    for key in SPEC_NULL.get(indicator, ()):
+        setattr(fact, key, None)
     attributes.rate(fact, span, q_end, pats)
     return fact
 
@@ -213,15 +216,15 @@ def topic_excluded(before: str, rule) -> bool:
 def place_key(fact) -> str:
     """Localities are compared as places; a bare province name is already
     written as "tỉnh X" by places.document_place, so the text compares."""
-    return (fact.get("locality") or "").lower()
+    return (fact.locality or "").lower()
 
 
-def deduplicate(facts: list[dict]) -> list[dict]:
+def deduplicate(facts: list[Fact]) -> list[Fact]:
     """FACTS.md: same indicator, change, status, level, place and number = one fact."""
     kept = {}
     for fact in facts:
-        number = fact["value"] if fact["value"] is not None else fact["percent"]
-        key = (fact["indicator"], fact["change"], fact["status"], fact["level"], place_key(fact), number)
+        number = fact.value if fact.value is not None else fact.percent
+        key = (fact.indicator, fact.change, fact.status, fact.level, place_key(fact), number)
         if key in kept:
             fill_missing(kept[key], fact)
         else:
@@ -229,7 +232,7 @@ def deduplicate(facts: list[dict]) -> list[dict]:
     return list(kept.values())
 
 
-def fill_missing(kept: dict, other: dict) -> None:
+def fill_missing(kept: Fact, other: Fact) -> None:
     for field in ("total", "percent", "over_plan_percent", "as_of", "target_year"):
-        if kept.get(field) is None and other.get(field) is not None:
-            kept[field] = other[field]
+        if getattr(kept, field) is None and getattr(other, field) is not None:
+            setattr(kept, field, getattr(other, field))

@@ -40,7 +40,7 @@ def labelled_facts(articles: Path, gold_path: Path) -> list[dict]:
             continue
         facts = extract_document(prepare_document(record), ruleset)
         pairs, _, extra = pair_document(gold.get(str(record["id"]), []), facts)
-        out += [dict(p, matched=True) for _, p in pairs] + [dict(p, matched=False) for p in extra]
+        out += [dict(p.to_dict(), matched=True) for _, p in pairs] + [dict(p.to_dict(), matched=False) for p in extra]
     return out
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipeline.extract.fact import rows as fact_rows
 from pipeline.paths import DEFAULT_DB
 from pipeline.store import schema
 from pipeline.lazy import lazy_module
@@ -203,7 +204,7 @@ def documents_by_id(con, ids: list[str]) -> list[dict]:
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
-def replace_facts(con, doc_ids: list[str], facts: list[dict], rules_version: str) -> None:
+def replace_facts(con, doc_ids: list[str], facts: list, rules_version: str) -> None:
     """Swap the facts of these documents in one transaction (no duplicates)."""
     ids = id_frame(doc_ids)
     con.execute("BEGIN")
@@ -223,9 +224,10 @@ def replace_facts(con, doc_ids: list[str], facts: list[dict], rules_version: str
         raise
 
 
-def facts_frame(facts: list[dict]) -> pd.DataFrame:
-    """Fact dicts as a typed frame; a key a fact lacks (confidence) is null."""
-    frame = pd.DataFrame(facts, columns=FACT_COLUMNS)
+def facts_frame(facts: list) -> pd.DataFrame:
+    """Facts (extract/fact.py Fact, or row dicts) as a typed frame; a key a
+    row lacks (confidence) is null."""
+    frame = pd.DataFrame(fact_rows(facts), columns=FACT_COLUMNS)
     frame["as_of"] = pd.Series([as_date(v, doc) for v, doc in zip(frame["as_of"], frame["doc"])], dtype="object")
     for col in NUMERIC_FACT_FIELDS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.extract.fact import rows as fact_rows
 from pipeline.store import db
 
 EXPORT_COLUMNS = ["id", "url", "site", "title", "published", "province", "text", "content_hash"]
@@ -67,9 +68,10 @@ def fact_shard_schema(fact: pa.DataType) -> pa.Schema:
     return pa.schema([("id", pa.string()), ("content_hash", pa.string()), ("facts", pa.list_(fact))])
 
 
-def fact_shard(documents: list[dict], facts: list[dict], schema: pa.Schema) -> pa.Table:
-    """One batch's output: a row per document with its facts (typed as
-    db.facts_frame types them for the local load)."""
+def fact_shard(documents: list[dict], facts: list, schema: pa.Schema) -> pa.Table:
+    """One batch's output: a row per document with its facts (Fact or row
+    dicts, made rows by the one conversion db.facts_frame uses)."""
+    facts = fact_rows(facts)
     fact = schema.field("facts").type.value_type
     flat = pa.Table.from_pandas(db.facts_frame(facts), schema=pa.schema(list(fact)), preserve_index=False)
     counts = {d["id"]: 0 for d in documents}
