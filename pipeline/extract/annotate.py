@@ -136,6 +136,11 @@ def mark_ranges(lowered, tags) -> list[str]:
 
 
 MERGED_INTO = ("thành", "trở thành", "làm")
+# "một cán bộ phường cho biết": before a person "một" is an article, not a
+# count, unless a change or an allocation stands just before it ("tăng thêm
+# một công chức và một người hoạt động không chuyên trách")
+PERSON_CLASSES = ("CIVIL", "LEADER", "CASE", "PART_TIME")
+ONE_PERSON_CUES = ("thêm", "tăng", "tăng thêm", "giảm", "bớt", "giảm bớt", "bố trí", "còn", "chỉ còn", "xuống còn")
 
 
 def number_tag(lowered, classes, i, lexicon) -> str:
@@ -144,6 +149,8 @@ def number_tag(lowered, classes, i, lexicon) -> str:
     after = lowered[i + 1] if i + 1 < len(lowered) else ""
     if text in NUMBER_WORDS:
         counted = i + 1 < len(classes) and classes[i + 1] is not None
+        if text == "một" and counted and classes[i + 1] in PERSON_CLASSES:
+            counted = any(w in ONE_PERSON_CUES for w in lowered[max(0, i - 4):i])
         # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
         return "CARDW" if counted and after != "số" and before not in MERGED_INTO else "X"
     if not NUMERIC.match(text.rstrip("%")):

@@ -39,6 +39,9 @@ def compiled(ctx: dict) -> dict:
         "deadline_cues": {normalize_word(w) for w in ctx["deadline_cues"]},
         "instruction": words.word_regex(ctx["instruction_words"]),
         "year_cue": re.compile(rf"(?<!\w)(?:{year_words})\s+(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
+        # "..., hoàn thành trước ngày 15-12-2025": a dated deadline after the figure
+        "deadline_date": re.compile(rf"(?<!\w)(?:{words.alternation(ctx['deadline_cues'])})\s+ngày\s+\d{{1,2}}"
+                                    r"\s*[-/.]\s*\d{1,2}\s*[-/.]\s*(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
         "period": re.compile(rf"(?<!\w)(?:{words.alternation(ctx['period_words'])})\s+(?:từ\s+)?(?:năm\s+)?"
                              r"(?:19|20)\d\d\s*(?:-|–|đến)\s*(?:năm\s+)?(?P<year>(?:19|20)\d\d)(?!\d)", re.I),
     }
@@ -210,7 +213,12 @@ def time_scoped(text: str, pats) -> bool:
 
 def target_year(sentence, start, clause_end, pats) -> int | None:
     """The year a target is for: the last "đến năm N" or period end before
-    the number, else the first after it in its clause."""
+    the number, else the first after it in its clause. A dated deadline
+    after the number in its clause ("hoàn thành trước ngày 15-12-2025") is
+    the target's own and beats a term named earlier ("nhiệm kỳ 2025 – 2030")."""
+    deadline = pats["deadline_date"].search(sentence, start, clause_end)
+    if deadline:
+        return int(deadline.group("year"))
     before = [m for p in ("year_cue", "period") for m in pats[p].finditer(sentence, 0, start)]
     if before:
         return int(max(before, key=lambda m: m.end()).group("year"))
