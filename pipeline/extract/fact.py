@@ -20,6 +20,7 @@ The parts of a breakdown (breakdown.py) copy their parent with
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 
@@ -38,9 +39,14 @@ class Evidence:
 
 
 @dataclass(slots=True)
-class Fact:
+class Fact(Mapping):
     """One quantitative statement in one document (FACTS.md, "Fields"),
-    with its provenance. `to_row()` is the `facts` table row."""
+    with its provenance. `to_row()` is the `facts` table row.
+
+    Also a read-only Mapping of its field names (fact["value"], fact.get,
+    {**fact}), as the fact dicts of earlier versions were: evaluate.py, the
+    rule tests and the benchmark read stored rows and extracted facts alike.
+    Fields are set by attribute, never by key."""
     indicator: str
     value: int | float | None = None
     total: int | float | None = None
@@ -79,19 +85,16 @@ class Fact:
         """Every field, evidence included, as plain data (JSON-ready but for as_of)."""
         return asdict(self)
 
-    # Read access by field name, as the fact dicts of earlier versions had it
-    # (fact["value"], fact.get("level")): evaluate.py and the rule tests read
-    # stored rows and extracted facts alike.
     def __getitem__(self, name: str):
         if name not in FIELD_NAMES:
             raise KeyError(name)
         return getattr(self, name)
 
-    def get(self, name: str, default=None):
-        return getattr(self, name) if name in FIELD_NAMES else default
+    def __iter__(self) -> Iterator[str]:
+        return iter(FIELD_NAMES)
 
-    def keys(self) -> tuple[str, ...]:
-        return FIELD_NAMES
+    def __len__(self) -> int:
+        return len(FIELD_NAMES)
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Fact))
