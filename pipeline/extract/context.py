@@ -38,7 +38,16 @@ def compiled(context: dict) -> dict:
     out["document_reference"] = re.compile(word_regex(context["document_words"]).pattern + r"(?: số)? ?\d[\w/.\-]*", re.I)
     out.update(per_unit_patterns(context["per_unit"]), **share_patterns(context["trailing_share"]))
     out["name_after"] = re.compile(r"\s+(?!" + "|".join(map(re.escape, context["not_names"])) + r"\b)"
-                                   r"[A-ZĐÂĂÊÔƠƯ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơư\u00e0-\u00fd\u1ea1-\u1ef9]")
+                                   r"[A-ZĐÂĂÊÔƠƯĨŨ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơưĩũ\u00e0-\u00fd\u1ea1-\u1ef9]")  # "Vĩnh", "Thũng"
+    # "sáp nhập 3 ấp: An Phú, Vĩnh Lợi, ...", "gồm 2 thôn, thôn Cốc và thôn Mốc": the units named in a list
+    # (after a comma only when the unit word repeats: "15 xã, huyện Tân Lập có ..." names no xã)
+    # ("3 quận (quận 2, quận 9 và quận Thủ Đức)": a repeated unit word may take a number for a name)
+    capital = out["name_after"].pattern[3:]
+    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s*[,(]\s*(?P<unit>[^\W\d]+)\s+(?:\d+\b|" + capital
+                                     + r"))[^,;.:]{0,30}(?:,|\s+và\s+)")
+    # "hai thôn sáp nhập thành thôn Cốc Mốc": units merged into one named unit are one operation
+    out["named_result"] = re.compile(r"\s+(?i:(?:đã |được |sẽ )?(?:sáp nhập|hợp nhất|nhập)(?: lại)?(?: với nhau)? "
+                                     r"(?:thành|vào)(?: một| 01| 1)?) [^\W\d]+(?: [^\W\d]+)?" + out["name_after"].pattern)
     out["each_words"] = "|".join(map(re.escape, context["per_unit"]["words"]))
     out["level_inside"] = level_words(context["level_inside"])
     owner = dict(context["owner_level"])
@@ -177,15 +186,36 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     # per-unit norms ("mỗi xã bố trí tối đa 9 người") are facts (FACTS.md, conventions for real press);
     # context.yaml `per_unit` is no exclusion any more
     after = sentence[end:clause_end]
-    if rule.indicator in pats["named_list_gated"] and pats["name_after"].match(sentence[end:]):
+    if rule.indicator in pats["named_list_gated"] and (pats["name_after"].match(sentence[end:])
+                                                      or names_listed(sentence, end, pats)):
         return True
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True
     # what the counted things do: the words after them, up to the next comma
     predicate = re.split(r"[,;.(:]", after[:50], maxsplit=1)[0]
     words = rule.exclude_after and word_regex(rule.exclude_after).search(predicate)
+    # the words before a list reach its later items: "dịch xảy ra ở 84 xã, 40 huyện"
+    before = before_list(sentence[max(0, start - 120):start])
     prior = rule.exclude_before and re.search(word_regex(rule.exclude_before).pattern + r"\s*$", before, re.I)
     return bool(words or prior)
+
+
+LIST_ITEM = re.compile(r"(?:\d[\d.,]*|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+[^\W\d][^\d,;.:()]{0,24}?"
+                       r"(?:,|\s+và)\s*$", re.I)
+
+
+def before_list(before: str) -> str:
+    """The text before the first item of the list that ends `before` ("ở 10 xã, 7 quận, " -> "ở ")."""
+    while (found := LIST_ITEM.search(before)) and found.start() > 0:
+        before = before[:found.start()]
+    return before
+
+
+def names_listed(sentence, end, pats) -> bool:
+    if pats["named_result"].match(sentence, end):
+        return True
+    found = pats["names_listed"].match(sentence, end)
+    return bool(found) and (not found.group("unit") or sentence[:end].lower().endswith(found.group("unit").lower()))
 
 
 def trailing_share(after: str, pats) -> float | None:

@@ -114,6 +114,9 @@ def per_unit(doc, i) -> bool:
     # "mỗi thôn có 1 chi bộ" is a per-unit norm, and norms are facts (FACTS.md); "mô hình mỗi
     # thôn có 1 chi bộ" names a model
     named_model = i >= 4 and doc[i - 3].lower_ == "mỗi" and doc[i - 4].ent_type_ == "MODEL"
+    # "2 xã có 8.125/8.564 cử tri đồng ý": voters of several units are a sum, never a distribution
+    if i + 1 < len(doc) and doc[i + 1].ent_type_ in ("VOTER", "VOTER_YES"):
+        return False
     return (is_count(i) and unit_has(i + 1) and is_count(i + 3)) or (unit_has(i - 2) and is_count(i - 3)) or named_model
 
 
