@@ -20,8 +20,8 @@ def extract(text, ruleset, **meta):
 
 
 def fact(text, ruleset, indicator, value, **meta):
-    found = [f for f in extract(text, ruleset, **meta) if f["indicator"] == indicator and f["value"] == value]
-    assert len(found) == 1, [(f["indicator"], f["value"]) for f in extract(text, ruleset, **meta)]
+    found = [f for f in extract(text, ruleset, **meta) if f.indicator == indicator and f.value == value]
+    assert len(found) == 1, [(f.indicator, f.value) for f in extract(text, ruleset, **meta)]
     return found[0]
 
 
@@ -103,8 +103,8 @@ def test_a_resolution_dates_the_state_it_creates(ruleset, value, as_of):
 
 def test_a_resolution_dates_only_the_units_it_merges(ruleset):
     text = RESOLUTION + " Tỷ lệ cử tri đồng ý với việc sáp nhập đạt 96,5%."
-    found = [f for f in extract(text, ruleset, published="2020-12-20") if f["indicator"] == "voter_approval"]
-    assert found and day(found[0]["as_of"]) == date(2020, 12, 20)
+    found = [f for f in extract(text, ruleset, published="2020-12-20") if f.indicator == "voter_approval"]
+    assert found and day(found[0].as_of) == date(2020, 12, 20)
 
 
 def test_the_state_before_a_merger_takes_no_publication_date(ruleset):
@@ -115,20 +115,20 @@ def test_the_state_before_a_merger_takes_no_publication_date(ruleset):
 
 def test_a_plan_period_gives_its_end_year(ruleset):
     text = "Kế hoạch của tỉnh: giai đoạn 2021 - 2025 giảm ít nhất 10% biên chế."
-    found = [f for f in extract(text, ruleset) if f["indicator"] == "civil_servant" and f["percent"] == 10]
-    assert found and found[0]["status"] == "target" and found[0]["target_year"] == 2025 and found[0]["as_of"] is None
+    found = [f for f in extract(text, ruleset) if f.indicator == "civil_servant" and f.percent == 10]
+    assert found and found[0].status == "target" and found[0].target_year == 2025 and found[0].as_of is None
 
 
 def test_a_target_deadline_is_its_year_not_its_date(ruleset):
     text = "Tỉnh phấn đấu đến 31/12/2026 bố trí 100% bí thư chi bộ đồng thời là trưởng thôn."
-    found = [f for f in extract(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
-    assert found and found[0]["status"] == "target" and found[0]["as_of"] is None and found[0]["target_year"] == 2026
+    found = [f for f in extract(text, ruleset) if f.indicator == "secretary_hamlet_head"]
+    assert found and found[0].status == "target" and found[0].as_of is None and found[0].target_year == 2026
 
 
 def test_a_deadline_after_the_figure_gives_its_year(ruleset):
     text = "Tỉnh sẽ bố trí 100% bí thư chi bộ đồng thời là trưởng thôn, hoàn thành trước ngày 30/6/2027."
-    found = [f for f in extract(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
-    assert found and found[0]["status"] == "target" and found[0]["target_year"] == 2027
+    found = [f for f in extract(text, ruleset) if f.indicator == "secretary_hamlet_head"]
+    assert found and found[0].status == "target" and found[0].target_year == 2027
 
 
 def test_every_fact_has_a_confidence_and_doubt_lowers_it(ruleset):

@@ -15,8 +15,8 @@ def facts(text, ruleset, **meta):
 
 
 def one(text, ruleset, indicator, value=None, **meta):
-    found = [f for f in facts(text, ruleset, **meta) if f["indicator"] == indicator
-             and (value is None or f["value"] == value)]
+    found = [f for f in facts(text, ruleset, **meta) if f.indicator == indicator
+             and (value is None or f.value == value)]
     assert len(found) == 1, found
     return found[0]
 
@@ -77,31 +77,31 @@ CASES = [
 @pytest.mark.parametrize("text,indicator,expect", CASES, ids=[c[0][:40] for c in CASES])
 def test_attributes(ruleset, text, indicator, expect):
     if expect is None:  # several facts, all sharing the breakdown's change
-        found = [f for f in facts(text, ruleset) if f["indicator"] == indicator]
-        assert sorted(f["value"] for f in found) == [41, 55, 96]
-        assert {f["change"] for f in found} == {"decrease"}
+        found = [f for f in facts(text, ruleset) if f.indicator == indicator]
+        assert sorted(f.value for f in found) == [41, 55, 96]
+        assert {f.change for f in found} == {"decrease"}
         return
     fact = one(text, ruleset, indicator, expect.get("value"), published="2024-01-15")
     for key, value in expect.items():
-        assert str(fact[key]) == str(value), (key, fact)
+        assert str(getattr(fact, key)) == str(value), (key, fact)
 
 
 def test_respective_values_give_one_fact_each(ruleset):
     text = "Định mức công chức cấp xã đối với xã loại I, II, III tương ứng là 21 - 19 - 17 người."
-    found = [f for f in facts(text, ruleset) if f["indicator"] == "civil_servant"]
-    assert sorted(f["value"] for f in found) == [17, 19, 21]
+    found = [f for f in facts(text, ruleset) if f.indicator == "civil_servant"]
+    assert sorted(f.value for f in found) == [17, 19, 21]
 
 
 def test_a_breakdown_sentence_shares_the_change_of_its_whole(ruleset):
     text = "Trên 500 biên chế đã được tinh giản. Trong đó, có 460 biên chế khối chính quyền; 40 biên chế khối Đảng."
-    found = {f["value"]: f["change"] for f in facts(text, ruleset) if f["indicator"] == "civil_servant"}
+    found = {f.value: f.change for f in facts(text, ruleset) if f.indicator == "civil_servant"}
     assert found == {500: "decrease", 460: "decrease", 40: "decrease"}
 
 
 def test_the_parts_after_gom_share_the_wholes_kind_unless_they_name_their_own(ruleset):
     text = ("Dự kiến có 950 cán bộ, công chức của hai huyện thực hiện tinh giản, gồm huyện A có 610 người "
             "và huyện B có 340 người, trong đó có 25 người giữ chức vụ lãnh đạo.")
-    found = {(f["indicator"], f["value"], f["change"]) for f in facts(text, ruleset)}
+    found = {(f.indicator, f.value, f.change) for f in facts(text, ruleset)}
     assert found == {("civil_servant", 950, "decrease"), ("civil_servant", 610, "decrease"),
                      ("civil_servant", 340, "decrease"), ("leader_post", 25, "decrease")}
 
@@ -109,12 +109,12 @@ def test_the_parts_after_gom_share_the_wholes_kind_unless_they_name_their_own(ru
 def test_a_parallel_clause_after_a_semicolon_continues_the_fact_at_its_own_level(ruleset):
     text = ("Số người hoạt động không chuyên trách ở xã, thị trấn là 410 người; ở thôn, tổ dân phố là 655 người; "
             "tổng số thôn là 120.")
-    found = {(f["indicator"], f["value"], f["level"]) for f in facts(text, ruleset) if f["indicator"] == "part_time_staff"}
+    found = {(f.indicator, f.value, f.level) for f in facts(text, ruleset) if f.indicator == "part_time_staff"}
     assert found == {("part_time_staff", 410, "commune"), ("part_time_staff", 655, "hamlet")}
 
 
 def test_per_unit_norms_are_facts_but_a_models_name_is_not(ruleset):
-    norms = {(f["indicator"], f["value"]) for f in facts("Mỗi thôn có 1 chi bộ và 3 người hoạt động không chuyên trách.", ruleset)}
+    norms = {(f.indicator, f.value) for f in facts("Mỗi thôn có 1 chi bộ và 3 người hoạt động không chuyên trách.", ruleset)}
     assert norms == {("party_org", 1), ("part_time_staff", 3)}
     assert facts("Tỉnh triển khai mô hình mỗi thôn có 1 chi bộ.", ruleset) == []
 
@@ -122,14 +122,14 @@ def test_per_unit_norms_are_facts_but_a_models_name_is_not(ruleset):
 def test_a_pattern_gap_is_its_own_not_the_rules_longest(ruleset):
     # "@SEC_HAMLET_HEAD ~3 NUM @CASE" may not stretch over seven words to reach the count
     text = "Mô hình bí thư kiêm trưởng thôn, tổ trưởng dân phố, trưởng ban công tác Mặt trận 386 người."
-    assert not [f for f in facts(text, ruleset) if f["indicator"] == "secretary_hamlet_head"]
+    assert not [f for f in facts(text, ruleset) if f.indicator == "secretary_hamlet_head"]
 
 
 def test_a_paragraphs_date_dates_what_was_done_not_a_stated_target(ruleset):
     text = ("Đến hết tháng 6.2022, toàn tỉnh giảm được 2.218 người hoạt động không chuyên trách. "
             "12/12 huyện hoàn thành chỉ tiêu giảm 40% số người hoạt động không chuyên trách ở thôn.")
-    found = {(f["value"], f["percent"]): f for f in facts(text, ruleset, published="2024-01-15")
-             if f["indicator"] == "part_time_staff"}
+    found = {(f.value, f.percent): f for f in facts(text, ruleset, published="2024-01-15")
+             if f.indicator == "part_time_staff"}
     assert str(found[(2218, None)]["as_of"]) == "2022-06-30"
     assert found[(None, 40)]["status"] == "target" and found[(None, 40)]["as_of"] is None
 
@@ -164,9 +164,9 @@ NOT_FACTS = [
 def test_counts_of_common_things_need_a_document_about_the_apparatus(ruleset):
     text = "Huyện Cờ Đỏ có 12 xã nuôi vịt chạy đồng và 300 cán bộ thú y."
     assert facts(text, ruleset, title="Vụ lúa đông xuân") == []
-    assert {f["indicator"] for f in facts(text, ruleset, title="Sắp xếp đơn vị hành chính")} == {"admin_unit", "civil_servant"}
+    assert {f.indicator for f in facts(text, ruleset, title="Sắp xếp đơn vị hành chính")} == {"admin_unit", "civil_servant"}
     strong = "Huyện có 12 bí thư chi bộ kiêm trưởng thôn."
-    assert [f["indicator"] for f in facts(strong, ruleset, title="Vụ lúa")] == ["secretary_hamlet_head"]
+    assert [f.indicator for f in facts(strong, ruleset, title="Vụ lúa")] == ["secretary_hamlet_head"]
 
 
 @pytest.mark.parametrize("text", NOT_FACTS, ids=[t[:40] for t in NOT_FACTS])
@@ -177,15 +177,15 @@ def test_not_facts(ruleset, text):
 def test_anaphoric_rate_takes_the_previous_facts_indicator(ruleset):
     text = ("Hiện có 20% bí thư cấp ủy cấp xã không phải người địa phương. "
             "Phấn đấu đến năm 2025 tỷ lệ này đạt từ 30% trở lên.")
-    found = [f for f in facts(text, ruleset) if f["percent"] == 30]
-    assert [(f["indicator"], f["status"], f["approx"], f["level"]) for f in found] == [
+    found = [f for f in facts(text, ruleset) if f.percent == 30]
+    assert [(f.indicator, f.status, f.approx, f.level) for f in found] == [
         ("non_local_leader", "target", "at_least", "commune")]
 
 
 @pytest.mark.xfail(strict=True, reason="a figure whose counted thing is only in the previous sentence")
 def test_gap_subject_in_previous_sentence(ruleset):
     text = "Tỉnh đẩy mạnh tinh giản biên chế. Đến nay đã giảm 1.214 người so với năm 2015."
-    assert any(f["value"] == 1214 for f in facts(text, ruleset))
+    assert any(f.value == 1214 for f in facts(text, ruleset))
 
 
 def test_locality_falls_back_to_the_sites_province(tmp_path, ruleset):
