@@ -5,15 +5,16 @@ token range stands in the sentence (the quote's character offsets).
 Who fills which field, once each:
 
     indicator, value, total, percent, quote,   facts.make_fact (from the rule's
-      sentence, start, end, rule_id              match and the numbers it carries)
+      sentence, paragraph, sentence_start,       match and the numbers it carries)
+      start, end, rule_id
     approx, change, over_plan_percent          attributes.decide <- context.py
     status                                     attributes.decide <- status.py
     level                                      attributes.decide (attributes.py itself)
     locality, province, province_2025          attributes.decide <- lang/places.py
     as_of, target_year                         attributes.decide <- dates.py
+    evidence (status, as_of, state)            attributes.decide
     confidence, evidence.features              attributes.rate <- confidence.py
-    doc, rules_version, paragraph,             facts.sentence_facts
-      sentence_start
+    doc, rules_version                         facts.sentence_facts
 
 The parts of a breakdown (breakdown.py) copy their parent with
 `dataclasses.replace` and change only what the part says itself.
