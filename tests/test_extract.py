@@ -211,6 +211,8 @@ def test_a_fact_is_a_dataclass_whose_row_is_the_stored_row(tmp_path, ruleset):
     [fact] = [f for f in core.extract_document(document, ruleset) if f.indicator == "party_org"]
     assert isinstance(fact, Fact) and (fact.value, str(fact.as_of)) == (677, "2022-06-30")
     assert fact["value"] == fact.get("value") == 677 and fact.get("no such field") is None  # the dict-era reads
+    with pytest.raises(KeyError):
+        fact["no such field"] = 1  # a dict-era write sets a field, never a new key
     assert document["text"][fact.start:fact.end] == fact.quote and fact.quote in fact.sentence
     assert document["text"][fact.sentence_start:].startswith(fact.sentence) and fact.paragraph == 1
     assert fact.evidence.as_of == "cue" and set(fact.evidence.features) and 0 < fact.confidence < 1

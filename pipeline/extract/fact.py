@@ -44,10 +44,11 @@ class Fact(Mapping):
     """One quantitative statement in one document (FACTS.md, "Fields"),
     with its provenance. `to_row()` is the `facts` table row.
 
-    Also a read-only Mapping of its field names (fact["value"], fact.get,
-    {**fact}), as the fact dicts of earlier versions were: evaluate.py, the
-    rule tests and the benchmark read stored rows and extracted facts alike.
-    Fields are set by attribute, never by key."""
+    Also a Mapping of its field names (fact["value"], fact.get, {**fact}),
+    as the fact dicts of earlier versions were: evaluate.py, the rule tests
+    and the benchmark read stored rows and extracted facts alike. A field
+    may be set by key (fact["percent"] = None); a key that is no field is a
+    KeyError, so no ad-hoc key is ever added."""
     indicator: str
     value: int | float | None = None
     total: int | float | None = None
@@ -90,6 +91,12 @@ class Fact(Mapping):
         if name not in FIELD_NAMES:
             raise KeyError(name)
         return getattr(self, name)
+
+    def __setitem__(self, name: str, value) -> None:
+        # dict-era writers (extract/bounds.py nulls a figure): a field only, never a new key
+        if name not in FIELD_NAMES:
+            raise KeyError(f"{name!r} is no field of a Fact")
+        setattr(self, name, value)
 
     def __iter__(self) -> Iterator[str]:
         return iter(FIELD_NAMES)
