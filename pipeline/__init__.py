@@ -38,7 +38,7 @@ _API = {
     "prepare_batch": "pipeline.core", "extract_batch": "pipeline.core", "read_records": "pipeline.ingest",
     "record_batches": "pipeline.ingest", "MAX_DOC_CHARS": "pipeline.ingest",
     "rules_version": "pipeline.extract.version",   # the content hash, without compiling the rules
-    "rules_folder": "pipeline.extract.version",
+    "rules_folder": "pipeline.extract.version", "note_duplicate": "pipeline.ingest",
 }
 __all__ = sorted([*_API, "extract"])
 

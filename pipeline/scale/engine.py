@@ -73,9 +73,25 @@ def ingest(con, paths, engine: str = "local", address=None, workers=None, progre
     """Stages 1-2 and the load of documents, by the chosen engine."""
     ray_engine = _ray_engine(engine, address, workers)
     if ray_engine is None:
-        return pipeline.ingest_paths(con, paths, progress=progress, max_chars=max_chars)
+        return ingest_here(con, paths, progress, max_chars)
     with _clear_errors(ray_engine):
         return ray_engine.ingest(con, paths, address, workers, progress, max_chars=max_chars)
+
+
+def ingest_here(con, paths, progress=False, max_chars=None):
+    """The local engine: files, folders and JSONL as ingest_paths reads them,
+    then each WARC file's pages (pipeline/scale/warc.py) through the same
+    batches."""
+    from pipeline.scale import warc
+
+    others, warcs = warc.split_inputs(list(paths))
+    if not warcs:
+        return pipeline.ingest_paths(con, others, progress=progress, max_chars=max_chars)
+    report = pipeline.ingest_paths(con, others, progress=progress, max_chars=max_chars) if others \
+        else pipeline.IngestReport()
+    for path in warcs:
+        pipeline.ingest_records(con, warc.records(path, report), "", report, max_chars or pipeline.MAX_DOC_CHARS)
+    return report
 
 
 class _clear_errors:

@@ -12,6 +12,7 @@ transaction, checking every exported document came back exactly once.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -27,8 +28,10 @@ import pyarrow.parquet as pq
 import pipeline
 from pipeline.paths import RULES_DIR
 from pipeline.scale import shards as files
+from pipeline.scale import warc
 from pipeline.store import shards
 
+WARC_BATCHES = 1_000_000   # batch numbers of WARC file K start at (K + 1) * this: after the record shards'
 SHARD_SIZE = 200    # documents per shard file: one actor call, the unit a killed actor's retry repeats
 DOCUMENT_KEYS = ("id", "url", "site", "title", "published", "province", "text")   # as store.documents_by_id
 # One sentence with a figure and a domain word, so the segmenter and spaCy load in the constructor.
@@ -119,28 +122,44 @@ class Extractor:
 
 class Preparer:
     """An actor of the ingest pool: stages 1-2 (clean, normalize) of one
-    record shard a call."""
+    record shard, or of one WARC file (read here, on the worker), a call."""
 
     def __init__(self, max_chars: int):
         self.max_chars = max_chars
         pipeline.prepare_batch([WARM_UP], max_chars)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return pa.concat_tables([self.prepare(path) for path in batch.column("path").to_pylist()])
+        return pa.concat_tables([self.prepare(**item) for item in batch.to_pylist()])
 
-    def prepare(self, path: str) -> pa.Table:
-        number, records = files.records_of(pq.read_table(path))
-        return shards.document_shard(number, *pipeline.prepare_batch(records, self.max_chars))
+    def prepare(self, path: str, number: int | None = None, report: str | None = None) -> pa.Table:
+        if report is None:
+            number, records = files.records_of(pq.read_table(path))
+            return shards.document_shard(number, *pipeline.prepare_batch(records, self.max_chars))
+        return self.prepare_warc(path, number, report)
+
+    def prepare_warc(self, path: str, number: int, report_path: str) -> pa.Table:
+        """The local ingest's batches of one WARC file; what its door said
+        (errors, warnings, ids and where each was first read) goes to
+        report_path for the driver (a retried task rewrites the same file)."""
+        read, tables = pipeline.IngestReport(), []
+        for k, batch in enumerate(pipeline.record_batches(warc.records(path, read), "", read, self.max_chars)):
+            tables.append(shards.document_shard((number + 1) * WARC_BATCHES + k,
+                                                *pipeline.prepare_batch(batch, self.max_chars)))
+        Path(report_path).write_text(json.dumps({"errors": read.errors, "warnings": read.warnings,
+                                                 "duplicates": read.duplicates, "seen": list(read.seen.items())}),
+                                     encoding="utf-8")
+        return pa.concat_tables(tables) if tables else shards.DOC_SHARD_SCHEMA.empty_table()
 
 
-def run_pool(ray, source: Path, actor, size: int, out: Path, out_schema: pa.Schema,
+def run_pool(ray, source: Path | list[dict], actor, size: int, out: Path, out_schema: pa.Schema,
              setup: dict | None = None) -> tuple[int, float]:
-    """Map the shard files under source over a pool of `size` actors, one
-    shard a task, and collect the output on the driver as shards in out;
-    returns (rows collected, CPU seconds the actors' tasks used, from Ray's
-    stats). The dataset is the list of shard paths (no read
-    tasks: Ray 2.60's file listing task waits for a CPU the pool holds)."""
-    paths = [{"path": str(p)} for p in sorted(source.rglob("*.parquet"))]
+    """Map the shard files under source (or the given task items) over a
+    pool of `size` actors, one shard a task, and collect the output on the
+    driver as shards in out; returns (rows collected, CPU seconds the
+    actors' tasks used, from Ray's stats). The dataset is the list of shard
+    paths (no read tasks: Ray 2.60's file listing task waits for a CPU the
+    pool holds)."""
+    paths = source if isinstance(source, list) else shard_items(source)
     dataset = ray.data.from_items(paths, override_num_blocks=len(paths)).map_batches(
         actor, batch_size=1, batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=size), fn_constructor_kwargs=setup or {})
@@ -150,6 +169,10 @@ def run_pool(ray, source: Path, actor, size: int, out: Path, out_schema: pa.Sche
     except Exception as error:  # Ray wraps the workers' errors in its own kinds, with their tracebacks
         raise JobError(f"the Ray job failed, the database is unchanged: {root_cause(error)}") from error
     return rows, remote_cpu_seconds(dataset.stats())
+
+
+def shard_items(source: Path) -> list[dict]:
+    return [{"path": str(p)} for p in sorted(source.rglob("*.parquet"))]
 
 
 def root_cause(error: BaseException) -> str:
@@ -164,6 +187,29 @@ def remote_cpu_seconds(stats: str) -> float:
     the public form of these figures)."""
     units = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
     return sum(float(n) * units[u] for n, u in re.findall(r"Remote cpu time: .*?([\d.]+)(us|ms|s) total", stats))
+
+
+def task_items(work: Path, warcs: list[Path]) -> list[dict]:
+    """The ingest pool's tasks: the record shards, then one per WARC file
+    (its pages are read by the worker, never by the driver)."""
+    (work / "reports").mkdir()
+    items = [{"path": p["path"], "number": None, "report": None} for p in shard_items(work / "records")]
+    return items + [{"path": str(path.resolve()), "number": k, "report": str(work / "reports" / f"{k}.json")}
+                    for k, path in enumerate(warcs)]
+
+
+def merge_warc_reports(read, items: list[dict]) -> None:
+    """Each WARC file's door report into the job's, in input order; an id
+    first read in an earlier input is a duplicate, as the local ingest has it."""
+    for item in items:
+        if item["report"] is None:
+            continue
+        side = json.loads(Path(item["report"]).read_text(encoding="utf-8"))
+        read.errors.extend(side["errors"])
+        read.warnings.extend(side["warnings"])
+        read.duplicates += side["duplicates"]
+        for doc_id, where in side["seen"]:
+            pipeline.note_duplicate(read, doc_id, where)
 
 
 def extract(con, everything: bool = False, address: str | None = None, workers: int | None = None,
@@ -190,19 +236,25 @@ def extract(con, everything: bool = False, address: str | None = None, workers: 
 
 def ingest(con, paths, address: str | None = None, workers: int | None = None,
            progress: bool = False, directory: str | Path | None = None, max_chars: int | None = None) -> JobReport:
-    """`vnfacts ingest --engine ray`: the local ingest's batches (read and
-    checked here) cleaned by the pool, stored in one transaction at the end."""
+    """`vnfacts ingest --engine ray`: the local ingest's batches cleaned by
+    the pool, stored in one transaction at the end. Files, folders and JSONL
+    are read and checked here; a WARC file is one task, read by its worker
+    (by path: on a cluster, a path every node mounts)."""
     ray = start(address, workers, progress)
     max_chars = max_chars or pipeline.MAX_DOC_CHARS
     read = pipeline.IngestReport()
     report = JobReport(workers=pool_size(ray, workers))
     began = time.perf_counter()
+    others, warcs = warc.split_inputs(list(paths))
     with workdir(directory) as work:
-        batches = pipeline.record_batches(pipeline.read_records(paths, read, max_chars), "", read, max_chars)
+        batches = pipeline.record_batches(pipeline.read_records(others, read, max_chars), "", read, max_chars)
         report.documents = files.write_record_shards(batches, work / "records")
-        if report.documents:
-            _, report.cpu_seconds = run_pool(ray, work / "records", Preparer, report.workers, work / "docs",
-                                             shards.DOC_SHARD_SCHEMA, {"max_chars": max_chars})
+        items = task_items(work, warcs)
+        if items:
+            # every record past the door comes back once, as a document or a refusal
+            report.documents, report.cpu_seconds = run_pool(ray, items, Preparer, report.workers, work / "docs",
+                                                  shards.DOC_SHARD_SCHEMA, {"max_chars": max_chars})
+            merge_warc_reports(read, items)
             (report.added, report.updated, report.unchanged), refused = shards.load_document_shards(con, work / "docs")
             read.errors.extend(refused)
     report.errors, report.warnings, report.duplicates = read.errors, read.warnings, read.duplicates
