@@ -23,6 +23,7 @@ VOCAB = Vocab(lex_attr_getters=dict(LEX_ATTRS))  # gives tokens LOWER, IS_PUNCT 
 NUMERIC = re.compile(r"^\d[\d.,/-]*$|^\d[\d.]* (trên tổng số|trong tổng số|trong số) \d[\d.]*$", re.I)
 LIST_JOINERS = {",", "và", "hoặc", "-", "/"}
 NUMBER_TAGS = {"CARD", "CARDW", "FRAC", "PCT"}
+RANGE_ENDS = NUMBER_TAGS | {"MEASURE"}
 
 
 def build_doc(sentence: str, words: list[tuple[int, int]], lexicon) -> Doc:
@@ -129,7 +130,8 @@ def number_tags(texts, classes, lexicon) -> list[str]:
 def mark_ranges(lowered, tags) -> list[str]:
     """ "từ 2 đến 3 chức danh": a range per person, neither number a count."""
     for i in range(len(tags) - 2):
-        if tags[i] in NUMBER_TAGS and lowered[i + 1] in ("đến", "tới", "-") and tags[i + 2] in NUMBER_TAGS:
+        # the upper end may carry a unit ("từ 60 đến 300 m2"): a range all the same
+        if tags[i] in NUMBER_TAGS and lowered[i + 1] in ("đến", "tới", "-") and tags[i + 2] in RANGE_ENDS:
             if i and lowered[i - 1] == "từ":
                 tags[i] = tags[i + 2] = "RANGE"
     return tags
