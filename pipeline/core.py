@@ -14,6 +14,7 @@ from tqdm import tqdm
 from pipeline import store
 from pipeline.clean import CleanError, clean_html, clean_text, decode
 from pipeline.extract import bounds, context
+from pipeline.extract.fact import Fact
 from pipeline.extract.facts import extract_facts
 from pipeline.extract.rules import load_ruleset
 from pipeline.extract.segment import segment_document
@@ -102,14 +103,14 @@ def segment(document: dict, ruleset=None, prefilter: bool = True) -> list:
     return segment_document(document["text"], prefilter, ruleset.keywords, topic)
 
 
-def extract_document(document: dict, ruleset=None, prefilter: bool = True, dropped: list | None = None) -> list[dict]:
+def extract_document(document: dict, ruleset=None, prefilter: bool = True, dropped: list | None = None) -> list[Fact]:
     """Stages 3-4 for one stored document: segment, then apply the rules.
     Facts with figures out of bounds are left out (and added to `dropped`)."""
     ruleset = ruleset or load_ruleset()
     return bounds.within(extract_facts(document, segment(document, ruleset, prefilter), ruleset), dropped)
 
 
-def load(con, documents: list[dict], facts: list[dict], rules_version: str) -> None:
+def load(con, documents: list[dict], facts: list[Fact], rules_version: str) -> None:
     """Stage 5: store documents (unchanged ones are kept) and replace their facts."""
     store.upsert_documents(con, documents)
     store.replace_facts(con, [d["id"] for d in documents], facts, rules_version)
@@ -139,7 +140,7 @@ def checked_size(document: dict, max_chars: int | None) -> dict:
     return document
 
 
-def extract_batch(documents: list[dict], ruleset, dropped: list | None = None) -> list[dict]:
+def extract_batch(documents: list[dict], ruleset, dropped: list | None = None) -> list[Fact]:
     """Stages 3-4 for a batch of stored documents: their facts. The local loop
     (extract_pending) and the Ray engine's actors both call this."""
     return [f for d in documents for f in extract_document(d, ruleset, dropped=dropped)]
@@ -150,7 +151,7 @@ prepare = prepare_document
 extract = extract_document
 
 
-def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[dict]]:
+def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[Fact]]:
     """The whole path without a database: (document row, facts)."""
     document = prepare_document({**meta, "html": html})
     return document, extract_document(document, ruleset)
