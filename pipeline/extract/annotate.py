@@ -141,7 +141,7 @@ MERGED_INTO = ("thành", "trở thành", "làm")
 # "một cán bộ phường cho biết": before a person "một" is an article, not a
 # count, unless a change or an allocation stands just before it ("tăng thêm
 # một công chức và một người hoạt động không chuyên trách")
-PERSON_CLASSES = ("CIVIL", "LEADER", "CASE", "PART_TIME")
+PERSON_CLASSES = ("CIVIL", "OFFICIAL", "LEADER", "CASE", "PART_TIME")
 ONE_PERSON_CUES = ("thêm", "tăng", "tăng thêm", "giảm", "bớt", "giảm bớt", "bố trí", "còn", "chỉ còn", "xuống còn")
 
 
