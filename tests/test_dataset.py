@@ -166,6 +166,37 @@ def test_signature_equals_datasketch_fed_one_by_one():
     assert count == len(re.findall(r"\w+", text)) - 4 and np.array_equal(values, reference.hashvalues.astype(np.uint32))
 
 
+def python_shingles(text: str) -> np.ndarray:
+    """The shingle hashes as first written, one text at a time in Python: the
+    reference for the batched Arrow path."""
+    import pandas as pd
+
+    words = re.findall(r"\w+", text.lower())
+    if len(words) < clusters.SHINGLE_WORDS:
+        return np.zeros(0, dtype=np.uint32)
+    word_hash = pd.util.hash_array(np.array(words, dtype=object), categorize=False)
+    mixed = np.zeros(len(words) - clusters.SHINGLE_WORDS + 1, dtype=np.uint64)
+    for offset in range(clusters.SHINGLE_WORDS):
+        mixed = mixed * np.uint64(0x100000001B3) + word_hash[offset:offset + len(mixed)]
+    return ((mixed ^ (mixed >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def test_batched_shingles_and_signatures_equal_one_text_at_a_time():
+    import gzip
+
+    with gzip.open(SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz", "rt", encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line, _ in zip(lines, range(300))]
+    texts += ["", "...", "một hai ba bốn", " Một, hai; ba bốn năm sáu! ", "x_y 3,5% (2019) – “Đắk Lắk” …",
+              " ".join(f"từ{n}" for n in range(2 * clusters.CHUNK))]  # longer than a chunk of shingles
+    batch = clusters.batch_shingles(texts)
+    assert all(np.array_equal(got, python_shingles(text)) for got, text in zip(batch, texts))
+    matrix = clusters.minhash_matrix(batch)
+    for row, hashes in zip(matrix, batch):
+        reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, hashfunc=int, scheme="affine32")
+        reference.update_batch(hashes.tolist())
+        assert np.array_equal(row, reference.hashvalues.astype(np.uint32))
+
+
 def labelled_pairs():
     return [line.split("\t") for line in (DATA / "labelled_pairs.tsv").read_text().splitlines()[1:] if line]
 
