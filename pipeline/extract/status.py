@@ -83,6 +83,8 @@ def merger_state(sentence: str, a_start: int, a_end: int, change: str, pats) -> 
     window = words.blank(pats["state_not"], sentence[max(0, sentence.rfind(";", 0, a_start) + 1):a_start])
     before, after = words.last_match(pats["before_state"], window), words.last_match(pats["after_state"], window)
     if before and (not after or before.end() > after.end()):
+        if before.group().lower().startswith("trước"):  # "trước khi sắp xếp, tỉnh có 233 xã": said outright
+            return "before"
         rest = words.blank(pats["state_not"], sentence[a_end:a_end + 80])
         return "before" if pats["after_state"].search(rest) else None
     return "after" if after else None
