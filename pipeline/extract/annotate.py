@@ -145,6 +145,17 @@ PERSON_CLASSES = ("CIVIL", "OFFICIAL", "LEADER", "CASE", "PART_TIME")
 ONE_PERSON_CUES = ("thêm", "tăng", "tăng thêm", "giảm", "bớt", "giảm bớt", "bố trí", "còn", "chỉ còn", "xuống còn")
 
 
+def one_person_counted(lowered, i) -> bool:
+    """A change cue among the few words before "một", in its own phrase:
+    "Biên chế hiện còn rất thiếu, một công chức phải ..." is an article."""
+    for word in reversed(lowered[max(0, i - 4):i]):
+        if word in (",", ";", ":", "(", ")"):
+            return False
+        if word in ONE_PERSON_CUES:
+            return True
+    return False
+
+
 def number_tag(lowered, classes, i, lexicon) -> str:
     text = lowered[i]
     before = lowered[i - 1] if i else ""
@@ -152,7 +163,7 @@ def number_tag(lowered, classes, i, lexicon) -> str:
     if text in NUMBER_WORDS:
         counted = i + 1 < len(classes) and classes[i + 1] is not None
         if text == "một" and counted and classes[i + 1] in PERSON_CLASSES:
-            counted = any(w in ONE_PERSON_CUES for w in lowered[max(0, i - 4):i])
+            counted = one_person_counted(lowered, i)
         # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
         return "CARDW" if counted and after != "số" and before not in MERGED_INTO else "X"
     if not NUMERIC.match(text.rstrip("%")):
