@@ -7,7 +7,7 @@ canonical URL, so one article is one document however it was reached.
 """
 from __future__ import annotations
 
-from itertools import groupby
+from itertools import groupby, islice
 
 import pipeline
 from pipeline.crawl.archive import read_record
@@ -21,7 +21,11 @@ from pipeline.crawl.discover import (
 from pipeline.crawl.sites import Site
 from pipeline.lang.decode import decode_html
 from pipeline.store import crawlstate as state
+from pipeline.store import session
 
+# Archived articles cleaned and stored per short hold on the database: the
+# cleaning runs outside it, the write takes milliseconds.
+STORE_CHUNK = 50
 BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "li", "blockquote", "tr", "table", "ul", "ol", "section", "figure", "figcaption"}
 
 
@@ -84,21 +88,41 @@ def body_text(tree, css: str) -> str:
     return "\n".join(lines)
 
 
-def store_fetched(con, sites: dict[str, Site], run_id: str) -> dict[str, object]:
-    """Ingest every fetched article not yet in documents; returns an IngestReport per site."""
+def store_fetched(db, sites: dict[str, Site], run_id: str) -> dict[str, object]:
+    """Ingest every fetched article not yet in documents; returns an IngestReport per site.
 
+    `db` is a store.Database, opened for each chunk of STORE_CHUNK articles
+    (a `vnfacts query` gets in between; issue 9), or an open connection. A
+    kill between a chunk's documents and its mark_stored is harmless: the
+    next run stores the same documents again, unchanged, and marks them."""
+    with session(db) as con:
+        rows = state.unstored_articles(con, list(sites))
     reports = {}
-    rows = state.unstored_articles(con, list(sites))
     for name, group in groupby(rows, key=lambda row: row[1]):
-        records, stored, report = [], [], pipeline.IngestReport()
-        for url, _, pointer in group:
-            try:
-                record = build_record(sites[name], url, pointer)
-            except (OSError, ValueError, StopIteration) as error:
-                report.errors.append(f"{pointer}: cannot read archived page: {error}")
-                continue
-            records.append(record)
-            stored.append((url, record["id"]))
-        reports[name] = pipeline.ingest_records(con, records, source=f"crawl:{name}", report=report)
-        state.mark_stored(con, stored, run_id)
+        report = reports[name] = pipeline.IngestReport()
+        for chunk in batched(group, STORE_CHUNK):
+            records, stored = archived_records(sites[name], chunk, report)
+            pipeline.ingest_records(db, records, source=f"crawl:{name}", report=report)
+            with session(db) as con:
+                state.mark_stored(con, stored, run_id)
     return reports
+
+
+def archived_records(site: Site, rows, report) -> tuple[list[dict], list[tuple[str, str]]]:
+    """The ingest records of archived articles (url, site, pointer), and (url, doc id) of each."""
+    records, stored = [], []
+    for url, _, pointer in rows:
+        try:
+            record = build_record(site, url, pointer)
+        except (OSError, ValueError, StopIteration) as error:
+            report.errors.append(f"{pointer}: cannot read archived page: {error}")
+            continue
+        records.append(record)
+        stored.append((url, record["id"]))
+    return records, stored
+
+
+def batched(items, size: int):
+    items = iter(items)
+    while chunk := list(islice(items, size)):
+        yield chunk

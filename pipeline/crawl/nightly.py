@@ -12,7 +12,7 @@ from pipeline.crawl.ingest import store_fetched
 from pipeline.crawl.sites import load_sites
 from pipeline.crawl.process import crawl_in_subprocess
 from pipeline.crawl.spider import CrawlConfig
-from pipeline.store import connect
+from pipeline.store import Database, connect, session
 from pipeline.store import crawlstate as state
 
 
@@ -58,11 +58,13 @@ def _child_config(config: CrawlConfig, sites) -> CrawlConfig:
 
 
 def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> None:
-    con = connect(config.db)
-    try:
-        reports = store_fetched(con, sites, config.run_id)
-        facts = _extract(con, list(sites), echo) if extract else {}
-        status = "done" if summary.exit_code == 0 else "crashed"
+    """Store, extract and count, each opening the database per batch
+    (store.Database), so queries get in between (issue 9)."""
+    db = Database(config.db)
+    reports = store_fetched(db, sites, config.run_id)
+    facts = _extract(db, list(sites), echo) if extract else {}
+    status = "done" if summary.exit_code == 0 else "crashed"
+    with session(db) as con:
         for name in sites:
             report = reports.get(name)
             added = report.added + report.updated if report else 0
@@ -70,17 +72,17 @@ def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> No
             state.record_results(con, config.run_id, name, added,
                                  facts.get(name, 0) if extract else None, status)
         summary.sites = state.run_rows(con, config.run_id)
-    finally:
-        con.close()
 
 
-def _extract(con, sites: list[str], echo) -> dict[str, int]:
+def _extract(db, sites: list[str], echo) -> dict[str, int]:
     """Extract every pending document; the facts counted per site are those of
     the documents extracted now, whichever run stored them (a `vnfacts crawl`)."""
     echo("extracting facts from new documents")
-    state.start_extraction(con, sites)
-    pipeline.extract_pending(con)
-    return state.facts_extracted(con)
+    with session(db, read_only=True) as con:
+        before = state.extraction_versions(con, sites)
+    pipeline.extract_pending(db)
+    with session(db, read_only=True) as con:
+        return state.facts_extracted(con, before)
 
 
 def print_summary(summary: RunSummary, echo=click.echo) -> None:

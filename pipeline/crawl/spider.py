@@ -38,9 +38,8 @@ from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
 from pipeline.crawl.process import die_with_parent
 from pipeline.crawl.robots import cap_body
 from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
-from pipeline.crawl.writer import StateWriter
+from pipeline.crawl.writer import StateLease, StateWriter
 from pipeline.paths import CORPUS_DIR, DEFAULT_DB
-from pipeline.store import connect
 from pipeline.store import crawlstate as state
 
 SOURCE_KINDS = ("feed", "sitemap", "listing")
@@ -109,7 +108,7 @@ class SitesSpider(scrapy.Spider):
         self.config = config
         self.since = date.fromisoformat(config.since) if config.since else None
         self.stats_by_site = {s.name: SiteStats() for s in sites}
-        self.con = connect(config.db)
+        self.con = StateLease(config.db)  # opened per read or batch of writes (writer.py)
         state.ensure_schema(self.con)
         state.start_run(self.con, config.run_id, list(self.sites))
         self.archive = WarcArchive(config.corpus, config.run_id)

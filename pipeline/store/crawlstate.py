@@ -10,6 +10,7 @@ The tables themselves are created by the migrations in store/schema.py.
 """
 from __future__ import annotations
 
+import inspect
 import json
 from datetime import datetime
 
@@ -105,6 +106,61 @@ def mark_fetched(con, url: str, site: str, kind: str, run_id: str, *, http_statu
         "fetched_at = excluded.fetched_at",
         [url, site, kind, http_status, etag, last_modified, canonical, warc, run_id, now(), run_id],
     )
+
+
+FETCHED_COLUMNS = ("url", "site", "kind", "http_status", "etag", "last_modified", "canonical", "warc", "run_id")
+FETCHED_TYPES = ("TEXT", "TEXT", "TEXT", "INTEGER", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT")
+
+
+def mark_fetched_many(con, calls: list[tuple[tuple, dict]]) -> None:
+    """Many mark_fetched writes (their (args, kwargs)) in one statement; each URL once."""
+    rows = [_call_row(mark_fetched, args, kwargs) for args, kwargs in calls]
+    con.execute(
+        "INSERT INTO crawl_urls (url, site, kind, status, http_status, attempts, etag, "
+        "last_modified, canonical, warc, fetched_run, fetched_at, discovered_run) "
+        "SELECT url, site, kind, 'fetched', http_status, 1, etag, last_modified, canonical, warc, "
+        f"run_id, ?, run_id FROM ({_unnest(FETCHED_COLUMNS, FETCHED_TYPES)}) ON CONFLICT (url) DO UPDATE SET "
+        "status = 'fetched', reason = NULL, http_status = excluded.http_status, "
+        "attempts = crawl_urls.attempts + 1, etag = excluded.etag, "
+        "last_modified = excluded.last_modified, canonical = excluded.canonical, "
+        "warc = coalesce(excluded.warc, crawl_urls.warc), fetched_run = excluded.fetched_run, "
+        "fetched_at = excluded.fetched_at",
+        [now(), *_columns(rows, FETCHED_COLUMNS)],
+    )
+
+
+FAILED_COLUMNS = ("url", "site", "kind", "run_id", "reason", "status", "http_status", "warc")
+FAILED_TYPES = ("TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "INTEGER", "TEXT")
+
+
+def mark_failed_many(con, calls: list[tuple[tuple, dict]]) -> None:
+    """Many mark_failed writes in one statement; each URL once."""
+    rows = [_call_row(mark_failed, args, kwargs) for args, kwargs in calls]
+    con.execute(
+        "INSERT INTO crawl_urls (url, site, kind, status, reason, http_status, attempts, warc, "
+        "fetched_run, fetched_at, discovered_run) SELECT url, site, kind, status, reason, http_status, 1, "
+        f"warc, run_id, ?, run_id FROM ({_unnest(FAILED_COLUMNS, FAILED_TYPES)}) "
+        "ON CONFLICT (url) DO UPDATE SET status = excluded.status, reason = excluded.reason, "
+        "http_status = excluded.http_status, attempts = crawl_urls.attempts + 1, "
+        "warc = coalesce(excluded.warc, crawl_urls.warc), fetched_run = excluded.fetched_run, "
+        "fetched_at = excluded.fetched_at",
+        [now(), *_columns(rows, FAILED_COLUMNS)],
+    )
+
+
+def _call_row(func, args: tuple, kwargs: dict) -> dict:
+    """The arguments of one call by name, defaults filled in."""
+    bound = inspect.signature(func).bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    return bound.arguments
+
+
+def _unnest(columns, types) -> str:
+    return "SELECT " + ", ".join(f"unnest(?::{t}[]) AS {c}" for c, t in zip(columns, types))
+
+
+def _columns(rows: list[dict], columns) -> list[list]:
+    return [[row[c] for row in rows] for c in columns]
 
 
 def mark_failed(con, url: str, site: str, kind: str, run_id: str, *, reason: str,
@@ -284,18 +340,23 @@ def _quiet_runs(con) -> set[tuple[str, str]]:
     return {(run_id, site) for run_id, site in rows}
 
 
-def start_extraction(con, sites: list[str]) -> None:
-    """Note each document's rules version before `extract_pending`, so
-    `facts_extracted` can count the facts of the documents it (re)extracted."""
-    con.execute("CREATE OR REPLACE TEMP TABLE extraction_before AS SELECT id, extracted_version "
-                "FROM documents WHERE list_contains(?, site)", [sites])
+def extraction_versions(con, sites: list[str]) -> dict[str, str | None]:
+    """id -> rules version of each document of these sites, noted before
+    `extract_pending`, so `facts_extracted` can count the facts of the
+    documents it (re)extracted. Kept by the caller, not in a temp table: the
+    extraction opens the database per batch, and a temp table dies with its
+    connection."""
+    return dict(con.execute("SELECT id, extracted_version FROM documents WHERE list_contains(?, site)",
+                            [sites]).fetchall())
 
 
-def facts_extracted(con) -> dict[str, int]:
-    """site -> facts of the documents extracted since `start_extraction`, stored
-    by this run or an earlier `vnfacts crawl`."""
+def facts_extracted(con, before: dict[str, str | None]) -> dict[str, int]:
+    """site -> facts of the documents extracted since `extraction_versions`,
+    stored by this run or an earlier `vnfacts crawl`."""
     rows = con.execute(
-        "SELECT d.site, count(f.doc) FROM documents d JOIN extraction_before b USING (id) "
+        "SELECT d.site, count(f.doc) FROM documents d JOIN "
+        "(SELECT unnest(?::TEXT[]) AS id, unnest(?::TEXT[]) AS version) b USING (id) "
         "LEFT JOIN facts f ON f.doc = d.id "
-        "WHERE d.extracted_version IS DISTINCT FROM b.extracted_version GROUP BY d.site").fetchall()
+        "WHERE d.extracted_version IS DISTINCT FROM b.version GROUP BY d.site",
+        [list(before), list(before.values())]).fetchall()
     return dict(rows)
