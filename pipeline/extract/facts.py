@@ -10,7 +10,6 @@ from pipeline.extract.annotate import SCALES, build_doc
 from pipeline.extract.breakdown import (attached_share, breakdown_parts, inherit_change, inside_parentheses,
                                          parallel_clauses, respective)
 from pipeline.extract.fact import ANCHOR_TAGS, Fact, char_span
-from pipeline.extract.notation import longest_match
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
 from pipeline.lang.vntext import as_int_if_whole, parse_number
@@ -54,7 +53,7 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fa
         return []
     doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
     facts, consumed, anchored = [], set(), []
-    for rule, start, end, anchor in ranked_matches(doc, ruleset):
+    for rule, start, end, anchor in ranked_matches(doc, ruleset, sentence.own):
         if anchor in consumed:
             continue
         fact = make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats)
@@ -73,33 +72,47 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fa
     return sorted(facts, key=lambda f: f.start)
 
 
-def ranked_matches(doc, ruleset):
+def ranked_matches(doc, ruleset, own=None):
     """Matches by rank: higher priority, then shorter, then earlier. Of one
     rule's matches on one number, the longest (it carries most, e.g. a
-    percentage after the count) stands for the rule."""
-    longest = {}
-    for match_id, start, end in ruleset.matcher(doc):
-        rule_id, pattern = doc.vocab.strings[match_id].rsplit("#", 1)
-        rule = ruleset.rules[rule_id]
-        anchor = anchor_token(doc, start, end)
-        if end - start > longest_match(rule.patterns[int(pattern)]) or anchor is None or per_unit(doc, anchor):
+    percentage after the count) stands for the rule, the first to end of
+    equally long ones. A match longer than its pattern allows is dropped
+    before anything else is computed: in a long sentence most are. `own`:
+    the characters whose numbers this piece of a long sentence owns
+    (segment.cut_long); a number in its margins is its neighbour's."""
+    tags = [t.tag_ for t in doc]
+    owned = owned_tokens(doc, own)
+    longest, skip = {}, {}  # skip: anchor -> not this piece's, or a per-unit figure
+    for rule, limit, start, end in ruleset.matches(doc):
+        anchor = anchor_token(tags, start, end) if end - start <= limit else None
+        if anchor is not None and anchor not in skip:
+            skip[anchor] = anchor not in owned or per_unit(doc, anchor)
+        if anchor is None or skip[anchor]:
             continue
         best = longest.get((rule.id, anchor))
-        if best is None or end - start > best[2] - best[1]:
+        if best is None or end - start > best[2] - best[1] or (end - start == best[2] - best[1] and end < best[2]):
             longest[(rule.id, anchor)] = (rule, start, end, anchor)
     # a count's match goes before a percentage's, so "98.765 cử tri đồng ý,
     # chiếm 97,1%" is one fact, not a count and a separate share
-    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, doc[c[3]].tag_ == "PCT", c[2] - c[1], c[1]))
+    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, tags[c[3]] == "PCT", c[2] - c[1], c[1]))
     return ranked
 
 
-def anchor_token(doc, start, end) -> int | None:
-    """The number a match is about: the one it starts with, else the last
-    count in it ("... được bố trí là 595 người"), else its percentage."""
-    if doc[start].tag_ in ANCHOR_TAGS:
+def owned_tokens(doc, own) -> range | set:
+    """The token indices whose start lies in the character range `own` (all without one)."""
+    if own is None:
+        return range(len(doc))
+    return {i for i, (start, _) in enumerate(doc.user_data["offsets"]) if own[0] <= start < own[1]}
+
+
+def anchor_token(tags, start, end) -> int | None:
+    """The number a match is about (tags: the doc's token tags): the one it
+    starts with, else the last count in it ("... được bố trí là 595 người"),
+    else its percentage."""
+    if tags[start] in ANCHOR_TAGS:
         return start
-    counts = [i for i in range(start, end) if doc[i].tag_ in ANCHOR_TAGS]
-    shares = [i for i in range(start, end) if doc[i].tag_ == "PCT"]
+    counts = [i for i in range(start, end) if tags[i] in ANCHOR_TAGS]
+    shares = [i for i in range(start, end) if tags[i] == "PCT"]
     return counts[-1] if counts else shares[0] if shares else None
 
 

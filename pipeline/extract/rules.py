@@ -13,7 +13,7 @@ patterns (see rules/README.md). Errors name the file and the rule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from pipeline.extract.notation import (
     Rule,
     RuleError,
     compile_pattern,
+    longest_match,
     phrase_regex,
     trie_regex,
 )
@@ -62,6 +63,12 @@ RULE_KEYS = {
 }
 
 
+# tokens a long sentence is matched at a time (RuleSet.matches): the matches
+# are those of the whole sentence (the gold sets give the same facts with a
+# window of 4), found in time linear in its length
+WINDOW = 64
+
+
 @dataclass
 class RuleSet:
     rules: dict[str, Rule]
@@ -71,6 +78,28 @@ class RuleSet:
     matcher: Matcher
     keywords: Prefilter  # .search(sentence): can a rule match here?
     confidence: dict = None  # rules/confidence.yaml: the fitted confidence model (extract/confidence.py)
+    # matcher key -> (its rule, the most tokens its pattern may span), so that a
+    # match is read without a string lookup; reach: the most any pattern may span
+    spans: dict = field(default_factory=dict)
+    reach: int = 0
+
+    def matches(self, doc, window: int = WINDOW):
+        """(rule, longest, start, end) of every match in doc, in the matcher's order.
+
+        A long sentence (a page without full stops, a list run together) is
+        matched in windows of `window` tokens that overlap by `reach`: a
+        match longer than its pattern's longest is never used, so every match
+        that is lies whole in some window, while the candidates of a gap grow
+        with the window, not with the sentence (linear, not quadratic)."""
+        if len(doc) <= window + self.reach:
+            found = self.matcher(doc)
+        else:
+            found = dict.fromkeys((key, begin + start, begin + end)
+                                  for begin in range(0, len(doc) - self.reach, window)
+                                  for key, start, end in self.matcher(doc[begin:begin + window + self.reach]))
+        for key, start, end in found:
+            rule, longest = self.spans[key]
+            yield rule, longest, start, end
 
 
 def read_yaml(path: Path):
@@ -257,6 +286,12 @@ def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
     return matcher
 
 
+def pattern_spans(rules: dict[str, Rule]) -> dict[int, tuple[Rule, int]]:
+    """Each matcher key ("rule#n", as build_matcher names it) -> (rule, longest match)."""
+    return {VOCAB.strings.add(f"{rule.id}#{n}"): (rule, longest_match(text))
+            for rule in rules.values() for n, text in enumerate(rule.patterns)}
+
+
 def load_ruleset(rules_dir: str | Path | None = None) -> RuleSet:
     """The rule set under rules_dir (default: $VNFACTS_RULES, else rules/)."""
     path = Path(rules_dir or RULES_DIR).resolve()
@@ -272,6 +307,8 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
     rules = load_rule_files(rules_dir, lexicon.indicators)
     matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
+    spans = pattern_spans(rules)
     return RuleSet(rules, lexicon, context, version, matcher,
                    Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())),
-                   read_confidence(rules_dir / "confidence.yaml"))
+                   read_confidence(rules_dir / "confidence.yaml"), spans=spans,
+                   reach=max((limit for _, limit in spans.values()), default=0))

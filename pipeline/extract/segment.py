@@ -26,6 +26,9 @@ class Sentence:
     text: str
     paragraph: int
     words: list[tuple[int, int]] | None = field(default=None)  # offsets in text
+    # a piece of a long sentence (cut_long): the offsets in text of the words
+    # whose numbers it owns; the rest is context shared with its neighbours
+    own: tuple[int, int] | None = field(default=None)
 
     @property
     def candidate(self) -> bool:
@@ -98,8 +101,37 @@ def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = 
             whole = len(pieces) == 1 and sentence.text == line.group()
             if not prefilter or whole or is_candidate(sentence.text, keywords, on_topic=on_topic):
                 sentence.words = word_offsets(sentence.text)
-            sentences.append(sentence)
+            sentences += cut_long(sentence)
     return sentences
+
+
+# A sentence of more words than LONG (a page without full stops, a list run
+# together; the gold sets' longest has ~120) is read as pieces of PIECE words (cut_long),
+# each with MARGIN words of its neighbours' on either side: every pass over a
+# sentence (matching, a fact's context) is then bounded, so extraction time
+# grows with the text, not with its square. A piece owns the numbers of its
+# middle PIECE words; the margins, wider than any rule's match (rules.py
+# `reach`), give a number near a cut the context it has in the whole sentence.
+LONG, PIECE, MARGIN = 300, 100, 40
+
+
+def cut_long(sentence: Sentence, long: int = LONG, piece: int = PIECE, margin: int = MARGIN) -> list[Sentence]:
+    """The sentence itself, or its overlapping pieces if it is long."""
+    words = sentence.words
+    if words is None or len(words) <= long:
+        return [sentence]
+    return [piece_of(sentence, first, min(first + piece, len(words)), margin)
+            for first in range(0, len(words), piece)]
+
+
+def piece_of(sentence: Sentence, first: int, last: int, margin: int) -> Sentence:
+    """Words first..last-1 of the sentence, with `margin` words either side."""
+    words = sentence.words
+    begin, end = words[max(0, first - margin)][0], words[min(len(words), last + margin) - 1][1]
+    own = (words[first][0] - begin, words[last - 1][1] - begin)
+    shifted = [(s - begin, e - begin) for s, e in words[max(0, first - margin):last + margin]]
+    return Sentence(sentence.start + begin, sentence.start + end, sentence.text[begin:end], sentence.paragraph,
+                    shifted, own)
 
 
 def is_candidate(sentence: str, keywords, on_topic: bool = True) -> bool:
