@@ -58,26 +58,75 @@ def local_ray(frozen_rules):
     ray.shutdown()
 
 
+# Pages of our own wording (figures as the press prints them), archived by the crawler's own WARC writer.
+WARC_PAGES = {
+    "bai-0": ("Sắp xếp thôn ở Bảo Thắng", "Sau khi sắp xếp, huyện Bảo Thắng hiện có 112 thôn, tổ dân phố, giảm 23 "
+              "thôn so với trước. Việc sáp nhập được cán bộ và nhân dân đồng tình, ủng hộ cao."),
+    "bai-1": ("Kết quả bầu cử", "Tỷ lệ cử tri đi bầu cử của xã đạt 99,5%. Toàn xã có 15 tổ bầu cử."),
+    "bai-2": ("Hội nghị tổng kết", "Năm 2022, toàn tỉnh có 1.250 đảng viên mới được kết nạp vào Đảng."),
+}
+
+
+def write_warc(folder, run_id, pages, extra=()):
+    """A WARC as the crawler writes it (pipeline.crawl.archive): the pages,
+    a robots.txt, a 404, and `extra` (url, html) responses."""
+    from pipeline.crawl.archive import WarcArchive
+
+    archive, html = WarcArchive(folder, run_id), [("Content-Type", "text/html; charset=utf-8")]
+    archive.write_response("http://127.0.0.1:8001/robots.txt", 200, "OK", [("Content-Type", "text/plain")], b"")
+    for slug, (title, text) in pages.items():
+        page = (f"<html><head><title>{title}</title></head><body><nav>Trang chủ | Thời sự</nav><article>"
+                f"<h1>{title}</h1><p>12/04/2023</p><p>{text}</p></article></body></html>")
+        archive.write_response(f"http://127.0.0.1:8001/tin/{slug}.html", 200, "OK", html, page.encode())
+    archive.write_response("http://127.0.0.1:8001/tin/mat.html", 404, "Not Found", html, b"<html></html>")
+    for url, page in extra:
+        archive.write_response(url, 200, "OK", html, page.encode())
+    archive.close()
+    return archive.path
+
+
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory):
-    """The seeds, the bundled samples and 2,000 wrapped bench pages (JSONL)."""
+def warcs(tmp_path_factory):
+    """Two crawler-written WARC files: an English page (refused), a robots.txt
+    and a 404 (skipped), and bai-0 again, changed, in the second (a duplicate)."""
+    folder = tmp_path_factory.mktemp("warc")
+    english = ("http://127.0.0.1:8001/en.html", "<html><body><p>An English page, 12 words long.</p></body></html>")
+    again = ("http://127.0.0.1:8001/tin/bai-0.html", f"<html><body><p>{WARC_PAGES['bai-0'][1]} Cập nhật.</p>"
+             "</body></html>")
+    return [write_warc(folder / "a", "one", WARC_PAGES, [english]),
+            write_warc(folder / "b", "two", {"bai-3": WARC_PAGES["bai-1"]}, [again])]
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, warcs):
+    """The seeds, the bundled samples, 2,000 wrapped bench pages (JSONL) and
+    the WARC files (read by the Ray workers themselves, one task a file)."""
     from pipeline.bench.corpus import iter_pages
 
     path = tmp_path_factory.mktemp("inputs") / "bench.jsonl"
     with open(path, "w", encoding="utf-8") as out:
         for page in iter_pages(limit=BENCH_DOCS, include_samples=False):
             out.write(json.dumps({**page.meta, "html": page.html}, ensure_ascii=False) + "\n")
-    return [SEEDS, SAMPLE, path]
+    return [SEEDS, SAMPLE, path, *warcs]
 
 
 @pytest.fixture(scope="module")
-def ingested(inputs, tmp_path_factory):
-    """A database with every input ingested by the local engine, not extracted."""
+def local_ingest(inputs, tmp_path_factory):
+    """Every input ingested by the local engine (the CLI's entry), not extracted."""
+    from pipeline.scale import engine
+
     path = tmp_path_factory.mktemp("base") / "base.duckdb"
     with store.connect(path) as con:
-        report = pipeline.ingest_paths(con, inputs)
-    assert not report.errors and report.added > BENCH_DOCS
-    return path
+        report = engine.ingest(con, inputs)
+    assert report.added > BENCH_DOCS and report.duplicates == 1
+    assert len(report.errors) == 1 and "not Vietnamese" in report.errors[0]   # the English WARC page
+    assert any("2 responses skipped" in w for w in report.warnings)
+    return path, report
+
+
+@pytest.fixture(scope="module")
+def ingested(local_ingest):
+    return local_ingest[0]
 
 
 def copy_of(path, tmp_path, name):
@@ -100,18 +149,23 @@ def local_facts(frozen_rules, ingested, tmp_path_factory):
     return rows(path, FACTS_SQL)
 
 
-def test_ray_extracts_exactly_the_local_facts(local_ray, ingested, local_facts, tmp_path):
-    path = copy_of(ingested, tmp_path, "ray.duckdb")
+@pytest.fixture(scope="module")
+def ray_extracted(local_ray, ingested, tmp_path_factory):
+    """The pending documents extracted on Ray: (database, report)."""
+    path = copy_of(ingested, tmp_path_factory.mktemp("ray"), "ray.duckdb")
     with store.connect(path) as con:
         report = ray_engine.extract(con, workers=2)
+    return path, report
+
+
+def test_ray_extracts_exactly_the_local_facts(ray_extracted, ingested, local_facts):
+    path, report = ray_extracted
+    with store.connect(path) as con:
         pending = store.pending_ids(con, report.rules_version)
     assert report.documents == len(rows(ingested, "SELECT id FROM documents")) and not pending
     assert rows(path, FACTS_SQL) == local_facts
     assert report.facts == len(local_facts)
-    # a rerun of every document gives the same database
-    with store.connect(path) as con:
-        again = ray_engine.extract(con, everything=True, workers=2)
-    assert again.documents == report.documents and rows(path, FACTS_SQL) == local_facts
+    assert rows(path, "SELECT DISTINCT indicator FROM facts WHERE doc LIKE '127.0.0.1-%'")  # the WARC pages'
 
 
 def extractor_pids(running: bool = False) -> list[int]:
@@ -125,11 +179,15 @@ def extractor_pids(running: bool = False) -> list[int]:
     return found
 
 
-def test_a_killed_worker_loses_and_duplicates_nothing(local_ray, ingested, local_facts, tmp_path):
-    path = copy_of(ingested, tmp_path, "killed.duckdb")
+def test_a_killed_worker_loses_and_duplicates_nothing(ray_extracted, ingested, local_facts, tmp_path):
+    """A rerun of every document, with an actor killed mid-job, gives the same
+    database: the load refuses unless each exported document came back
+    exactly once, so a lost shard cannot hide behind the facts already there."""
+    path = copy_of(ray_extracted[0], tmp_path, "killed.duckdb")
     outcome = {}
     con = store.connect(path)
-    job = threading.Thread(target=lambda: outcome.update(report=ray_engine.extract(con, workers=2)))
+    job = threading.Thread(target=lambda: outcome.update(report=ray_engine.extract(con, everything=True,
+                                                                                   workers=2)))
     job.start()
     victim = wait_for(lambda: extractor_pids(running=True), job)
     os.kill(victim[0], signal.SIGKILL)
@@ -150,19 +208,28 @@ def wait_for(found, job, timeout=240):
     raise AssertionError("no extraction actor ran a task")
 
 
-def test_ray_ingest_stores_the_local_documents(local_ray, inputs, ingested, tmp_path):
+def test_ray_ingest_stores_the_local_documents(local_ray, inputs, local_ingest, tmp_path):
+    """The same documents, refusals, skips and duplicates as the local engine,
+    the WARC files included. (`updated` differs: the local engine stores bai-0
+    from the first WARC, then counts the second file's copy as an update; the
+    one-transaction load keeps only the last.)"""
+    ingested, here = local_ingest
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "text": "short English text, not Vietnamese"}\nnot json\n', encoding="utf-8")
     path = tmp_path / "ingest.duckdb"
     with store.connect(path) as con:
         report = ray_engine.ingest(con, [*inputs, bad], workers=2)
-    assert report.added == len(rows(ingested, "SELECT id FROM documents")) and report.updated == 0
+    assert report.added == len(rows(ingested, "SELECT id FROM documents")) == here.added and report.updated == 0
     assert rows(path, DOCS_SQL) == rows(ingested, DOCS_SQL)
+    assert report.duplicates == here.duplicates and set(here.errors) < set(report.errors)
+    assert [w for w in report.warnings if "skipped" in w] == [w for w in here.warnings if "skipped" in w]
     assert any("bad.jsonl:2: not valid JSON" in e for e in report.errors)
     assert any("bad.jsonl:1: document 'x'" in e and "not Vietnamese" in e for e in report.errors)
+    small = [p for p in inputs if not str(p).endswith(".jsonl")]   # seeds, samples, WARC files
     with store.connect(path) as con:   # ingesting the same files again changes nothing
-        again = ray_engine.ingest(con, inputs, workers=2)
-    assert again.unchanged == report.added and again.added == again.updated == 0
+        again = ray_engine.ingest(con, small, workers=2)
+    stored = len(rows(path, "SELECT id FROM documents WHERE id NOT LIKE 'vntc-%'"))
+    assert again.unchanged == stored and again.added == again.updated == 0
 
 
 def exported_shards(con, tmp_path, ruleset):
@@ -226,58 +293,3 @@ def test_a_worker_with_other_rules_fails_the_job_clearly(local_ray, seeds_db, tm
     with pytest.raises(ray_engine.JobError, match=r"rules at .* are version \w+, the driver's not-these-rules"):
         ray_engine.run_pool(local_ray, tmp_path / "docs", ray_engine.Extractor, 1, tmp_path / "facts", schema,
                             {"rules_version": "not-these-rules", "schema": schema})
-
-
-# Pages of our own wording (figures as the press prints them), archived by the crawler's own WARC writer.
-WARC_PAGES = {
-    "bai-0": ("Sắp xếp thôn ở Bảo Thắng", "Sau khi sắp xếp, huyện Bảo Thắng hiện có 112 thôn, tổ dân phố, giảm 23 "
-              "thôn so với trước. Việc sáp nhập được cán bộ và nhân dân đồng tình, ủng hộ cao."),
-    "bai-1": ("Kết quả bầu cử", "Tỷ lệ cử tri đi bầu cử của xã đạt 99,5%. Toàn xã có 15 tổ bầu cử."),
-    "bai-2": ("Hội nghị tổng kết", "Năm 2022, toàn tỉnh có 1.250 đảng viên mới được kết nạp vào Đảng."),
-}
-
-
-def write_warc(folder, run_id, pages, extra=()):
-    """A WARC as the crawler writes it (pipeline.crawl.archive): the pages,
-    a robots.txt, a 404, and `extra` (url, html) responses."""
-    from pipeline.crawl.archive import WarcArchive
-
-    archive, html = WarcArchive(folder, run_id), [("Content-Type", "text/html; charset=utf-8")]
-    archive.write_response("http://127.0.0.1:8001/robots.txt", 200, "OK", [("Content-Type", "text/plain")], b"")
-    for slug, (title, text) in pages.items():
-        page = (f"<html><head><title>{title}</title></head><body><nav>Trang chủ | Thời sự</nav><article>"
-                f"<h1>{title}</h1><p>12/04/2023</p><p>{text}</p></article></body></html>")
-        archive.write_response(f"http://127.0.0.1:8001/tin/{slug}.html", 200, "OK", html, page.encode())
-    archive.write_response("http://127.0.0.1:8001/tin/mat.html", 404, "Not Found", html, b"<html></html>")
-    for url, page in extra:
-        archive.write_response(url, 200, "OK", html, page.encode())
-    archive.close()
-    return archive.path
-
-
-def test_ray_ingests_warc_files_as_the_local_engine_does(local_ray, tmp_path):
-    """WARC files are the shards (one task each, read by the worker); the
-    documents, the refusals, the duplicates and then the facts are the local
-    engine's on the same files."""
-    from pipeline.scale import engine
-
-    english = ("http://127.0.0.1:8001/en.html", "<html><body><p>An English page, 12 words long.</p></body></html>")
-    again = ("http://127.0.0.1:8001/tin/bai-0.html", f"<html><body><p>{WARC_PAGES['bai-0'][1]} Cập nhật.</p>"
-             "</body></html>")
-    warcs = [write_warc(tmp_path / "a", "one", WARC_PAGES, [english]),
-             write_warc(tmp_path / "b", "two", {"bai-3": WARC_PAGES["bai-1"]}, [again])]
-    local, distributed = tmp_path / "local.duckdb", tmp_path / "ray.duckdb"
-    with store.connect(local) as con:
-        here = engine.ingest(con, [SEEDS, *warcs])
-        pipeline.extract_pending(con)
-    with store.connect(distributed) as con:
-        there = ray_engine.ingest(con, [SEEDS, *warcs], workers=2)
-        ray_engine.extract(con, workers=2)
-    # (`updated` differs: the local engine stores bai-0 from the first file, then counts its
-    # replacement by the second file's copy as an update; the one-transaction load keeps only the last.)
-    assert (there.added, there.duplicates) == (here.added, here.duplicates) == (9, 1)
-    assert sorted(there.errors) == sorted(here.errors) and any("not Vietnamese" in e for e in here.errors)
-    assert any("2 responses skipped" in w for w in there.warnings)
-    assert rows(distributed, DOCS_SQL) == rows(local, DOCS_SQL)
-    assert rows(distributed, FACTS_SQL) == rows(local, FACTS_SQL)
-    assert {"hamlet"} <= {r[0] for r in rows(local, "SELECT indicator FROM facts WHERE doc LIKE '127.0.0.1-%'")}

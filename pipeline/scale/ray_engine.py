@@ -194,7 +194,7 @@ def task_items(work: Path, warcs: list[Path]) -> list[dict]:
     (its pages are read by the worker, never by the driver)."""
     (work / "reports").mkdir()
     items = [{"path": p["path"], "number": None, "report": None} for p in shard_items(work / "records")]
-    return items + [{"path": str(path.resolve()), "number": k, "report": str(work / "reports" / f"{k}.json")}
+    return items + [{"path": str(path), "number": k, "report": str(work / "reports" / f"{k}.json")}
                     for k, path in enumerate(warcs)]
 
 

@@ -26,8 +26,10 @@ def is_warc(path: str | Path) -> bool:
 
 
 def split_inputs(paths) -> tuple[list, list[Path]]:
-    """(other inputs, WARC files), each in the order given."""
-    warcs = [Path(p) for p in paths if is_warc(p)]
+    """(other inputs, WARC files), each in the order given. A WARC file's
+    path is made absolute: it is in every page's source pointer, and Ray's
+    workers read it from another working folder."""
+    warcs = [Path(p).absolute() for p in paths if is_warc(p)]
     return [p for p in paths if not is_warc(p)], warcs
 
 
