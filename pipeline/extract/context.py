@@ -43,7 +43,9 @@ def compiled(context: dict) -> dict:
     # (after a comma only when the unit word repeats: "15 xã, huyện Tân Lập có ..." names no xã)
     # ("3 quận (quận 2, quận 9 và quận Thủ Đức)": a repeated unit word may take a number for a name)
     capital = out["name_after"].pattern[3:]
-    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s*[,(]\s*(?P<unit>[^\W\d]+)\s+(?:\d+\b|" + capital
+    # ("ba quận 3, 11 và Bình Thạnh": numbers right after the unit word name it; "ba xã là Đồng Quang, ...")
+    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s+(?:là\s+)?" + capital + r"|\s+\d+\b"
+                                     r"|\s*[,(]\s*(?P<unit>[^\W\d]+)\s+(?:\d+\b|" + capital
                                      + r"))[^,;.:]{0,30}(?:,|\s+và\s+)")
     # "hai thôn sáp nhập thành thôn Cốc Mốc": units merged into one named unit are one operation
     out["named_result"] = re.compile(r"\s+(?i:(?:đã |được |sẽ )?(?:sáp nhập|hợp nhất|nhập)(?: lại)?(?: với nhau)? "
@@ -178,10 +180,15 @@ def over_plan(sentence, end, clause_end, pats) -> float | None:
     return float(found.group("pct").replace(",", ".")) if found else None
 
 
+# "..., còn lại 25 đồng chí ...": the rest of a split, opening its clause, is a complementary count;
+# "toàn tỉnh sẽ còn lại 3.583 người" (a subject before it) is the state after a merger
+REMAINDER = re.compile(r"(?:^|[,;:(])\s*(?:số\s+|những\s+|các\s+)?còn lại\s*$", re.I)
+
+
 def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     """Per-unit ratios, complementary and negated counts are not facts."""
     before = sentence[max(0, start - 25):start]
-    if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I):
+    if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I) or REMAINDER.search(sentence[:start]):
         return True
     # per-unit norms ("mỗi xã bố trí tối đa 9 người") are facts (FACTS.md, conventions for real press);
     # context.yaml `per_unit` is no exclusion any more
