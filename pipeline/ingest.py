@@ -100,7 +100,18 @@ def records_from_jsonl(path: Path, report: IngestReport, max_chars: int = MAX_DO
                 continue
             record.setdefault("source", where)
             record[LOCATION] = where
+            if not raw.isascii() and (stray := stray_bytes(raw)):
+                report.warnings.append(f"{where}: {stray} byte(s) not UTF-8, kept as U+FFFD")
             yield record
+
+
+def stray_bytes(raw: bytes) -> int:
+    """How many bytes of a line are not UTF-8 (a cut-off or corrupted line)."""
+    try:
+        raw.decode("utf-8")
+        return 0
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace").count("\ufffd") - raw.count(b"\xef\xbf\xbd")
 
 
 def parse_line(raw: bytes, max_chars: int) -> dict:
@@ -109,7 +120,8 @@ def parse_line(raw: bytes, max_chars: int) -> dict:
         raise RecordError(f"line of {len(raw):,} bytes, over the limit of {byte_limit('html', max_chars):,} "
                           f"(VNFACTS_MAX_DOC_CHARS = {max_chars:,} characters)")
     try:
-        record = json.loads(raw)
+        # stray bytes never cost the record: U+FFFD for them (records_from_jsonl warns)
+        record = json.loads(raw.decode("utf-8-sig", "replace"))
     except RecursionError:
         raise RecordError("not valid JSON: nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as error:  # also a 5,000-digit number

@@ -124,3 +124,23 @@ def test_utf8_pages_are_decided_without_scoring_letters(monkeypatch):
     assert calls == []
     decode_html(decode.encode_cp1258(page(ARTICLE, "iso-8859-1")), None)
     assert calls  # a legacy page declared latin-1 is scored against windows-1258
+
+
+def test_jsonl_line_with_stray_bytes_is_stored_with_a_warning(tmp_path):
+    import json
+
+    from pipeline import store
+    from pipeline.ingest import ingest_paths
+
+    good = json.dumps({"id": "a", "text": ARTICLE}, ensure_ascii=False).encode("utf-8")
+    cut = good.index("Bạc Liêu".encode("utf-8")) + 2  # inside the "ạ"
+    stray = good[:cut] + b"\xff" + good[cut:]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(stray + b"\n" + json.dumps({"id": "b", "text": ARTICLE}).encode("ascii") + b"\n")
+    with store.connect(tmp_path / "db.duckdb") as con:
+        report = ingest_paths(con, [source])
+        texts = dict(con.execute("SELECT id, text FROM documents").fetchall())
+    assert report.errors == [] and report.added == 2
+    assert any(w.startswith(f"{source}:1: ") and "not UTF-8" in w for w in report.warnings), report.warnings
+    assert "\ufffd" in texts["a"] and "\ufffd" not in texts["b"]
+    assert_clean(texts["a"])
