@@ -43,8 +43,8 @@ def compiled(context: dict) -> dict:
     # (after a comma only when the unit word repeats: "15 xã, huyện Tân Lập có ..." names no xã)
     # ("3 quận (quận 2, quận 9 và quận Thủ Đức)": a repeated unit word may take a number for a name)
     capital = out["name_after"].pattern[3:]
-    # ("ba quận 3, 11 và Bình Thạnh": numbers right after the unit word name it; "ba xã là Đồng Quang, ...")
-    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s+(?:là\s+)?" + capital + r"|\s+\d+\b"
+    # ("ba quận 3, 11 và Bình Thạnh": numbers right after the unit word name it)
+    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s+\d+\b"
                                      r"|\s*[,(]\s*(?P<unit>[^\W\d]+)\s+(?:\d+\b|" + capital
                                      + r"))[^,;.:]{0,30}(?:,|\s+và\s+)")
     # "hai thôn sáp nhập thành thôn Cốc Mốc": units merged into one named unit are one operation
