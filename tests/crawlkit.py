@@ -9,9 +9,9 @@ import yaml
 
 from pipeline.crawl.localsites import LocalSite, Route
 from pipeline.crawl.nightly import nightly
-from pipeline.crawl.spider import CrawlConfig
+from pipeline.crawl.settings import CrawlConfig
 
-FAST = dict(timeout=1.0, retries=2, backoff=0.2, retry_after_max=3.0, log_level="ERROR")
+FAST = dict(timeout=1.0, retries=2, backoff=0.2, retry_after_max=3.0, robots_retry_wait=0.2, log_level="ERROR")
 
 
 def article(title: str, body: str = "", canonical: str | None = None) -> str:

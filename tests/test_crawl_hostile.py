@@ -94,6 +94,43 @@ def test_robots_txt_by_rfc_9309(tmp_path, servers):
     assert "/private/secret.html" not in sites["r503"].paths()
 
 
+def robots_arrivals(site) -> list[int]:
+    return [i for i, seen in enumerate(site.log) if seen.path == "/robots.txt"]
+
+
+def test_robots_txt_is_read_again_during_a_long_run(tmp_path, servers):
+    """Changed mid-crawl: once the copy is older than robots_max_age, the new rules hold."""
+    site = servers({"/robots.txt": [text_route("User-agent: *\nAllow: /\n"), text_route("User-agent: *\nDisallow: /tin/\n")]})
+    paths = [f"/tin/bai-{i}.html" for i in range(30)]
+    site.routes["/rss.xml"] = rss(site, paths)
+    site.routes.update({p: Route(article(p)) for p in paths})
+    write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.1)
+    crawl(tmp_path, robots_max_age=1.0)
+    reads = robots_arrivals(site)
+    assert len(reads) >= 2, site.paths()
+    first, second = site.log[reads[0]].at, site.log[reads[1]].at
+    assert second - first >= 1.0                       # not read again before it is old
+    before = [s.path for s in site.log[:reads[1]] if s.path.startswith("/tin/")]
+    after = [s.path for s in site.log[reads[1]:] if s.path.startswith("/tin/")]
+    assert 0 < len(before) < 30 and after == []        # the first copy allowed, the second forbade
+    refused = [p for p, (status, reason) in states(tmp_path / "db.duckdb").items() if reason == "robots_disallowed"]
+    assert len(refused) == 30 - len(before)
+
+
+def test_unreachable_robots_txt_is_read_again_in_the_same_run(tmp_path, servers):
+    """5xx means disallow until it can be read: the host waits, the run reads it again."""
+    down = text_route("bảo trì", status=503)
+    site = robots_site(servers, [down, down, down, text_route(PRIVATE)])  # 3 = the first read and its 2 retries
+    write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.05)
+    summary = crawl(tmp_path, robots_retry_wait=0.5)
+    reads = robots_arrivals(site)
+    assert len(reads) == 4 and reads[:4] == [0, 1, 2, 3], site.paths()   # nothing else before it was read
+    assert site.log[reads[3]].at - site.log[reads[2]].at >= 0.5           # read again later, not at once
+    assert {"/rss.xml", "/tin/ok.html", "/tin/late/x.html"} <= set(site.paths())
+    assert "/private/secret.html" not in site.paths()
+    assert summary.sites["s"]["fetched"] == 2
+
+
 def test_robots_parsing_is_bounded_in_time_and_rules():
     import time
 

@@ -270,3 +270,22 @@ def next_pages(tree, base: str, next_page: str | None, page: int) -> list[str]:
 def canonical_link(tree, base: str) -> str | None:
     hrefs = tree.xpath("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href")
     return canonical_url(hrefs[0], base) if hrefs and hrefs[0].strip() else None
+
+
+def read_source(kind: str, body: bytes, text: str, base: str, next_page: str | None,
+                page: int) -> tuple[str, list, list[str]]:
+    """All the parsing of one feed, sitemap or listing page, in one call (the
+    spider runs it in a thread): (what it is, [(url, date)], following pages).
+    What it is: "feed", "urlset", "index" (of sitemaps) or "listing"."""
+    if kind == "feed":
+        return "feed", parse_feed(body, base), []
+    if kind == "sitemap":
+        found, entries = parse_sitemap(body, base)
+        return found, entries, []
+    tree = parse_html(text)
+    return "listing", [(u, None) for u in page_links(tree, base)], next_pages(tree, base, next_page, page)
+
+
+def read_article(text: str, base: str) -> str | None:
+    """The canonical link an article page declares (lxml, run in a thread)."""
+    return canonical_link(parse_html(text), base)

@@ -213,6 +213,17 @@ def folder_sites(folder, sites_dir, hosts: int = 10, delay: float = 0.0) -> list
     return sites
 
 
+def arrivals_line(sites: list[LocalSite]) -> str:
+    """'requests N span S busiest B': first to last arrival over all the servers, and
+    the longest first-to-last of one host (close to S: the hosts were crawled side by side)."""
+    times = sorted(seen.at for site in sites for seen in site.log)
+    spans = [site.log[-1].at - site.log[0].at for site in sites if site.log]
+    span = times[-1] - times[0] if times else 0.0
+    first, last = (times[0], times[-1]) if times else (0.0, 0.0)
+    return (f"requests {len(times)} span {span:.3f} busiest {max(spans, default=0.0):.3f} "
+            f"first {first:.3f} last {last:.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """python -m pipeline.crawl.localsites FOLDER SITES_DIR [HOSTS] [DELAY]: serve
     until stdin closes (the benchmark's servers live in their own process)."""
@@ -225,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdin.read()
     for site in sites:
         site.stop()
-    print("requests", sum(len(s.log) for s in sites), flush=True)
+    print(arrivals_line(sites), flush=True)
     return 0
 
 

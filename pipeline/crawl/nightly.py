@@ -9,9 +9,9 @@ import click
 
 import pipeline
 from pipeline.crawl.ingest import store_fetched
-from pipeline.crawl.sites import load_sites
 from pipeline.crawl.process import crawl_in_subprocess
-from pipeline.crawl.spider import CrawlConfig
+from pipeline.crawl.settings import CrawlConfig
+from pipeline.crawl.sites import load_sites
 from pipeline.store import Database, connect, session
 from pipeline.store import crawlstate as state
 

@@ -11,12 +11,19 @@
   UTF-8 is replaced: a broken file is read leniently, and a control
   character can only cut a rule short (a shorter path disallows more).
 - Parsing runs in a thread: a large file does not stall the reactor.
+- Read again during a long run (RFC 9309 2.4: a cached copy is not used
+  for more than 24 hours): a verdict older than VNFACTS_ROBOTS_MAX_AGE
+  seconds is replaced by a fresh read before the host's next request. An
+  unreachable robots.txt is read again VNFACTS_ROBOTS_RETRIES times,
+  VNFACTS_ROBOTS_RETRY_WAIT seconds apart, while the host's requests wait;
+  only then are they refused.
 """
 from __future__ import annotations
 
 import asyncio
 import re
 from dataclasses import dataclass
+from time import monotonic
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -85,14 +92,25 @@ def cap_body(data: bytes, request, spider=None, **kwargs) -> None:
             raise StopDownload(fail=False)
 
 
+@dataclass
+class Reading:
+    """One host's robots.txt: the read under way or done, and when it was done."""
+    future: asyncio.Future
+    read_at: float = float("inf")   # monotonic time the verdict came; inf while reading
+
+
 class RobotsMiddleware:
-    """One robots.txt per scheme://host:port, fetched once per run through the
-    host's own download slot (so it counts for politeness too)."""
+    """One robots.txt per scheme://host:port, fetched through the host's own
+    download slot (so it counts for politeness too), read again when old."""
 
     def __init__(self, crawler):
         self.crawler = crawler
-        self.agent = crawler.settings["USER_AGENT"]
-        self._hosts: dict[str, asyncio.Future] = {}
+        settings = crawler.settings
+        self.agent = settings["USER_AGENT"]
+        self.max_age = settings.getfloat("VNFACTS_ROBOTS_MAX_AGE", 3600.0)
+        self.retries = settings.getint("VNFACTS_ROBOTS_RETRIES", 2)
+        self.retry_wait = settings.getfloat("VNFACTS_ROBOTS_RETRY_WAIT", 60.0)
+        self._hosts: dict[str, Reading] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -111,9 +129,21 @@ class RobotsMiddleware:
     def robots_for(self, url: str) -> asyncio.Future:
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
-        if key not in self._hosts:
-            self._hosts[key] = asyncio.ensure_future(self._fetch(key))
-        return self._hosts[key]
+        reading = self._hosts.get(key)
+        if reading is None or monotonic() - reading.read_at > self.max_age:
+            reading = self._hosts[key] = Reading(asyncio.ensure_future(self._read(key)))
+            reading.future.add_done_callback(lambda _: setattr(reading, "read_at", monotonic()))
+        return reading.future
+
+    async def _read(self, key: str) -> Robots:
+        """The verdict; an unreachable file is tried again, `retries` times, `retry_wait` apart."""
+        robots = await self._fetch(key)
+        for _ in range(self.retries):
+            if not robots.refusal:
+                break
+            await asyncio.sleep(self.retry_wait)
+            robots = await self._fetch(key)
+        return robots
 
     async def _fetch(self, key: str) -> Robots:
         request = Request(f"{key}/robots.txt", priority=1000, callback=NO_CALLBACK,

@@ -12,8 +12,10 @@ URL that was fetched once is never requested again.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,20 +28,16 @@ from scrapy.crawler import CrawlerProcess
 from pipeline.crawl.archive import WarcArchive, iter_pointers
 from pipeline.crawl.discover import (
     XmlRejected,
-    canonical_link,
     canonical_url,
-    next_pages,
-    page_links,
-    parse_feed,
-    parse_html,
-    parse_sitemap,
+    read_article,
+    read_source,
 )
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
 from pipeline.crawl.process import die_with_parent
 from pipeline.crawl.robots import cap_body
-from pipeline.crawl.sites import DEFAULT_DELAY, DEFAULT_SITES_DIR, Site, load_sites
+from pipeline.crawl.settings import CrawlConfig, crawl_settings
+from pipeline.crawl.sites import DEFAULT_DELAY, Site, load_sites
 from pipeline.crawl.writer import StateLease, StateWriter
-from pipeline.paths import CORPUS_DIR, DEFAULT_DB
 from pipeline.store import crawlstate as state
 
 SOURCE_KINDS = ("feed", "sitemap", "listing")
@@ -47,47 +45,7 @@ SOURCE_KINDS = ("feed", "sitemap", "listing")
 HANDLED_STATUS = [304] + list(range(400, 600))
 GONE_STATUS = set(range(400, 500)) - {408, 429}
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
-
-
-@dataclass
-class CrawlConfig:
-    db: str = str(DEFAULT_DB)
-    sites_dir: str = str(DEFAULT_SITES_DIR)
-    corpus: str = str(CORPUS_DIR)
-    run_id: str = ""
-    since: str | None = None
-    timeout: float = 30.0
-    max_size: int = 5 * 1024 * 1024
-    retries: int = 2
-    backoff: float = 2.0
-    retry_after_max: float = 300.0
-    log_level: str = "ERROR"
-    user_agent: str = "vnfacts-research-crawler/0.1 (+https://github.com/vnfacts)"
-    names: list[str] = field(default_factory=list)
-
-
-def crawl_settings(config: CrawlConfig) -> dict:
-    return {
-        "BOT_NAME": "vnfacts", "USER_AGENT": config.user_agent, "ROBOTSTXT_OBEY": False,
-        "LOG_LEVEL": config.log_level, "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False,
-        "DOWNLOAD_DELAY": DEFAULT_DELAY, "DOWNLOAD_DELAY_JITTER": 0.0,
-        "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "DOWNLOAD_TIMEOUT": config.timeout, "DOWNLOAD_MAXSIZE": config.max_size,
-        "DOWNLOAD_WARNSIZE": 0, "REDIRECT_MAX_TIMES": 5, "RETRY_ENABLED": False,
-        "VNFACTS_RETRIES": config.retries, "VNFACTS_BACKOFF": config.backoff,
-        "VNFACTS_RETRY_AFTER_MAX": config.retry_after_max,
-        "DOWNLOAD_HANDLERS": {"http": "pipeline.crawl.fetch.FinishSpacedHandler",
-                              "https": "pipeline.crawl.fetch.FinishSpacedHandler",
-                              "file": None, "data": None, "s3": None, "ftp": None},
-        "DOWNLOADER_MIDDLEWARES": {
-            "pipeline.crawl.fetch.SiteGuardMiddleware": 40,  # before anything touches a host
-            "pipeline.crawl.fetch.HostSlotMiddleware": 50,   # before robots.txt (100)
-            "pipeline.crawl.robots.RobotsMiddleware": 100,   # RFC 9309, instead of Scrapy's
-            "pipeline.crawl.fetch.DecodedSizeMiddleware": 595,  # next to decompression (590)
-            "pipeline.crawl.fetch.PoliteRetryMiddleware": 550,
-            "pipeline.crawl.fetch.RedirectGuardMiddleware": 650,  # before redirects (600)
-        },
-    }
+PARSE_THREADS = 2
 
 
 @dataclass
@@ -115,6 +73,10 @@ class SitesSpider(scrapy.Spider):
         state.add_warc_file(self.con, str(self.archive.path), config.run_id)
         recover_archives(self.con, str(self.archive.path))
         self.writer = StateWriter(self.con)
+        # one thread writes the WARC file (in order); two parse (bounded: the machine may have 2 cores)
+        self.archive_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-warc")
+        self.parse_pool = ThreadPoolExecutor(PARSE_THREADS, thread_name_prefix="crawl-parse")
+        self.read_pool = ThreadPoolExecutor(1, thread_name_prefix="crawl-read")
         self.found_now: set[str] = set()
 
     @classmethod
@@ -142,22 +104,26 @@ class SitesSpider(scrapy.Spider):
     # --- scheduling --------------------------------------------------------
 
     async def start(self):
-        for site in self.sites.values():
-            for request in self.site_start(site):
-                yield request
+        """Every site's discovery pages first, then what earlier runs left: all
+        hosts get going at once. The state is read in one go, off the reactor."""
+        plan = await self.read(_start_plan, list(self.sites.values()))
+        for site, sources, _ in plan:
+            for url, kind, page, validators in sources:
+                yield self._source_request(site, url, kind, page, validators)
+        for site, _, articles in plan:
+            for url in articles:
+                yield self.article_request(site, url)
 
-    def site_start(self, site: Site):
-        for kind, urls in (("feed", site.feeds), ("sitemap", site.sitemaps),
-                           ("listing", site.start_urls)):
-            for url in urls:
-                yield self.source_request(site, canonical_url(url), kind, page=1)
-        for url, kind in state.pending_sources(self.con, site.name):
-            yield self.source_request(site, url, kind, page=2)
-        for url in state.pending_articles(self.con, site.name):
-            yield self.article_request(site, url)
+    async def read(self, func, *args):
+        """A read of the crawl state, in its own thread: opening the database
+        (writer.StateLease) or waiting for a batch of writes never stalls the reactor."""
+        return await self.off_reactor(self.read_pool, func, self.con, *args)
 
-    def source_request(self, site: Site, url: str, kind: str, page: int = 1):
-        etag, modified = state.validators(self.con, url)
+    async def source_request(self, site: Site, url: str, kind: str, page: int = 1):
+        return self._source_request(site, url, kind, page, await self.read(state.validators, url))
+
+    def _source_request(self, site: Site, url: str, kind: str, page: int, validators):
+        etag, modified = validators
         headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", modified)) if v}
         return self._request(site, url, kind, self.parse_source, headers, page=page)
 
@@ -168,24 +134,37 @@ class SitesSpider(scrapy.Spider):
         self.stats_by_site[site.name].open_requests += 1
         self.crawler.engine.downloader.per_slot_settings.setdefault(
             slot_key(url), {"delay": self.delay_for(url), "concurrency": 1, "jitter": 0.0})
-        meta.update(site=site.name, kind=kind, state_url=url, handle_httpstatus_list=HANDLED_STATUS)
+        # the slot is known when the request is made: the scheduler shares the downloader out by it
+        meta.update(site=site.name, kind=kind, state_url=url, handle_httpstatus_list=HANDLED_STATUS,
+                    download_slot=slot_key(url))
         return scrapy.Request(url, callback=callback, errback=self.on_error, headers=headers,
                               meta=meta, dont_filter=False)
 
     # --- responses ---------------------------------------------------------
 
-    def parse_source(self, response):
+    async def off_reactor(self, pool, func, *args):
+        """Slow work (lxml parses, WARC writes) in a bounded pool of threads,
+        so the reactor keeps every other host's downloads going meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(pool, func, *args)
+
+    async def parse_source(self, response):
         site, kind, url = self._context(response.request)
+        pointer = None
         try:
-            pointer = self.archive_response(response)
+            pointer = await self.off_reactor(self.archive_pool, self.archive_response, response)
             if response.status == 304:
-                etag, modified = state.validators(self.con, url)
+                etag, modified = await self.read(state.validators, url)
                 self._mark_fetched(site, url, kind, 304, None, etag, modified)
                 return
             if response.status >= 400:
                 self._fail(site, url, kind, f"http_{response.status}", response.status, pointer)
                 return
-            yield from self.discover_from(site, kind, response)
+            page = response.meta.get("page", 1)
+            found, entries, following = await self.off_reactor(
+                self.parse_pool, lambda: read_source(kind, response.body, response.text if kind == "listing"
+                                                     else "", response.url, site.next_page, page))
+            async for request in self.discover_from(site, found, entries, following, page):
+                yield request
             self._mark_fetched(site, url, kind, response.status, pointer,
                                _header(response, "ETag"), _header(response, "Last-Modified"))
         except XmlRejected as error:  # said, not silently 0 items
@@ -196,44 +175,41 @@ class SitesSpider(scrapy.Spider):
         finally:
             self._closed_request(site)
 
-    def discover_from(self, site: Site, kind: str, response):
-        if kind == "feed":
-            yield from self.discover_articles(site, parse_feed(response.body, response.url))
-        elif kind == "sitemap":
-            yield from self.discover_sitemap(site, response)
+    async def discover_from(self, site: Site, found: str, entries, following, page: int):
+        if found in ("feed", "urlset"):
+            discovered = self.discover_articles(site, entries)
+        elif found == "index":
+            discovered = self.discover_sitemap(site, entries)
         else:
-            yield from self.discover_listing(site, response)
+            discovered = self.discover_listing(site, entries, following, page)
+        async for request in discovered:
+            yield request
 
-    def discover_sitemap(self, site: Site, response):
-        kind, entries = parse_sitemap(response.body, response.url)
-        if kind == "urlset":
-            yield from self.discover_articles(site, entries)
-            return
+    async def discover_sitemap(self, site: Site, entries):
         children = [u for u, when in entries if site.owns(u) and self._recent(when)]
-        given_up = state.given_up(self.con, children)
+        given_up = await self.read(state.given_up, children)
         children = [u for u in children if u not in given_up]
         self.writer.submit(state.add_sources, site.name, children, "sitemap", self.config.run_id)
         for child in children:
-            yield self.source_request(site, child, "sitemap")
+            yield await self.source_request(site, child, "sitemap")
 
-    def discover_listing(self, site: Site, response):
-        tree = parse_html(response.text)
-        links = [u for u in page_links(tree, response.url) if site.owns(u) and site.is_article(u)]
-        unfinished = [u for u in links if not state.is_done(self.con, u)]
-        yield from self.discover_articles(site, [(u, None) for u in links])
-        page = response.meta.get("page", 1)
-        if not unfinished or page >= site.max_pages:
+    async def discover_listing(self, site: Site, entries, following, page: int):
+        links = [u for u, _ in entries if site.owns(u) and site.is_article(u)]
+        done = await self.read(_done, links)
+        async for request in self.discover_articles(site, [(u, None) for u in links]):
+            yield request
+        if len(done) == len(links) or page >= site.max_pages:
             return  # nothing new on this page: older pages were read before
-        following = [u for u in next_pages(tree, response.url, site.next_page, page) if site.owns(u)]
+        following = [u for u in following if site.owns(u)]
         self.writer.submit(state.add_sources, site.name, following, "listing", self.config.run_id)
         for url in following:
-            yield self.source_request(site, url, "listing", page=page + 1)
+            yield await self.source_request(site, url, "listing", page=page + 1)
 
-    def discover_articles(self, site: Site, entries):
+    async def discover_articles(self, site: Site, entries):
         found = [(u, when) for u, when in entries
                  if site.owns(u) and site.is_article(u) and self._recent(when)]
         found = list(dict((u, w) for u, w in found).items())
-        known = state.known_urls(self.con, [u for u, _ in found])
+        known = await self.read(state.known_urls, [u for u, _ in found])
         # this run's own finds too: their writes may still be queued (writer.py)
         fresh = [(u, w) for u, w in found if u not in known and u not in self.found_now]
         self.found_now.update(u for u, _ in fresh)
@@ -245,28 +221,28 @@ class SitesSpider(scrapy.Spider):
     def _recent(self, when: date | None) -> bool:
         return self.since is None or when is None or when >= self.since
 
-    def parse_article(self, response):
+    async def parse_article(self, response):
         site, kind, url = self._context(response.request)
         try:
-            pointer = self.archive_response(response)
+            pointer = await self.off_reactor(self.archive_pool, self.archive_response, response)
             if response.status >= 400:
                 self._fail(site, url, kind, f"http_{response.status}", response.status, pointer)
             elif not _is_html(response):
                 self._fail(site, url, kind, f"content_type:{_content_type(response)}",
                            response.status, pointer, final="skipped")
             else:
-                self._store_article(site, url, response, pointer)
+                declared = await self.off_reactor(self.parse_pool, lambda: read_article(response.text, response.url))
+                await self._store_article(site, url, response, pointer, declared)
         except Exception as error:  # one bad page never stops the crawl
             self._fail(site, url, kind, f"parse_error:{type(error).__name__}", response.status, None)
         finally:
             self._closed_request(site)
 
-    def _store_article(self, site: Site, url: str, response, pointer: str) -> None:
+    async def _store_article(self, site: Site, url: str, response, pointer: str, canonical: str | None) -> None:
         """Record the page under its canonical URL, so one article is one document."""
-        canonical = canonical_link(parse_html(response.text), response.url)
         if not canonical or not site.owns(canonical):
             canonical = canonical_url(response.url)
-        if canonical != url and state.is_done(self.con, canonical):
+        if canonical != url and await self.read(state.is_done, canonical):
             self.writer.submit(state.mark_alias, url, site.name, canonical, self.config.run_id)
             return
         self._mark_fetched(site, canonical, "article", response.status, pointer)
@@ -332,6 +308,9 @@ class SitesSpider(scrapy.Spider):
         for name, stats in self.stats_by_site.items():
             if not stats.reported:
                 self.report(name)
+        self.parse_pool.shutdown(wait=True)
+        self.read_pool.shutdown(wait=True)
+        self.archive_pool.shutdown(wait=True)
         self.writer.close()  # every queued state write is done before the WARC file counts as recovered
         self.archive.close()
         state.mark_warc_recovered(self.con, str(self.archive.path))
@@ -356,6 +335,23 @@ def _content_type(response) -> str:
 def _is_html(response) -> bool:
     body = response.body.lstrip()[:5]
     return _content_type(response).startswith(HTML_TYPES) and not body.startswith(b"%PDF")
+
+
+def _start_plan(con, sites: list[Site]) -> list[tuple[Site, list, list]]:
+    """Per site: its discovery pages (url, kind, page, validators), the site
+    file's and those an earlier run left, and the articles it left."""
+    plan = []
+    for site in sites:
+        sources = [(canonical_url(url), kind, 1) for kind, urls in (
+            ("feed", site.feeds), ("sitemap", site.sitemaps), ("listing", site.start_urls)) for url in urls]
+        sources += [(url, kind, 2) for url, kind in state.pending_sources(con, site.name)]
+        sources = [(url, kind, page, state.validators(con, url)) for url, kind, page in sources]
+        plan.append((site, sources, state.pending_articles(con, site.name)))
+    return plan
+
+
+def _done(con, urls: list[str]) -> set[str]:
+    return {url for url in urls if state.is_done(con, url)}
 
 
 def recover_archives(con, current: str) -> None:
@@ -386,7 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     for error in errors:
         print(f"  site file error: {error}", flush=True)
     if sites:
-        process = CrawlerProcess(crawl_settings(config))
+        hosts = len({domain for site in sites for domain in site.domains})
+        process = CrawlerProcess(crawl_settings(config, hosts))
         process.crawl(SitesSpider, sites=sites, config=config)
         process.start()
     return 0
