@@ -48,12 +48,16 @@ class DocsType(click.ParamType):
 @click.option("--profile-docs", type=click.IntRange(min=0), default=500, show_default=True,
               help="Profile the end-to-end pass (cProfile) on this many docs (0 = no profile).")
 @click.option("--no-samples", is_flag=True, help="Leave the bundled corpus/sample pages out.")
-@click.option("--paths", "paths_docs", type=click.IntRange(min=1), default=None, metavar="N",
+@click.option("--paths", "paths_docs", type=click.IntRange(min=1), default=None, metavar="[N]",
+              is_flag=False, flag_value=1000,
               help="Instead: time the commands users type (ingest a folder / JSONL, extract, --help, query, "
-                   "status), each a separate process with start-up, on N pages, next to the naive script.")
+                   "status), each a separate process with start-up, on N pages (1,000 if no N), next to the "
+                   "naive script.")
 @click.option("--quick", is_flag=True, help="With --paths: 200 pages (under a minute).")
+@click.option("--limits", is_flag=True, help="Instead: seconds to extract pathological texts (repetitive 4/16/36 kB, "
+                                             "100 kB without punctuation; pipeline.bench.limits).")
 def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalence,
-          equivalence_docs, profile_docs, no_samples, paths_docs, quick):
+          equivalence_docs, profile_docs, no_samples, paths_docs, quick, limits):
     """Time clean, normalize, segment, extract, load and the whole path HTML -> DuckDB.
 
     The corpus is ../shared/data/bulk/vntc_sample.jsonl.gz wrapped in news-page HTML
@@ -69,6 +73,8 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
                                    "or set VNFACTS_SHARED to the shared folder)")
     if paths_docs or quick:
         return bench_paths(200 if quick else paths_docs, json_path)
+    if limits:
+        return bench_limits()
     opts = lib.Options(docs=docs, repeat=repeat, skip_naive=skip_naive, rows=rows,
                        memory=not skip_memory, equivalence=not skip_equivalence,
                        equivalence_docs=equivalence_docs, profile_docs=profile_docs,
@@ -104,6 +110,15 @@ def bench_paths(limit: int, json_path: Path | None) -> None:
     json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
     click.echo(paths.format_paths(results))
     click.echo(f"\nJSON: {json_path}")
+
+
+def bench_limits() -> None:
+    """`vnfacts bench --limits`: pathological texts, one document each (pipeline.bench.limits)."""
+    from pipeline.bench import limits
+
+    started = time.time()
+    results = limits.run_limits(log=lambda m: click.echo(f"[{time.time() - started:7.1f}s] {m}", err=True))
+    click.echo(limits.format_limits(results))
 
 
 def register(group: click.Group) -> None:
