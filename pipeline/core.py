@@ -15,9 +15,6 @@ from pipeline import store
 from pipeline.clean import CleanError, clean_html, clean_text, decode
 from pipeline.extract import bounds, context
 from pipeline.extract.fact import Fact
-from pipeline.extract.facts import extract_facts
-from pipeline.extract.rules import load_ruleset
-from pipeline.extract.segment import segment_document
 from pipeline.lang.dates import find_published_date
 from pipeline.lang.places import province_for
 from pipeline.lang.vntext import is_vietnamese, normalize
@@ -30,6 +27,31 @@ CHUNK = 200
 # A chunk's facts are committed at least this often (seconds), however slow
 # its pages: a killed run loses at most this much work.
 FLUSH_SECONDS = 10.0
+
+
+# Not imported here: extract.facts loads spaCy, extract.segment underthesea
+# and extract.rules compiles with spaCy's Matcher (~3-4 s of start-up), which
+# `vnfacts ingest` never uses (issue 11). Imported on first call instead.
+
+
+def extract_facts(*args, **kwargs):
+    from pipeline.extract.facts import extract_facts as stage
+
+    return stage(*args, **kwargs)
+
+
+def load_ruleset(*args, **kwargs):
+    from pipeline.extract.rules import load_ruleset as load
+
+    return load(*args, **kwargs)
+
+
+def segment_document(*args, **kwargs):
+    from pipeline.extract.segment import segment_document as stage
+
+    return stage(*args, **kwargs)
+
+
 
 
 @dataclass
