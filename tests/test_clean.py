@@ -354,3 +354,19 @@ def test_fast_path_declines_pages_that_are_not_plain(body):
     tree = _parse(f"<html><body>{body.format(ps=ps, ps2=ps.replace('Đoạn', 'Phần'))}</body></html>")
     assert plain_body(tree) is None
     assert plain_body(_parse(f"<html><body><div class='c'>{ps}</div></body></html>")) is not None
+
+
+def test_texts_after_an_element_are_xpaths_following_texts():
+    from lxml.etree import XPath, strip_elements
+
+    from pipeline.clean import page
+    from pipeline.clean.tree import texts_after
+    following = XPath("following::text()[normalize-space()][position() <= 15]")
+    checked = 0
+    for name, html in reference_pages():
+        tree = page._parse(html)
+        strip_elements(tree, *page._NEVER_TEXT, with_tail=False)
+        for element in [*tree.iter("h1", "h2", "time")][:6]:
+            assert texts_after(element, 15) == following(element), name
+            checked += 1
+    assert checked > 300

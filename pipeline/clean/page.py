@@ -39,7 +39,6 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import Extractor
 
-from pipeline.clean.plain import plain_body
 from pipeline.clean.furniture import (
     FURNITURE_PATTERNS,
     SPACES,
@@ -47,6 +46,8 @@ from pipeline.clean.furniture import (
     is_furniture,
     tidy,
 )
+from pipeline.clean.plain import plain_body
+from pipeline.clean.tree import texts_after
 from pipeline.lang.dates import find_published_date
 from pipeline.lang.decode import DecodeError, decode_document
 
@@ -310,16 +311,12 @@ def _visible_page(tree) -> str:
     return tidy(_visible_lines(tree), keep_blank=False)
 
 
-_AFTER_HEADLINE = lxml.etree.XPath(
-    "following::text()[normalize-space()][not(ancestor::script or ancestor::style)][position() <= 15]")
-
-
 def _dateline_after_title(tree, title: str | None) -> date | None:
     """The date printed in the first lines after the headline (<h1>)."""
     headline = next((h for h in tree.iter("h1") if title and _node_text(h) == title), None)
     if headline is None:
         return None
-    return find_published_date("\n".join(t.strip() for t in _AFTER_HEADLINE(headline)))
+    return find_published_date("\n".join(t.strip() for t in texts_after(headline, 15)))
 
 
 def _drop_title_line(text: str, title: str | None) -> str:

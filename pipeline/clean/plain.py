@@ -75,8 +75,21 @@ def _only_paragraphs(parent, members: set, dropped: set) -> bool:
 
 def _discarded(elements) -> set:
     """Those of the elements trafilatura drops as boilerplate."""
-    return {el for el in elements if (el.tag == "header" or any(map(el.get, _TESTED)))
-            and any(xpath(el) for xpath in _DISCARDS)}
+    return {el for el in elements if (el.tag == "header" or any(map(el.get, _TESTED))) and _is_discarded(el)}
+
+
+# The XPaths read only an element's tag and these attributes: a page's
+# paragraphs mostly share them (class="Normal"), so each is asked once.
+_SEEN: dict[tuple, bool] = {}
+
+
+def _is_discarded(el) -> bool:
+    key = (el.tag, *map(el.get, _TESTED))
+    if key not in _SEEN:
+        if len(_SEEN) > 10_000:
+            _SEEN.clear()
+        _SEEN[key] = any(xpath(el) for xpath in _DISCARDS)
+    return _SEEN[key]
 
 
 def plain_body(tree, title: str | None = None) -> str | None:

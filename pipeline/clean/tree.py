@@ -1,0 +1,31 @@
+"""Walks over a parsed page that XPath makes slow (issue 11: the headline's
+`following::text()` walked the whole rest of the page for 15 lines)."""
+from __future__ import annotations
+
+_XML_SPACE = " \t\r\n"  # what XPath's normalize-space() removes
+
+
+def texts_after(element, limit: int) -> list[str]:
+    """The first `limit` non-blank text nodes after the element's end, in
+    document order: XPath following::text()[normalize-space()][position() <=
+    limit], stopping as soon as they are found. (The cleaner calls it once
+    scripts and styles are stripped, so no text here is a script's.)"""
+    found: list[str] = []
+    for text in _following_texts(element):
+        if text and text.strip(_XML_SPACE):
+            found.append(text)
+            if len(found) == limit:
+                break
+    return found
+
+
+def _following_texts(element):
+    """Tail of the element, then each following sibling's text (its own, its
+    descendants' and their tails) and tail; then the same from the parent."""
+    node = element
+    while node is not None:
+        yield node.tail
+        for sibling in node.itersiblings():
+            yield from sibling.itertext()
+            yield sibling.tail
+        node = node.getparent()
