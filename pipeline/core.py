@@ -6,6 +6,7 @@ Each stage has one entry function; the CLI and the crawler call these.
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from tqdm import tqdm
 
 from pipeline import store
 from pipeline.clean import CleanError, clean_html, clean_text, decode
-from pipeline.extract import bounds, context
+from pipeline.extract import bounds, budget, context
 from pipeline.extract.fact import Fact
 from pipeline.lang.dates import find_published_date
 from pipeline.lang.places import province_for
@@ -61,6 +62,9 @@ class ExtractReport:
     rules_version: str = ""
     # facts whose figures no fact can have (extract/bounds.py): (doc, indicator, reason)
     dropped: list = field(default_factory=list)
+    # documents whose extraction ran past its time budget (extract/budget.py):
+    # (doc, reason); they stay pending, their old facts untouched
+    stopped: list = field(default_factory=list)
 
 
 def clean(record: dict) -> dict:
@@ -125,11 +129,30 @@ def segment(document: dict, ruleset=None, prefilter: bool = True) -> list:
     return segment_document(document["text"], prefilter, ruleset.keywords, topic)
 
 
-def extract_document(document: dict, ruleset=None, prefilter: bool = True, dropped: list | None = None) -> list[Fact]:
+def extract_document(document: dict, ruleset=None, prefilter: bool = True, dropped: list | None = None,
+                     seconds: float | None = None) -> list[Fact]:
     """Stages 3-4 for one stored document: segment, then apply the rules.
-    Facts with figures out of bounds are left out (and added to `dropped`)."""
+    Facts with figures out of bounds are left out (and added to `dropped`).
+    Raises budget.OverBudget past `seconds` (default budget.default_seconds(); 0: no limit)."""
     ruleset = ruleset or load_ruleset()
-    return bounds.within(extract_facts(document, segment(document, ruleset, prefilter), ruleset), dropped)
+    warm(ruleset)
+    with budget.limit(budget.default_seconds() if seconds is None else seconds):
+        return bounds.within(extract_facts(document, segment(document, ruleset, prefilter), ruleset), dropped)
+
+
+WARM_UP = {"id": "warm-up", "province": None, "text": "Đến ngày 30/6/2020, tỉnh Yên Bái đã tinh giản 15 biên chế, "
+                                                        "huyện Trấn Yên giảm 7 người hoạt động không chuyên trách "
+                                                        "cấp xã, đạt 12% kế hoạch."}
+_WARM: set = set()
+
+
+def warm(ruleset) -> None:
+    """Extract a sentence once per rule set, outside any time budget: the
+    segmenter's models, the gazetteer and the context patterns load on first
+    use (~1-3 s), which a document's budget must not be charged for."""
+    if ruleset.version not in _WARM:
+        extract_facts(WARM_UP, segment(WARM_UP, ruleset), ruleset)
+        _WARM.add(ruleset.version)
 
 
 def load(con, documents: list[dict], facts: list[Fact], rules_version: str) -> None:
@@ -162,10 +185,20 @@ def checked_size(document: dict, max_chars: int | None) -> dict:
     return document
 
 
-def extract_batch(documents: list[dict], ruleset, dropped: list | None = None) -> list[Fact]:
+def extract_batch(documents: list[dict], ruleset, dropped: list | None = None, stopped: list | None = None,
+                  seconds: float | None = None) -> list[Fact]:
     """Stages 3-4 for a batch of stored documents: their facts. The local loop
-    (extract_pending) and the Ray engine's actors both call this."""
-    return [f for d in documents for f in extract_document(d, ruleset, dropped=dropped)]
+    (extract_pending) and the Ray engine's actors both call this. A document
+    over its time budget gives no facts: it is logged, and added to `stopped`."""
+    facts = []
+    for document in documents:
+        try:
+            facts += extract_document(document, ruleset, dropped=dropped, seconds=seconds)
+        except budget.OverBudget as error:
+            logging.getLogger(__name__).warning("document %r: %s", document["id"], error)
+            if stopped is not None:
+                stopped.append((document["id"], str(error)))
+    return facts
 
 
 # The library API's names for the stage entry points (pipeline/__init__.py).
@@ -179,14 +212,16 @@ def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[Fact]]:
     return document, extract_document(document, ruleset)
 
 
-def extract_pending(db, everything: bool = False, progress: bool = False, ruleset=None) -> ExtractReport:
+def extract_pending(db, everything: bool = False, progress: bool = False, ruleset=None,
+                    doc_seconds: float | None = None) -> ExtractReport:
     """Stages 3-5 over stored documents not yet extracted with these rules.
 
     Streams: only the ids are listed up front; texts are read CHUNK at a time,
     and each group's facts replace the old ones in one transaction, at least
     every FLUSH_SECONDS. `db` is an open connection or a store.Database,
     which is opened only to read a chunk or write a group (other processes,
-    `vnfacts query` too, get in between)."""
+    `vnfacts query` too, get in between). A document over its time budget
+    (`doc_seconds`, default budget.default_seconds()) is listed in `stopped` and left pending."""
     ruleset = ruleset or load_ruleset()
     with store.session(db, read_only=True) as con:
         ids = store.pending_ids(con, ruleset.version, everything)
@@ -195,7 +230,8 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
     for begin in range(0, len(ids), CHUNK):
         with store.session(db, read_only=True) as con:
             documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
-        for done, facts in extracted_in_time(documents, ruleset, dropped=report.dropped):
+        for done, facts in extracted_in_time(documents, ruleset, dropped=report.dropped, stopped=report.stopped,
+                                             doc_seconds=doc_seconds):
             with store.session(db) as con:
                 store.replace_facts(con, [d["id"] for d in done], facts, ruleset.version)
             report.documents += len(done)
@@ -205,15 +241,20 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
     return report
 
 
-def extracted_in_time(documents: list[dict], ruleset, seconds: float | None = None, dropped: list | None = None):
+def extracted_in_time(documents: list[dict], ruleset, seconds: float | None = None, dropped: list | None = None,
+                      stopped: list | None = None, doc_seconds: float | None = None):
     """(documents, their facts) in groups: the whole chunk, or a part of it
-    each time extraction has run `seconds`, so slow pages still commit."""
+    each time extraction has run `seconds`, so slow pages still commit. A
+    document stopped by its time budget is in no group (it stays pending)."""
     seconds = FLUSH_SECONDS if seconds is None else seconds
+    stopped = [] if stopped is None else stopped
     done, facts, started = [], [], time.monotonic()
     for document in documents:
-        facts += extract_batch([document], ruleset, dropped)
-        done.append(document)
-        if time.monotonic() - started >= seconds:
+        before = len(stopped)
+        facts += extract_batch([document], ruleset, dropped, stopped, doc_seconds)
+        if len(stopped) == before:
+            done.append(document)
+        if done and time.monotonic() - started >= seconds:
             yield done, facts
             done, facts, started = [], [], time.monotonic()
     if done:

@@ -133,6 +133,11 @@ def extract(everything, engine, address, workers, db_path):
         click.echo(f"  dropped: document {doc!r}, {indicator}: {reason}", err=True)
     if getattr(report, "dropped", None):
         click.echo(f"{len(report.dropped)} figures dropped: out of range", err=True)
+    for doc, reason in getattr(report, "stopped", [])[:20]:
+        click.echo(f"  stopped: document {doc!r}: {reason}", err=True)
+    if getattr(report, "stopped", None):
+        click.echo(f"{len(report.stopped)} documents stopped by the time budget, left pending "
+                   "(rerun with a larger VNFACTS_DOC_SECONDS)", err=True)
     if engines.throughput(report):
         click.echo(engines.throughput(report), err=True)
 

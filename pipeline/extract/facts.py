@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pipeline.extract import attributes, context
+from pipeline.extract import attributes, budget, context
 from pipeline.extract.annotate import SCALES, build_doc
 from pipeline.extract.breakdown import (attached_share, breakdown_parts, inherit_change, inside_parentheses,
                                          parallel_clauses, respective)
@@ -80,6 +80,7 @@ def ranked_matches(doc, ruleset, own=None):
     before anything else is computed: in a long sentence most are. `own`:
     the characters whose numbers this piece of a long sentence owns
     (segment.cut_long); a number in its margins is its neighbour's."""
+    budget.check()  # once a sentence: what follows is bounded by the sentence's length
     tags = [t.tag_ for t in doc]
     owned = owned_tokens(doc, own)
     longest, skip = {}, {}  # skip: anchor -> not this piece's, or a per-unit figure

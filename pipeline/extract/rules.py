@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 from spacy.matcher import Matcher
 
+from pipeline.extract import budget
 from pipeline.extract.annotate import VOCAB
 from pipeline.extract.confidence import FEATURES
 from pipeline.extract.notation import (
@@ -96,10 +97,14 @@ class RuleSet:
         else:
             found = dict.fromkeys((key, begin + start, begin + end)
                                   for begin in range(0, len(doc) - self.reach, window)
-                                  for key, start, end in self.matcher(doc[begin:begin + window + self.reach]))
+                                  for key, start, end in self.window(doc, begin, window))
         for key, start, end in found:
             rule, longest = self.spans[key]
             yield rule, longest, start, end
+
+    def window(self, doc, begin: int, window: int):
+        budget.check()  # a window is the unit of matching work a time budget can stop between
+        return self.matcher(doc[begin:begin + window + self.reach])
 
 
 def read_yaml(path: Path):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from underthesea import sent_tokenize, word_tokenize
 
+from pipeline.extract import budget
 from pipeline.lang.vntext import NUMBER_WORDS  # the number words, written once
 
 DIGIT_OR_NUMBER_WORD = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
@@ -92,6 +93,7 @@ def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = 
         keywords = load_ruleset().keywords
     sentences = []
     for number, line in enumerate(LINE.finditer(text)):
+        budget.check()
         if prefilter and not is_candidate(line.group(), keywords, on_topic=on_topic):
             sentences.append(Sentence(line.start(), line.end(), line.group(), number))
             continue
@@ -100,6 +102,7 @@ def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = 
             # a one-sentence paragraph was just checked
             whole = len(pieces) == 1 and sentence.text == line.group()
             if not prefilter or whole or is_candidate(sentence.text, keywords, on_topic=on_topic):
+                budget.check()
                 sentence.words = word_offsets(sentence.text)
             sentences += cut_long(sentence)
     return sentences
@@ -112,7 +115,7 @@ def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = 
 # grows with the text, not with its square. A piece owns the numbers of its
 # middle PIECE words; the margins, wider than any rule's match (rules.py
 # `reach`), give a number near a cut the context it has in the whole sentence.
-LONG, PIECE, MARGIN = 300, 100, 40
+LONG, PIECE, MARGIN = 300, 100, 60
 
 
 def cut_long(sentence: Sentence, long: int = LONG, piece: int = PIECE, margin: int = MARGIN) -> list[Sentence]:
