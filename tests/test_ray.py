@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import SAMPLE, SEEDS, SHARED, run_cli
+from tests.warcfiles import two_warcs
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install -e '.[ray]')")
 
@@ -58,43 +59,9 @@ def local_ray(frozen_rules):
     ray.shutdown()
 
 
-# Pages of our own wording (figures as the press prints them), archived by the crawler's own WARC writer.
-WARC_PAGES = {
-    "bai-0": ("Sắp xếp thôn ở Bảo Thắng", "Sau khi sắp xếp, huyện Bảo Thắng hiện có 112 thôn, tổ dân phố, giảm 23 "
-              "thôn so với trước. Việc sáp nhập được cán bộ và nhân dân đồng tình, ủng hộ cao."),
-    "bai-1": ("Kết quả bầu cử", "Tỷ lệ cử tri đi bầu cử của xã đạt 99,5%. Toàn xã có 15 tổ bầu cử."),
-    "bai-2": ("Hội nghị tổng kết", "Năm 2022, toàn tỉnh có 1.250 đảng viên mới được kết nạp vào Đảng."),
-}
-
-
-def write_warc(folder, run_id, pages, extra=()):
-    """A WARC as the crawler writes it (pipeline.crawl.archive): the pages,
-    a robots.txt, a 404, and `extra` (url, html) responses."""
-    from pipeline.crawl.archive import WarcArchive
-
-    archive, html = WarcArchive(folder, run_id), [("Content-Type", "text/html; charset=utf-8")]
-    archive.write_response("http://127.0.0.1:8001/robots.txt", 200, "OK", [("Content-Type", "text/plain")], b"")
-    for slug, (title, text) in pages.items():
-        page = (f"<html><head><title>{title}</title></head><body><nav>Trang chủ | Thời sự</nav><article>"
-                f"<h1>{title}</h1><p>12/04/2023</p><p>{text}</p></article></body></html>")
-        archive.write_response(f"http://127.0.0.1:8001/tin/{slug}.html", 200, "OK", html, page.encode())
-    archive.write_response("http://127.0.0.1:8001/tin/mat.html", 404, "Not Found", html, b"<html></html>")
-    for url, page in extra:
-        archive.write_response(url, 200, "OK", html, page.encode())
-    archive.close()
-    return archive.path
-
-
 @pytest.fixture(scope="module")
 def warcs(tmp_path_factory):
-    """Two crawler-written WARC files: an English page (refused), a robots.txt
-    and a 404 (skipped), and bai-0 again, changed, in the second (a duplicate)."""
-    folder = tmp_path_factory.mktemp("warc")
-    english = ("http://127.0.0.1:8001/en.html", "<html><body><p>An English page, 12 words long.</p></body></html>")
-    again = ("http://127.0.0.1:8001/tin/bai-0.html", f"<html><body><p>{WARC_PAGES['bai-0'][1]} Cập nhật.</p>"
-             "</body></html>")
-    return [write_warc(folder / "a", "one", WARC_PAGES, [english]),
-            write_warc(folder / "b", "two", {"bai-3": WARC_PAGES["bai-1"]}, [again])]
+    return two_warcs(tmp_path_factory.mktemp("warc"))
 
 
 @pytest.fixture(scope="module")
