@@ -8,7 +8,7 @@ from dataclasses import replace
 from pipeline.extract import attributes, budget, context
 from pipeline.extract.annotate import SCALES, build_doc
 from pipeline.extract.breakdown import (attached_share, breakdown_parts, inherit_change, inside_parentheses,
-                                         parallel_clauses, respective)
+                                         parallel_clauses, respective, vocabulary)
 from pipeline.extract.fact import ANCHOR_TAGS, Fact, char_span
 from pipeline.extract.rules import PREVIOUS
 from pipeline.lang import places
@@ -32,7 +32,7 @@ def extract_facts(document: dict, sentences, ruleset) -> list[Fact]:
         if sentence.candidate:
             scene["previous"] = recent  # what an anaphoric rule's "tỷ lệ này" refers to
             found = sentence_facts(sentence, document, scene, carried, ruleset, pats)
-            inherit_change(sentence.text, found, recent)
+            inherit_change(sentence.text, found, recent, vocabulary(ruleset))
             facts, recent = facts + found, (found[-1] if found else recent)
         carried = attributes.carry(sentence.text, carried, scene, pats)
     return deduplicate(facts)
@@ -52,7 +52,7 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fa
     if pats["award"].search(sentence.text):  # counts of awards are not facts
         return []
     doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
-    facts, consumed, anchored = [], set(), []
+    facts, consumed, anchored, parts = [], set(), [], vocabulary(ruleset)
     for rule, start, end, anchor in ranked_matches(doc, ruleset, sentence.own):
         if anchor in consumed:
             continue
@@ -61,12 +61,12 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fa
             consumed.update(i for i in range(start, end) if i == anchor or doc[i].tag_ == "PCT")
             consumed.update(attached_share(doc, end, fact))
             fact.doc, fact.rules_version = document["id"], ruleset.version
-            siblings = respective(doc, anchor)
+            siblings = respective(doc, anchor, parts)
             consumed.update(siblings)
             facts += [fact] + [replace(fact, value=as_int_if_whole(parse_number(doc[j].text))) for j in siblings]
             anchored.append((end, fact))
-    inside_parentheses(sentence, facts)
-    where = (scene, pats)
+    inside_parentheses(sentence, facts, parts)
+    where = (scene, pats, parts)
     facts += breakdown_parts(doc, sentence, anchored, consumed, where)
     facts += parallel_clauses(doc, sentence, anchored, consumed, ruleset.lexicon.levels, where)
     return sorted(facts, key=lambda f: f.start)

@@ -56,8 +56,11 @@ CONTEXT_KEYS = {
     "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,
     "trailing_share": dict, "award": list, "over_plan": str, "pattern_words": dict, "measure_words": list,
     "domain_gated": list, "domain_cues": list, "named_list_gated": list, "doubt_after": list, "doubt_before": list,
-    "level_inside": dict, "owner_level": dict,
+    "level_inside": dict, "owner_level": dict, "breakdown_parts": dict,
 }
+# context.yaml `breakdown_parts` (extract/breakdown.py): word lists, and `kinds` (lexicon class -> indicator)
+PARTS_KEYS = {"indicators", "opens", "kinds", "kind_stops", "continues", "state_words", "scope_classes",
+              "clause_verbs", "respective", "list_separators"}
 RULE_KEYS = {
     "id", "indicator", "patterns", "priority", "level", "change", "status",
     "approx", "exclude_before", "exclude_after", "exclude_sentence", "examples", "counterexamples", "note",
@@ -129,6 +132,7 @@ CONTEXT_SUBKEYS = {
     "date_parts": {"end", "middle", "before"}, "effective_date": {"cues", "on_passing", "passing", "indicators"},
     "per_unit": {"words", "new_subject"}, "trailing_share": {"lead", "words", "change", "approx"},
     "level_inside": set(LEVELS), "owner_level": {"indicators", *LEVELS},
+    "breakdown_parts": set(PARTS_KEYS),
 }
 
 
@@ -143,6 +147,19 @@ def check_context(path: Path, context) -> dict:
         if key in CONTEXT_SUBKEYS:
             check_keys(path, f"{key}: ", context[key], CONTEXT_SUBKEYS[key])
     return context
+
+
+def check_parts(path: Path, parts: dict, lexicon: Lexicon) -> None:
+    """context.yaml `breakdown_parts`: every key there, of its kind, and the
+    classes and indicators it names are the lexicon's."""
+    for key in sorted(PARTS_KEYS):
+        kind = dict if key == "kinds" else list
+        if not isinstance(parts.get(key), kind):
+            raise RuleError(path, None, f"breakdown_parts: '{key}' must be a {kind.__name__}")
+    classes = {*parts["kinds"], *parts["scope_classes"]} - set(lexicon.classes)
+    indicators = {*parts["kinds"].values(), *parts["indicators"]} - set(lexicon.indicators)
+    if classes or indicators:
+        raise RuleError(path, None, f"breakdown_parts: not in the lexicon: {sorted(classes) + sorted(indicators)}")
 
 
 def read_indicators(path: Path, table) -> dict[str, dict]:
@@ -310,6 +327,7 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     """Compiled once per content version, so edited rule files are reloaded."""
     context = check_context(rules_dir / "context.yaml", read_yaml(rules_dir / "context.yaml"))
     lexicon = build_lexicon(rules_dir / "lexicon.yaml", context)
+    check_parts(rules_dir / "context.yaml", context["breakdown_parts"], lexicon)
     rules = load_rule_files(rules_dir, lexicon.indicators)
     matcher = build_matcher(rules, lexicon.classes, context.get("pattern_words", {}))
     spans = pattern_spans(rules)
