@@ -191,7 +191,8 @@ def export(what, fmt, output, db_path):
         if output:
             click.echo(f"wrote {store.export_file(con, what, fmt, output)}", err=True)
         else:
-            emit(store.export_frame(con, what), "nl" if fmt == "jsonl" else "csv")
+            # plain rows, not a DataFrame: exporting to a pipe starts without pandas (issue 11)
+            emit(Rows.of(*store.run_sql(con, store.reads.export_sql(what))), "nl" if fmt == "jsonl" else "csv")
 
 
 @main.command(name="eval")
