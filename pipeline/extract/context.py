@@ -207,15 +207,18 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     return bool(words or prior)
 
 
-LIST_ITEM = re.compile(r"(?:\d[\d.,]*|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+[^\W\d][^\d,;.:()]{0,24}?"
-                       r"(?:,|\s+và)\s*$", re.I)
+APPROX_WORD = r"(?:(?:hơn|trên|gần|khoảng|chừng|xấp xỉ|ít nhất|tối thiểu|tối đa)\s+)?"
+LIST_ITEM = re.compile(APPROX_WORD + r"(?:\d[\d.,]*|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+[^\W\d]"
+                       r"[^\d,;.:()]{0,24}?(?:,|\s+và)\s*$", re.I)
+TRAILING_APPROX = re.compile(APPROX_WORD[:-1] + r"\s*$", re.I)
 
 
 def before_list(before: str) -> str:
-    """The text before the first item of the list that ends `before` ("ở 10 xã, 7 quận, " -> "ở ")."""
+    """The text before the first item of the list that ends `before` ("ở 10 xã, 7 quận, " -> "ở "),
+    and before an approximation word ("tại gần 5.000 xã" -> "tại ")."""
     while (found := LIST_ITEM.search(before)) and found.start() > 0:
         before = before[:found.start()]
-    return before
+    return TRAILING_APPROX.sub("", before)
 
 
 def names_listed(sentence, end, pats) -> bool:
