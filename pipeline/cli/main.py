@@ -209,10 +209,10 @@ def evaluate_command(gold, errors, by_indicator, as_json, db_path):
     from pipeline.quality.report import print_evaluation
 
     with store.connect(db_path, read_only=True) as con:
-        frame = store.facts_table(con)
+        facts = Rows.of(*store.run_sql(con, store.reads.export_sql("facts")))  # as facts_table, without pandas
         stored = store.document_ids(con)
     try:
-        result = evaluate(gold, jsonable(frame), stored_docs=stored)
+        result = evaluate(gold, jsonable(facts), stored_docs=stored)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     for warning in result.warnings:
