@@ -130,9 +130,10 @@ def number_tags(texts, classes, lexicon) -> list[str]:
 def mark_ranges(lowered, tags) -> list[str]:
     """ "từ 2 đến 3 chức danh": a range per person, neither number a count."""
     for i in range(len(tags) - 2):
-        # the upper end may carry a unit ("từ 60 đến 300 m2"): a range all the same
+        # the upper end may carry a unit ("từ 60 đến 300 m2"), and "4.500-5.000 đồng/kg" with a unit after
+        # it needs no "từ": a range all the same
         if tags[i] in NUMBER_TAGS and lowered[i + 1] in ("đến", "tới", "-") and tags[i + 2] in RANGE_ENDS:
-            if i and lowered[i - 1] == "từ":
+            if (i and lowered[i - 1] == "từ") or (lowered[i + 1] == "-" and tags[i + 2] == "MEASURE"):
                 tags[i] = tags[i + 2] = "RANGE"
     return tags
 
@@ -142,7 +143,15 @@ MERGED_INTO = ("thành", "trở thành", "làm")
 # count, unless a change or an allocation stands just before it ("tăng thêm
 # một công chức và một người hoạt động không chuyên trách")
 PERSON_CLASSES = ("CIVIL", "OFFICIAL", "LEADER", "CASE", "PART_TIME")
+ARTICLE_CLASSES = ("MODEL",)
+YEAR_COUNTS = ("mươi", "chục", "trăm", "vài", "mấy", "nhiều", "hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười")
 ONE_PERSON_CUES = ("thêm", "tăng", "tăng thêm", "giảm", "bớt", "giảm bớt", "bố trí", "còn", "chỉ còn", "xuống còn")
+
+
+def not_a_count(text: str, before: str, cls: str) -> bool:
+    """ "là một chủ trương đúng": an article; "ba mươi năm lãnh đạo": years, not five."""
+    last = before.split()[-1] if before.split() else ""
+    return (text == "một" and cls in ARTICLE_CLASSES) or (text == "năm" and last in YEAR_COUNTS)
 
 
 def one_person_counted(lowered, i) -> bool:
@@ -164,6 +173,8 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         counted = i + 1 < len(classes) and classes[i + 1] is not None
         if text == "một" and counted and classes[i + 1] in PERSON_CLASSES:
             counted = one_person_counted(lowered, i)
+        if counted and not_a_count(text, before, classes[i + 1]):
+            counted = False
         # "hợp nhất hai sở thành một cơ quan": a merger of named bodies, not a count
         return "CARDW" if counted and after != "số" and before not in MERGED_INTO else "X"
     if not NUMERIC.match(text.rstrip("%")):
