@@ -2,6 +2,7 @@
 extract their facts, and summarise per site. The CLI and the demo call it."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,6 +15,8 @@ from pipeline.crawl.settings import CrawlConfig
 from pipeline.crawl.sites import load_sites
 from pipeline.store import Database, connect, session
 from pipeline.store import crawlstate as state
+
+STORE_EVERY = 3.0  # seconds between store (and extract) passes during the crawl
 
 
 @dataclass
@@ -46,9 +49,52 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo) -> RunSu
     state.start_run(con, config.run_id, [s.name for s in sites])
     con.close()  # the crawl process needs the database to itself
     echo(f"run {config.run_id}: crawling {len(sites)} site(s)")
-    summary.exit_code = crawl_in_subprocess(_child_config(config, sites), echo=echo)
-    _finish(config, {s.name: s for s in sites}, extract, summary, echo)
+    by_name = {s.name: s for s in sites}
+    before = _note_versions(Database(config.db), list(by_name), {})
+    crawl = threading.Thread(target=_crawl, args=(config, sites, summary, echo), name="crawl-child")
+    crawl.start()
+    reports = _while_crawling(crawl, config, by_name, extract, before)
+    _finish(config, by_name, extract, summary, echo, reports, before)
     return summary
+
+
+def _crawl(config: CrawlConfig, sites, summary: RunSummary, echo) -> None:
+    summary.exit_code = crawl_in_subprocess(_child_config(config, sites), echo=echo)
+
+
+def _while_crawling(crawl: threading.Thread, config, sites: dict, extract: bool, before: dict) -> dict:
+    """Store (and extract) what the crawl has fetched so far, every STORE_EVERY
+    seconds, while it goes on: a polite crawl spends most of its time waiting,
+    and the pages need not wait for its end. The crawl holds the database only
+    in short leases (writer.StateLease), so both get their turns."""
+    reports: dict = {}
+    db = Database(config.db)
+    while crawl.is_alive():
+        crawl.join(STORE_EVERY)
+        if crawl.is_alive():
+            _merge(reports, store_fetched(db, sites, config.run_id))
+            if extract:
+                _note_versions(db, list(sites), before)
+                pipeline.extract_pending(db)
+    return reports
+
+
+def _note_versions(db, sites: list[str], before: dict) -> dict:
+    """Add the documents not seen yet, with their rules version, to `before`:
+    what state.facts_extracted compares with to count this run's facts."""
+    with session(db, read_only=True) as con:
+        for doc, version in state.extraction_versions(con, sites).items():
+            before.setdefault(doc, version)
+    return before
+
+
+def _merge(reports: dict, more: dict) -> None:
+    for name, report in more.items():
+        if name not in reports:
+            reports[name] = report
+            continue
+        reports[name].add((report.added, report.updated, report.unchanged))
+        reports[name].errors += report.errors
 
 
 def _child_config(config: CrawlConfig, sites) -> CrawlConfig:
@@ -57,12 +103,12 @@ def _child_config(config: CrawlConfig, sites) -> CrawlConfig:
     return child
 
 
-def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> None:
-    """Store, extract and count, each opening the database per batch
-    (store.Database), so queries get in between (issue 9)."""
+def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo, reports: dict, before) -> None:
+    """Store and extract the rest, and count, each opening the database per
+    batch (store.Database), so queries get in between (issue 9)."""
     db = Database(config.db)
-    reports = store_fetched(db, sites, config.run_id)
-    facts = _extract(db, list(sites), echo) if extract else {}
+    _merge(reports, store_fetched(db, sites, config.run_id))
+    facts = _extract(db, list(sites), echo, _note_versions(db, list(sites), before)) if extract else {}
     status = "done" if summary.exit_code == 0 else "crashed"
     with session(db) as con:
         for name in sites:
@@ -74,12 +120,11 @@ def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo) -> No
         summary.sites = state.run_rows(con, config.run_id)
 
 
-def _extract(db, sites: list[str], echo) -> dict[str, int]:
+def _extract(db, sites: list[str], echo, before) -> dict[str, int]:
     """Extract every pending document; the facts counted per site are those of
-    the documents extracted now, whichever run stored them (a `vnfacts crawl`)."""
+    the documents extracted in this run (`before` is how things stood at its
+    start), whichever run stored them (a `vnfacts crawl`)."""
     echo("extracting facts from new documents")
-    with session(db, read_only=True) as con:
-        before = state.extraction_versions(con, sites)
     pipeline.extract_pending(db)
     with session(db, read_only=True) as con:
         return state.facts_extracted(con, before)
