@@ -120,11 +120,12 @@ def run(forker, *args) -> float:
     return time.monotonic() - started
 
 
-def killed(forker, args, after: float) -> None:
+def killed(forker, args, after: float) -> bool:
+    """Was the run still going when SIGKILL came?"""
     pid = forker.start(*args)
     time.sleep(after)
     os.kill(pid, signal.SIGKILL)  # a child that already ended is a zombie until finish(): the pid is still its own
-    forker.finish(pid)
+    return forker.finish(pid) == -signal.SIGKILL
 
 
 def snapshot(db) -> tuple[list, list]:
@@ -153,9 +154,11 @@ def clean_run(inputs, forker):
 def test_kill_then_rerun_converges(inputs, forker, clean_run, tmp_path, fractions):
     reference, times = clean_run
     db = tmp_path / "killed.duckdb"
+    interrupted = []
     for step, seconds, fraction in zip(steps(inputs), times, fractions):
-        killed(forker, [*step, "--db", db], seconds * fraction)
+        interrupted.append(killed(forker, [*step, "--db", db], seconds * fraction))
         run(forker, *step, "--db", db)
+    assert any(interrupted), "no kill landed while a run was going"
     docs, facts = snapshot(db)
     assert len(docs) == DOCS and len(facts) > DOCS
     for got, want in ((docs, reference[0]), (facts, reference[1])):
