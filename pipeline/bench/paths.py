@@ -5,6 +5,8 @@ start-up included, wall time and peak memory of that process.
     vnfacts ingest DIR && vnfacts extract        (a folder of .html files)
     vnfacts ingest FILE.jsonl && vnfacts extract (JSON Lines with html)
     the naive script on the same folder          (python -m pipeline.bench.paths naive DIR DB)
+    vnfacts run against the same pages served as 10 sites on 127.0.0.1-10 (delay 0 and 0.5 s),
+      with what the servers saw (first to last request) next to the politeness bound
 
 Targets from issue 11 are printed as "target" lines, never raised.
 """
