@@ -154,3 +154,16 @@ def test_tables_fit_the_width_and_wrap_between_syllables(seeds_db):
         assert value in words  # a whole count prints as 112, not 112.0
         sentence = row["sentence"].split()
         assert any(words[i:i + len(sentence)] == sentence for i in range(len(words)))  # no syllable cut
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(seeds_db):
+    """`vnfacts query ... | head -1`: the pipe closes under a long output."""
+    import subprocess
+    import sys
+    sql = "SELECT range AS n, repeat('xã ', 50) AS t FROM range(200000)"
+    job = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "query", "--db", str(seeds_db), sql, "--csv"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert job.stdout.readline().startswith(b"n,t")
+    job.stdout.close()
+    err = job.stderr.read().decode()
+    assert job.wait(timeout=60) == 1 and err == "", err

@@ -32,6 +32,8 @@ class Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            closed_output()
         except Exception as error:
             if isinstance(error, input_errors()):
                 raise click.ClickException(str(error)) from None
@@ -40,6 +42,14 @@ class Group(click.Group):
             one_line = " ".join(str(error).split())  # DuckDB's messages span lines
             raise click.ClickException(f"{type(error).__name__}: {one_line} "
                                        "(vnfacts --debug shows the traceback)") from None
+
+
+def closed_output() -> None:
+    """`vnfacts eval ... | head`: the reader stopped; end quietly, as the
+    Python docs advise (stdout to devnull so the exit flush cannot fail)."""
+    import os
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(1)
 
 
 def input_errors() -> tuple[type, ...]:
