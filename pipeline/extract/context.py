@@ -39,23 +39,34 @@ def compiled(context: dict) -> dict:
     out.update(per_unit_patterns(context["per_unit"]), **share_patterns(context["trailing_share"]))
     out["name_after"] = re.compile(r"\s+(?!" + "|".join(map(re.escape, context["not_names"])) + r"\b)"
                                    r"[A-ZĐÂĂÊÔƠƯĨŨ\u00c0-\u00dd\u1ea0-\u1ef8][a-zđâăêôơưĩũ\u00e0-\u00fd\u1ea1-\u1ef9]")  # "Vĩnh", "Thũng"
-    # "sáp nhập 3 ấp: An Phú, Vĩnh Lợi, ...", "gồm 2 thôn, thôn Cốc và thôn Mốc": the units named in a list
-    # (after a comma only when the unit word repeats: "15 xã, huyện Tân Lập có ..." names no xã)
-    # ("3 quận (quận 2, quận 9 và quận Thủ Đức)": a repeated unit word may take a number for a name)
-    capital = out["name_after"].pattern[3:]
-    # ("ba quận 3, 11 và Bình Thạnh": numbers right after the unit word name it)
-    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s+\d+\b"
-                                     r"|\s*[,(]\s*(?P<unit>[^\W\d]+)\s+(?:\d+\b|" + capital
-                                     + r"))[^,;.:]{0,30}(?:,|\s+và\s+)")
-    # "hai thôn sáp nhập thành thôn Cốc Mốc": units merged into one named unit are one operation
-    out["named_result"] = re.compile(r"\s+(?i:(?:đã |được |sẽ )?(?:sáp nhập|hợp nhất|nhập)(?: lại)?(?: với nhau)? "
-                                     r"(?:thành|vào)(?: một| 01| 1)?) [^\W\d]+(?: [^\W\d]+)?" + out["name_after"].pattern)
+    out.update(named_list_patterns(out["name_after"]))
     out["each_words"] = "|".join(map(re.escape, context["per_unit"]["words"]))
     out["level_inside"] = level_words(context["level_inside"])
     owner = dict(context["owner_level"])
     out["owner_indicators"] = set(owner.pop("indicators"))
     out["owner_level"] = level_words(owner)
     out.update(dates.compiled(context), **status.compiled(context))
+    return out
+
+
+def named_list_patterns(name_after: re.Pattern) -> dict:
+    """Counts whose units are named after them are no counts (context.yaml `named_list_gated`)."""
+    out = {}
+    # "sáp nhập 3 ấp: An Phú, Vĩnh Lợi, ...", "gồm 2 thôn, thôn Cốc và thôn Mốc": the units named in a list
+    # (after a comma only when the unit word repeats: "15 xã, huyện Tân Lập có ..." names no xã)
+    # ("3 quận (quận 2, quận 9 và quận Thủ Đức)": a repeated unit word may take a number for a name)
+    capital = name_after.pattern[3:]
+    # ("ba quận 3, 11 và Bình Thạnh": numbers right after the unit word name it)
+    out["names_listed"] = re.compile(r"(?:\s*:\s*" + capital + r"|\s+\d+\b"
+                                     r"|\s*[,(]\s*(?P<unit>[^\W\d]+)\s+(?:\d+\b|" + capital
+                                     + r"))[^,;.:]{0,30}(?:,|\s+và\s+)")
+    # "lan ra thêm 3 huyện là Thủ Thừa, Tân Trụ và Bến Lức": places named after "là" (agencies stay: "thành
+    # lập 2 Ban là Ban Pháp chế và ..." is a norm, press b018)
+    out["places_named"] = re.compile(r"[^,;.:()]{0,30}?\s+là\s+(?:các\s+)?(?:[a-zđâăêôơưĩũ\u00e0-\u00fd\u1ea1-\u1ef9]+\s+)?"
+                                     + capital + r"[^,;.:]{0,30}(?:,|\s+và\s+)")
+    # "hai thôn sáp nhập thành thôn Cốc Mốc": units merged into one named unit are one operation
+    out["named_result"] = re.compile(r"\s+(?i:(?:đã |được |sẽ )?(?:sáp nhập|hợp nhất|nhập)(?: lại)?(?: với nhau)? "
+                                     r"(?:thành|vào)(?: một| 01| 1)?) [^\W\d]+(?: [^\W\d]+)?" + name_after.pattern)
     return out
 
 
@@ -196,6 +207,8 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     if rule.indicator in pats["named_list_gated"] and (pats["name_after"].match(sentence[end:])
                                                       or names_listed(sentence, end, pats)):
         return True
+    if rule.indicator in PLACE_INDICATORS and pats["places_named"].match(sentence, end):
+        return True
     if pats["negation_after"].search(after[:60]) and rule.indicator != "non_local_leader":
         return True
     # what the counted things do: the words after them, up to the next comma
@@ -207,6 +220,7 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     return bool(words or prior)
 
 
+PLACE_INDICATORS = {"admin_unit", "hamlet"}
 APPROX_WORD = r"(?:(?:hơn|trên|gần|khoảng|chừng|xấp xỉ|ít nhất|tối thiểu|tối đa)\s+)?"
 LIST_ITEM = re.compile(APPROX_WORD + r"(?:\d[\d.,]*|một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\s+[^\W\d]"
                        r"[^\d,;.:()]{0,24}?(?:,|\s+và)\s*$", re.I)
