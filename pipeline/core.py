@@ -53,8 +53,6 @@ def segment_document(*args, **kwargs):
     return stage(*args, **kwargs)
 
 
-
-
 @dataclass
 class ExtractReport:
     documents: int = 0

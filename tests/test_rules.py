@@ -49,6 +49,10 @@ BROKEN = [
     ("units.yaml", "- id: z\n  indicator: hamlet\n  patterns: ['NUM @HAMLET']\n", "rule 'z'", "example"),
     ("units.yaml", "- id: [unclosed\n", "units.yaml", "YAML"),
     ("units.yaml", "- id: hamlet.count\n  indicator: hamlet\n  patterns: ['NUM @HAMLET']\n  examples: [{text: a, expect: {value: 1}}]\n  counterexamples: [b]\n", "hamlet.count", "duplicate"),
+    # two exclude_after lists in one rule: YAML alone would keep the second and drop the first
+    ("units.yaml", "- id: w\n  indicator: hamlet\n  patterns: ['NUM @HAMLET']\n  exclude_after: [a]\n"
+                   "  exclude_after: [b]\n  examples: [{text: a, expect: {value: 1}}]\n  counterexamples: [b]\n",
+     "line 5", "duplicate key 'exclude_after'"),
 ]
 
 

@@ -110,9 +110,23 @@ class RuleSet:
         return self.matcher(doc[begin:begin + window + self.reach])
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys without a word (a rule's second
+    exclude_after list once replaced its first): here it is an error."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def read_yaml(path: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=UniqueKeyLoader)
     except yaml.YAMLError as error:
         raise RuleError(path, None, f"not valid YAML: {error}") from None
     except UnicodeDecodeError:
