@@ -18,6 +18,21 @@ ESCAPE = re.compile(r"\\.")  # "\W", "\d": not letters to lower-case
 NUMBER_KEY, PERCENT_KEY = "#", "%"
 
 
+class LazyRegex:
+    """A run's regex, compiled on its first search: compiling all ~800 took
+    1.4 s of every `vnfacts extract` start, and a run of documents triggers
+    a fraction of them (issue 11). Same source, same flags: same matches."""
+    __slots__ = ("source", "flags", "compiled")
+
+    def __init__(self, source: str, flags: int):
+        self.source, self.flags, self.compiled = source, flags, None
+
+    def search(self, text: str, pos: int = 0):
+        if self.compiled is None:
+            self.compiled = re.compile(self.source, self.flags)
+        return self.compiled.search(text, pos)
+
+
 @dataclass
 class Need:
     """What one pattern needs in a sentence: for each required item the
@@ -25,7 +40,7 @@ class Need:
     run of items between two gaps, to be found in order (the exact test).
     `mask` has one bit per key set (see Prefilter.present)."""
     keys: list[frozenset]
-    runs: list[re.Pattern]
+    runs: list[LazyRegex]
     mask: int = 0
 
     def met(self, present: int) -> bool:
@@ -43,7 +58,7 @@ class Prefilter:
         self.lexicon, self.words = lexicon, words
         every = {p for r in rules.values() for p in r.patterns}
         ungated = {p for r in rules.values() if r.indicator not in gated for p in r.patterns}
-        self.regexes: dict[str, re.Pattern] = {}  # one object per run: memoized per text
+        self.regexes: dict[str, LazyRegex] = {}  # one object per run: memoized per text
         needs = {p: self.need(p) for p in sorted(every)}
         self.needs = list(needs.values())
         self.key_bits = key_bits(self.needs)
@@ -83,7 +98,7 @@ class Prefilter:
         # Searched in lower-cased text: without IGNORECASE re is twice as fast.
         cased = any(c.isupper() for c in ESCAPE.sub("", source))
         flags = re.IGNORECASE if cased else 0
-        return self.regexes.setdefault(source, re.compile(source, flags))
+        return self.regexes.setdefault(source, LazyRegex(source, flags))
 
     def item(self, item: str) -> tuple[str, frozenset | None]:
         if item in NUMBER_ITEMS:
@@ -135,7 +150,7 @@ def word_edge(run: list[tuple[str, str, str]]) -> bool:
     return True
 
 
-def runs_in_order(runs: list[re.Pattern], text: str, found: dict) -> bool:
+def runs_in_order(runs: list[LazyRegex], text: str, found: dict) -> bool:
     """Each run found after the start of the previous one. A rule's match
     has its runs in this order, one after another; the leftmost match of
     each run starts before that run of the rule's match ends, so the next
@@ -149,7 +164,7 @@ def runs_in_order(runs: list[re.Pattern], text: str, found: dict) -> bool:
     return True
 
 
-def first_start(regex: re.Pattern, text: str, pos: int, found: dict) -> int:
+def first_start(regex: LazyRegex, text: str, pos: int, found: dict) -> int:
     """Where regex first matches in text at or after pos (-1: nowhere); the
     search from 0 is kept per text, since patterns share many runs."""
     if regex not in found:
