@@ -199,7 +199,8 @@ REMAINDER = re.compile(r"(?:^|[,;:(])\s*(?:số\s+|những\s+|các\s+)?còn lạ
 def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     """Per-unit ratios, complementary and negated counts are not facts."""
     before = sentence[max(0, start - 25):start]
-    if re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I) or REMAINDER.search(sentence[:start]):
+    if (re.search(pats["exclude_before"].pattern + r"\s*$", before, re.I) and not running_ordinal(before, rule)) \
+            or REMAINDER.search(sentence[:start]):
         return True
     # per-unit norms ("mỗi xã bố trí tối đa 9 người") are facts (FACTS.md, conventions for real press);
     # context.yaml `per_unit` is no exclusion any more
@@ -218,6 +219,16 @@ def excluded(sentence, start, end, clause_end, rule, pats) -> bool:
     before = before_list(sentence[max(0, start - 120):start])
     prior = rule.exclude_before and re.search(word_regex(rule.exclude_before).pattern + r"\s*$", before, re.I)
     return bool(words or prior)
+
+
+# "Đức Phổ là địa phương thứ 2 trong số 14 huyện được nhất thể hóa ...": an ordinal that states a running
+# count (FACTS.md, press NOTES c. 9). Only a rule that writes "thứ" before its number reads it so; ranks
+# ("đứng thứ 2", "kỳ họp thứ 12") stay excluded everywhere else.
+ORDINAL = re.compile(r"(?<!\w)thứ\s*$", re.I)
+
+
+def running_ordinal(before: str, rule) -> bool:
+    return bool(ORDINAL.search(before)) and any(" thứ " in f" {p} " for p in rule.patterns)
 
 
 PLACE_INDICATORS = {"admin_unit", "hamlet"}
