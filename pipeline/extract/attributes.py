@@ -45,8 +45,10 @@ def decide(fact: Fact, span: Span, rule, scene: dict, earlier: Fact | None, carr
     fact.status = rule.status or found
     fact.level = decide_level(span, rule, pats)
     place(fact, where(text, a_start, scene))
-    if earlier:  # "tỷ lệ này" is about the earlier fact's thing and place
-        fact.level = fact.level or earlier.level
+    named = earlier is not None and earlier.rule_id == "named_model"  # a model only named (facts.named_model)
+    if earlier:  # "tỷ lệ này" is about the earlier fact's thing and place; a named model's level is what it counts
+        fact.level = (earlier.level or fact.level) if named else (fact.level or earlier.level)
+    if earlier and not named:  # ... and a named model has no place: the fact keeps its own
         fact.locality, fact.province, fact.province_2025 = earlier.locality, earlier.province, earlier.province_2025
     moment, dated = dates.when(text, a_start, clause, fact.status, state, scene, carried.get("as_of"),
                                carried.get("scoped"), pats, rule.indicator)

@@ -25,17 +25,40 @@ def extract_facts(document: dict, sentences, ruleset) -> list[Fact]:
     scene = document_scene(document)
     scene["on_topic"] = context.on_topic(document, pats)
     scene.update(attributes.document_scene(document, pats))
-    facts, carried, paragraph, recent = [], None, None, None
+    facts, carried, paragraph, recent, named = [], None, None, None, None
     for sentence in sentences:
         if sentence.paragraph != paragraph:
-            carried, paragraph, recent = None, sentence.paragraph, None
+            carried, paragraph, recent, named = None, sentence.paragraph, None, None
         if sentence.candidate:
-            scene["previous"] = recent  # what an anaphoric rule's "tỷ lệ này" refers to
+            # what an anaphoric rule's "tỷ lệ này" refers to: the paragraph's last fact, else a model it named
+            scene["previous"] = recent or named
             found = sentence_facts(sentence, document, scene, carried, ruleset, pats)
             inherit_change(sentence.text, found, recent, vocabulary(ruleset))
             facts, recent = facts + found, (found[-1] if found else recent)
+            named = named if recent else named_model(sentence.text, ruleset.lexicon) or named
         carried = attributes.carry(sentence.text, carried, scene, pats)
     return deduplicate(facts)
+
+
+# A model named in a sentence with no figure of it ("... mục tiêu có từ 30-50% số đơn vị sắp xếp bí thư đảng ủy
+# đồng thời là chủ tịch UBND"): what a later "đạt mục tiêu là huyện A (42,1%)" of its paragraph counts
+MODEL_INDICATOR = {"SEC_COMMITTEE_CHAIR": "secretary_committee_chair", "SEC_COUNCIL_CHAIR": "secretary_council_chair",
+                   "SEC_HAMLET_HEAD": "secretary_hamlet_head"}
+NAMED = "named_model"  # the rule_id of that stand-in: it has the indicator, not a place (attributes.decide)
+
+
+def named_model(text: str, lexicon) -> Fact | None:
+    lowered = text.lower()
+    if "tịch" not in lowered and "trưởng" not in lowered:  # every model phrase has one: skip the lexicon scan
+        return None
+    phrases = lexicon.find(text)
+    found = [i for i, (_, _, c) in enumerate(phrases) if c in MODEL_INDICATOR]
+    if not found:
+        return None
+    # its level: the class's own, else the level word right after it ("... chủ tịch UBND cấp xã")
+    model, after = phrases[found[-1]][2], phrases[found[-1] + 1:found[-1] + 2]
+    level = lexicon.levels.get(model) or (lexicon.levels.get(after[0][2]) if after else None)
+    return Fact(MODEL_INDICATOR[model], level=level, rule_id=NAMED)
 
 
 def document_scene(document: dict) -> dict:
