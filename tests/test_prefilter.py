@@ -46,6 +46,15 @@ def test_a_class_inside_a_run_may_be_a_list(ruleset):
     assert not runs_pass(ruleset, "NUM @COMMUNE giảm", "có 5 xã mới, phường giảm")
 
 
+def test_a_word_list_inside_an_alternation_is_expanded(ruleset):
+    """'IMPLEMENT|có' names context.yaml's IMPLEMENT words next to a literal:
+    the pre-filter must read it as the rule compiler does, not as a word."""
+    text = "Toàn huyện có 12 xã áp dụng mô hình mới."
+    assert runs_pass(ruleset, "NUM @COMMUNE IMPLEMENT|được", text)
+    assert runs_pass(ruleset, "NUM @COMMUNE IMPLEMENT", text)
+    assert not runs_pass(ruleset, "NUM @COMMUNE IMPLEMENT|được", "Toàn huyện có 12 xã nghèo.")
+
+
 def _documents():
     pages = [{"id": p.stem, "html": p.read_bytes(), "url": None} for p in sorted(SAMPLE.glob("*.html"))]
     texts = [{"id": p.stem, "text": p.read_bytes()} for p in sorted(EXCERPTS.glob("*.txt"))]

@@ -224,6 +224,8 @@ def key_syllables(phrases) -> set[str]:
 
 
 def expand_words(item: str, words: dict) -> str:
-    for name, options in words.items():
-        item = re.sub(rf"^{name}$", "|".join(o.replace(" ", "_") for o in options), item)
-    return item
+    """A context word list (IMPLEMENT, APPROX ...) wherever it stands in an
+    alternation, as the rule compiler reads it: 'IMPLEMENT|có' once stayed a
+    literal here and the pre-filter turned away every sentence it matched."""
+    return "|".join("|".join(o.replace(" ", "_") for o in words[option]) if option in words else option
+                    for option in item.split("|"))
