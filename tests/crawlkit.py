@@ -35,6 +35,16 @@ def write_site(folder: Path, name: str, site: LocalSite, **fields) -> Path:
     return path
 
 
+def feed_site(servers, folder: Path, name: str, pages: int, delay: float) -> LocalSite:
+    """A site of `pages` articles listed in one RSS feed, and its site file in folder."""
+    site = servers({"/robots.txt": Route("User-agent: *\nAllow: /\n", content_type="text/plain")})
+    paths = [f"/tin/bai-{i}.html" for i in range(pages)]
+    site.routes["/rss.xml"] = rss(site, paths)
+    site.routes.update({p: Route(article(f"Bài {p}")) for p in paths})
+    write_site(folder, name, site, feeds=[site.url("/rss.xml")], delay=delay)
+    return site
+
+
 def config(tmp_path: Path, **overrides) -> CrawlConfig:
     values = dict(db=str(tmp_path / "db.duckdb"), sites_dir=str(tmp_path / "sites"),
                   corpus=str(tmp_path / "corpus"), **FAST)

@@ -14,8 +14,7 @@ import subprocess
 import sys
 import time
 
-from crawlkit import article, rss, servers, write_site  # noqa: F401 (servers is a fixture)
-from pipeline.crawl.localsites import Route
+from crawlkit import feed_site, servers  # noqa: F401 (servers is a fixture)
 from tests.conftest import REPO
 
 PAGES, DELAY = 14, 0.6  # about 9 s of crawling
@@ -35,11 +34,7 @@ def query(db, sql) -> tuple[int, str, str]:
 
 
 def test_queries_succeed_while_a_crawl_runs(tmp_path, servers):
-    site = servers({"/robots.txt": Route("User-agent: *\nAllow: /\n", content_type="text/plain")})
-    paths = [f"/tin/bai-{i}.html" for i in range(PAGES)]
-    site.routes["/rss.xml"] = rss(site, paths)
-    site.routes.update({p: Route(article(f"Bài {p}")) for p in paths})
-    write_site(tmp_path / "sites", "cham", site, feeds=[site.url("/rss.xml")], delay=DELAY)
+    site = feed_site(servers, tmp_path / "sites", "cham", PAGES, DELAY)
     db = tmp_path / "db.duckdb"
     crawl = vnfacts("crawl", "--db", db, "--sites", tmp_path / "sites", "--corpus", tmp_path / "corpus",
                     "--timeout", "5")

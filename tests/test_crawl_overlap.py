@@ -11,9 +11,8 @@ import sys
 import threading
 import time
 
-from crawlkit import article, crawl, rss, servers, write_site  # noqa: F401 (servers is a fixture)
+from crawlkit import crawl, feed_site, servers  # noqa: F401 (servers is a fixture)
 
-from pipeline.crawl.localsites import Route
 from tests.conftest import REPO
 
 PAGES, DELAY = 30, 0.5   # about 15 s of polite crawling: several nightly.STORE_EVERY
@@ -27,11 +26,7 @@ def stored_now(db) -> int | None:
 
 
 def test_documents_are_stored_while_the_crawl_still_runs(tmp_path, servers):
-    site = servers({"/robots.txt": Route("User-agent: *\nAllow: /\n", content_type="text/plain")})
-    paths = [f"/tin/bai-{i}.html" for i in range(PAGES)]
-    site.routes["/rss.xml"] = rss(site, paths)
-    site.routes.update({p: Route(article(f"Bài {p}")) for p in paths})
-    write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=DELAY)
+    site = feed_site(servers, tmp_path / "sites", "s", PAGES, DELAY)
     db, done = tmp_path / "db.duckdb", {}
     run = threading.Thread(target=lambda: done.setdefault("summary", crawl(tmp_path)))
     run.start()
