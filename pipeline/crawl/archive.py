@@ -18,6 +18,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from pipeline.store.warcref import complete, parse_pointer, pointer
+
 # Scrapy hands us decoded bodies: these headers would no longer describe them.
 DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 
@@ -32,17 +34,6 @@ class ArchivedResponse:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "")
-
-
-def pointer(path: str | Path, offset: int) -> str:
-    return f"warc:{path}#{offset}"
-
-
-def parse_pointer(text: str) -> tuple[str, int]:
-    if not text.startswith("warc:") or "#" not in text:
-        raise ValueError(f"not a WARC pointer: {text!r}")
-    path, offset = text[len("warc:"):].rsplit("#", 1)
-    return path, int(offset)
 
 
 class WarcArchive:
@@ -99,10 +90,8 @@ def _as_response(record) -> ArchivedResponse:
 
 
 def _complete(record) -> bool:
-    """A record cut by a kill has fewer body bytes than its Content-Length says."""
-    expected = record.http_headers.get_header("Content-Length")
-    body = record.content_stream().read()
-    return expected is not None and len(body) == int(expected)
+    return record.http_headers.get_header("Content-Length") is not None and complete(
+        record.http_headers, record.content_stream().read())
 
 
 def iter_pointers(path: str | Path):

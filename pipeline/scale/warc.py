@@ -16,6 +16,7 @@ from typing import Iterator
 from urllib.parse import urlsplit
 
 from pipeline.lang.decode import decode_html
+from pipeline.store.warcref import complete, pointer
 
 SUFFIXES = (".warc", ".warc.gz")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -67,11 +68,10 @@ def page_record(path, iterator, entry) -> dict | None:
     http = entry.http_headers
     content_type = http.get_header("Content-Type") or ""
     body = entry.content_stream().read()
-    expected = http.get_header("Content-Length")
     if http.get_statuscode() != "200" or not content_type.lower().startswith(HTML_TYPES):
         return None
-    if expected is not None and expected.isdigit() and len(body) != int(expected):
+    if not complete(http, body):
         return None     # a record cut by a killed writer
     url = entry.rec_headers.get_header("WARC-Target-URI")
     return {"id": warc_id(url), "url": url, "html": decode_html(body, content_type),
-            "source": f"warc:{path}#{iterator.get_record_offset()}"}
+            "source": pointer(path, iterator.get_record_offset())}
