@@ -55,6 +55,18 @@ def test_a_word_list_inside_an_alternation_is_expanded(ruleset):
     assert not runs_pass(ruleset, "NUM @COMMUNE IMPLEMENT|được", "Toàn huyện có 12 xã nghèo.")
 
 
+@pytest.mark.parametrize("pattern,text,passes", [
+    ("NUM @HAMLET", "toàn tỉnh còn 1.402 thôn", True),      # tried at the number's first digit
+    ("NUM @HAMLET", "tỉnh có 1.402thôn", True),              # a number may touch a word
+    ("NUM @HAMLET", "việc triển khai thôn mới", False),      # "hai" inside "khai" is no number
+    ("khoảng? NUM @COMMUNE", "có 12 xã", True),              # leading optional items need not be there
+    ("NUM @COMMUNE", "giảm 12 xãx", False),                   # "xã" only as a whole word
+    ("@CIVIL ~~5 NUM", "tinh giản cb, cc được 12", True),    # a phrase anchored at its first letters
+])
+def test_a_run_is_tried_only_where_its_first_item_can_start(ruleset, pattern, text, passes):
+    assert runs_pass(ruleset, pattern, text) is passes
+
+
 def _documents():
     pages = [{"id": p.stem, "html": p.read_bytes(), "url": None} for p in sorted(SAMPLE.glob("*.html"))]
     texts = [{"id": p.stem, "text": p.read_bytes()} for p in sorted(EXCERPTS.glob("*.txt"))]
