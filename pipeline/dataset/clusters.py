@@ -53,13 +53,14 @@ def shingle_hashes(text: str) -> np.ndarray:
     return batch_shingles([text])[0]
 
 
-def batch_shingles(texts: list[str]) -> list[np.ndarray]:
+def batch_shingles(texts) -> list[np.ndarray]:
     """Each text's word 5-shingles hashed to 32 bits, for a batch at once:
     the words are the text's lower-cased runs of \\w (letters, digits, "_"),
     each distinct word of the batch is hashed once (pandas' SipHash), and a
     shingle mixes its five words' hashes. Repeated shingles are kept: a
     minimum ignores them. Splitting and lower-casing run in Arrow's C++ over
-    the whole batch (they were most of the cost of clustering, issue 13)."""
+    the whole batch (they were most of the cost of clustering, issue 13).
+    `texts` is a list of str or an Arrow string array."""
     word_hash, counts = _word_hashes(texts)
     shingles = np.maximum(counts - (SHINGLE_WORDS - 1), 0)
     span = len(word_hash) - SHINGLE_WORDS + 1
@@ -79,9 +80,10 @@ def batch_shingles(texts: list[str]) -> list[np.ndarray]:
 _NOT_WORD = r"[^\pL\pN_]+"
 
 
-def _word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _word_hashes(texts) -> tuple[np.ndarray, np.ndarray]:
     """The batch's words hashed, in order, and each text's number of words."""
-    tokens = pc.split_pattern_regex(pc.utf8_lower(pa.array(texts, pa.large_string())), _NOT_WORD)
+    texts = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts, pa.large_string())
+    tokens = pc.split_pattern_regex(pc.utf8_lower(texts), _NOT_WORD)
     flat = tokens.flatten()
     kept = pc.greater(pc.binary_length(flat), 0)  # a text starting or ending with a non-word gives ""
     text_of = np.repeat(np.arange(len(texts)), np.diff(tokens.offsets.to_numpy()))
@@ -124,10 +126,13 @@ def minhash_matrix(hash_arrays: list[np.ndarray]) -> np.ndarray:
     (a test compares them), computed for a chunk of texts at once (one numpy
     pass instead of one call per text)."""
     out = np.tile(_EMPTY, (len(hash_arrays), 1))
+    buffer = np.empty((NUM_PERM, CHUNK), dtype=np.uint32)  # reused: no 8 MB temporaries per chunk
     for rows, flat, starts in _chunks(hash_arrays):
         # one row per permutation (uint32 arithmetic wraps: modulo 2^32), so
         # each text's minimum is over a contiguous run
-        permuted = _A[:, None] * _fmix32(flat)[None, :] + _B[:, None]
+        permuted = buffer[:, :len(flat)]
+        np.multiply(_A[:, None], _fmix32(flat)[None, :], out=permuted)
+        np.add(permuted, _B[:, None], out=permuted)
         # a chunk holds a row once (only a text's last piece shares a chunk)
         out[rows] = np.minimum(out[rows], np.minimum.reduceat(permuted, starts, axis=1).T)
     return out
@@ -176,19 +181,22 @@ def estimate(a: bytes, b: bytes) -> float:
     return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
 
 
-def sketch_batch(batch: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Signature and band rows of a batch of documents, and their shingle
-    hashes (verification reuses them)."""
-    shingles = dict(zip(batch["id"], batch_shingles(batch["text"].tolist())))
-    counts = np.array([len(h) for h in shingles.values()], dtype=np.int64)
-    matrix = minhash_matrix(list(shingles.values())).astype("<u4")
-    ids = batch["id"].to_numpy(dtype=object)
-    signatures = pd.DataFrame({"doc": ids, "content_hash": batch["content_hash"].to_numpy(dtype=object),
-                               "shingles": counts, "signature": [row.tobytes() for row in matrix]})
-    banded = counts > 0  # a text with no shingle is compared with nothing
-    bands = pd.DataFrame({"doc": np.repeat(ids[banded], BANDS),
-                          "band": np.tile(np.arange(BANDS, dtype=np.int16), int(banded.sum())),
-                          "hash": band_hashes(matrix[banded]).reshape(-1)})
+def sketch_batch(batch: pa.Table) -> tuple[pa.Table, pa.Table, dict]:
+    """Signature and band rows of a batch of documents (an Arrow table: id,
+    text, content_hash), and their shingle hashes (verification reuses them).
+    Arrow in and out: DuckDB reads the rows without Python objects."""
+    ids = batch.column("id").combine_chunks()
+    hashes = batch_shingles(batch.column("text").combine_chunks())
+    shingles = dict(zip(ids.to_pylist(), hashes))
+    counts = np.array([len(h) for h in hashes], dtype=np.int64)
+    matrix = minhash_matrix(hashes).astype("<u4")
+    blobs = pa.FixedSizeBinaryArray.from_buffers(pa.binary(4 * NUM_PERM), len(matrix), [None, pa.py_buffer(matrix)])
+    signatures = pa.table({"doc": ids, "content_hash": batch.column("content_hash"), "shingles": counts,
+                           "signature": blobs.cast(pa.binary())})
+    banded = np.flatnonzero(counts > 0)  # a text with no shingle is compared with nothing
+    bands = pa.table({"doc": ids.take(np.repeat(banded, BANDS)),
+                      "band": np.tile(np.arange(BANDS, dtype=np.int16), len(banded)),
+                      "hash": band_hashes(matrix[banded]).reshape(-1)})
     return signatures, bands, shingles
 
 
@@ -218,12 +226,12 @@ def update_clusters(con, max_batches: int | None = None, batch_size: int = BATCH
     sql.ensure_schema(con)
     sql.forget_documents(con, sql.stale_sketches(con))  # deleted or changed texts: old sketches and pairs go
     done = batches = 0
-    while (max_batches is None or batches < max_batches) and len(batch := sql.unsketched_documents(con, batch_size)):
+    while (max_batches is None or batches < max_batches) and (batch := sql.unsketched_documents(con, batch_size)).num_rows:
         signatures, bands, shingles = sketch_batch(batch)
         sql.insert_sketches(con, signatures, bands)
         # pairs of a new document with an older one or another new one (DISTINCT
         # in SQL); older pairs were found when their newer side was stored
-        sql.insert_pairs(con, verified_pairs(con, batch["id"].tolist(), shingles))
+        sql.insert_pairs(con, verified_pairs(con, list(shingles), shingles))
         done, batches = done + len(batch), batches + 1
     if max_batches is None or batches < max_batches:
         rebuild_clusters(con)

@@ -1,13 +1,19 @@
 """What clustering costs next to ingestion, and how much of a corpus is copies.
 
     python -m pipeline.dataset.measure [N] [--chunk C] [--db FILE]
+                                       [--save-clusters F.parquet] [--compare F.parquet]
 
 Stores the bulk corpus's articles (../shared/data/bulk/vntc_sample.jsonl.gz)
 in chunks as a nightly run would (ingest, extract, then cluster what is
-new) and prints, per chunk, the CPU seconds of ingest + extract and of
-clustering and the process's resident memory; then the share of documents
-and facts that are copies. CPU time, not wall time: on a shared machine the
-wall clock measures the neighbours.
+new) and prints, per chunk and in total, the CPU seconds of ingest alone,
+of extract and of clustering, the share clustering adds to ingest alone
+and to ingest + extract, and the process's resident memory after each
+chunk (flat memory: it should not grow with the documents stored); then the
+share of documents and facts that are copies. CPU time, not wall time: on a
+shared machine the wall clock measures the neighbours. With --save-clusters
+the final document_clusters table is written out; with --compare it is
+compared row by row with one saved earlier (to show a change to the
+clustering code leaves the clusters identical).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 
 import pipeline
@@ -26,6 +33,7 @@ from pipeline.dataset.clusters import update_clusters
 from pipeline.paths import SHARED
 
 BULK = SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz"
+STAGES = ("ingest", "extract", "cluster")
 
 
 def bulk_records(limit: int | None) -> list[dict]:
@@ -43,16 +51,30 @@ def cpu(work) -> float:
 
 
 def measure(con, records: list[dict], chunk: int) -> list[dict]:
-    """Per chunk: CPU seconds of ingest + extract, of clustering, and RSS."""
+    """Per chunk: CPU seconds of ingest, extract and clustering, and RSS after."""
     ruleset, process, rows = pipeline.load_ruleset(), psutil.Process(), []
     for start in range(0, len(records), chunk):
         part = records[start:start + chunk]
-        stored = cpu(lambda: (pipeline.ingest_records(con, part, "measure"),
-                              pipeline.extract_pending(con, ruleset=ruleset)))
-        clustered = cpu(lambda: update_clusters(con))
-        rows.append({"documents": start + len(part), "ingest_extract_cpu_s": round(stored, 2),
-                     "cluster_cpu_s": round(clustered, 2), "rss_mb": round(process.memory_info().rss / 2**20)})
+        seconds = {"ingest": cpu(lambda: pipeline.ingest_records(con, part, "measure")),
+                   "extract": cpu(lambda: pipeline.extract_pending(con, ruleset=ruleset)),
+                   "cluster": cpu(lambda: update_clusters(con))}
+        rows.append({"documents": start + len(part), **{f"{k}_cpu_s": round(v, 2) for k, v in seconds.items()},
+                     **added_shares(seconds), "rss_mb": round(process.memory_info().rss / 2**20)})
     return rows
+
+
+def added_shares(seconds: dict) -> dict:
+    """The share clustering adds to ingest alone and to ingest + extract."""
+    ingest, both = seconds["ingest"], seconds["ingest"] + seconds["extract"]
+    return {"cluster_share_of_ingest": round(seconds["cluster"] / ingest, 3) if ingest else None,
+            "cluster_share_of_ingest_extract": round(seconds["cluster"] / both, 3) if both else None}
+
+
+def totals(rows: list[dict]) -> dict:
+    seconds = {k: sum(r[f"{k}_cpu_s"] for r in rows) for k in STAGES}
+    rss = [r["rss_mb"] for r in rows]
+    return {**{f"{k}_cpu_s": round(v, 2) for k, v in seconds.items()}, **added_shares(seconds),
+            "rss_mb_first_last_max": [rss[0], rss[-1], max(rss)] if rss else None}
 
 
 def shares(con) -> dict:
@@ -63,8 +85,28 @@ def shares(con) -> dict:
                         "JOIN document_clusters c ON c.doc = f.doc").fetchall()[0]
     claims = con.execute("SELECT count(*), count(*) FILTER (WHERE documents > 1), count(*) FILTER (WHERE conflict) "
                          "FROM claims").fetchall()[0]
-    return {"copies": docs[0], "documents": docs[1], "facts_in_copies": facts[0], "facts": facts[1],
+    return {"copies": docs[0], "documents": docs[1], "copy_share": round(docs[0] / docs[1], 4) if docs[1] else None,
+            "facts_in_copies": facts[0], "facts": facts[1],
+            "fact_copy_share": round(facts[0] / facts[1], 4) if facts[1] else None,
             "claims": claims[0], "claims_with_several_documents": claims[1], "claims_in_conflict": claims[2]}
+
+
+def cluster_rows(con) -> pd.DataFrame:
+    return con.execute("SELECT doc, cluster, is_original, copies, similarity FROM document_clusters "
+                       "ORDER BY doc").df()
+
+
+def compare(now: pd.DataFrame, saved: Path) -> dict:
+    """Rows of document_clusters that differ from a saved run (similarity to 1e-12)."""
+    before = pd.read_parquet(saved)
+    both = before.merge(now, on="doc", how="outer", suffixes=("_before", "_now"), indicator=True)
+    same = both["_merge"] == "both"
+    for column in ("cluster", "is_original", "copies"):
+        same &= both[f"{column}_before"].eq(both[f"{column}_now"])
+    a, b = both["similarity_before"], both["similarity_now"]
+    same &= (a.isna() & b.isna()) | ((a - b).abs() <= 1e-12)
+    return {"rows_before": len(before), "rows_now": len(now), "rows_differing": int((~same).sum()),
+            "identical": bool(same.all()) and len(before) == len(now)}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -72,13 +114,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("n", nargs="?", type=int, default=None, help="articles (default: all)")
     parser.add_argument("--chunk", type=int, default=3200)
     parser.add_argument("--db", type=Path, default=None, help="database file (default: a temporary one)")
+    parser.add_argument("--save-clusters", type=Path, default=None, help="write document_clusters (Parquet)")
+    parser.add_argument("--compare", type=Path, default=None, help="compare document_clusters with a saved one")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         with pipeline.connect(args.db or Path(tmp) / "measure.duckdb") as con:
             rows = measure(con, bulk_records(args.n), args.chunk)
-            result = {"chunks": rows, **shares(con)}
-    total = sum(r["ingest_extract_cpu_s"] for r in rows)
-    result["cluster_share_of_ingest"] = round(sum(r["cluster_cpu_s"] for r in rows) / total, 3) if total else None
+            result = {"chunks": rows, "total": totals(rows), **shares(con)}
+            clusters = cluster_rows(con)
+    if args.save_clusters:
+        clusters.to_parquet(args.save_clusters, index=False)
+    if args.compare:
+        result["compared_with"] = {"file": str(args.compare), **compare(clusters, args.compare)}
     print(json.dumps(result, indent=2))
     return result
 
