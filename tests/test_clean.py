@@ -370,3 +370,23 @@ def test_texts_after_an_element_are_xpaths_following_texts():
             assert texts_after(element, 15) == following(element), name
             checked += 1
     assert checked > 300
+
+
+def test_trafilatura_reads_nothing_where_all_text_is_in_tables():
+    from lxml.etree import strip_elements
+
+    from pipeline.clean import page
+    from pipeline.clean.plain import all_in_tables
+    skipped = 0
+    for name, html in reference_pages():
+        tree = page._parse(html)
+        strip_elements(tree, *page._NEVER_TEXT, with_tail=False)
+        if all_in_tables(tree):
+            assert page._extract(tree, None, precision=True) == "", name
+            skipped += 1
+    assert skipped >= 40  # the table-layout bench template (a fifth of 300) and the saved portal page
+    ps = "".join(f"<p>Đoạn văn số {n} của bài viết có đủ chữ để là phần thân của một trang tin.</p>" for n in range(6))
+    assert all_in_tables(page._parse(f"<html><head><title>Tin</title></head><body><table><tr><td>{ps}"
+                                      "</td></tr></table></body></html>"))
+    assert not all_in_tables(page._parse(f"<html><body><table><tr><td>{ps}</td></tr></table>"
+                                          "<p>Một đoạn ngoài bảng.</p></body></html>"))

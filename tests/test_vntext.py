@@ -33,3 +33,56 @@ def test_normalize_is_idempotent_on_seeds():
 def test_is_vietnamese():
     assert is_vietnamese("Thành phố Bạc Liêu có 10 đơn vị hành chính phường, xã, gồm 07 phường.")
     assert not is_vietnamese("The city has ten administrative units, seven wards and three communes.")
+
+
+# --- the fast forms give the answers of the plain ones (issue 11) ------------
+
+def four_pass_normalize(text: str) -> str:
+    """normalize as it was written before its passes were merged: the reference."""
+    import re
+    import unicodedata
+
+    from pipeline.lang import vntext
+    text = vntext.ODD_SPACES.sub(" ", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = vntext.LINE_BREAKS.sub("\n", text)
+    text = vntext.HYPHENS.sub("-", text)
+    old_tone = re.compile(r"(?<![qQ])([oOuU])([" + "".join(vntext._TONED) + r"])(?![\w\u0300-\u036f])")
+    return old_tone.sub(vntext._move_tone, unicodedata.normalize("NFC", text))
+
+
+def counted_is_vietnamese(text: str, minimum: float = 0.02) -> bool:
+    """is_vietnamese counting every letter of the sample: the reference."""
+    from pipeline.lang.vntext import LETTER, VIETNAMESE_LETTER
+    sample = text[:1500]
+    letters = len(LETTER.findall(sample))
+    return letters >= 20 and len(VIETNAMESE_LETTER.findall(sample)) / letters >= minimum
+
+
+def mixed_texts(count: int = 3000):
+    """Random strings over the characters normalize edits and their neighbours."""
+    import random
+    rng = random.Random(11)
+    alphabet = (list("oOuUqQaeyAEY xhn\n\r\t-") + ["\r\n", "\u00a0", "\x1f", "\x0b", "\x0c", "\x1c", "\x85",
+                "\u2028", "\u2013", "\u2212", "\u00ac", "\u200b", "\ufeff", "\u0301", "\u0300", "\u0323"]
+                + ["á", "à", "ả", "ã", "ạ", "é", "ẻ", "ý", "ỷ", "Ý", "ơ", "ư", "đ", "1", "_"])
+    for _ in range(count):
+        yield "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40)))
+
+
+def test_normalize_matches_the_four_pass_reference():
+    from tests.conftest import SEEDS
+
+    texts = [*mixed_texts(), *(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))]
+    assert [normalize(t) for t in texts] == [four_pass_normalize(t) for t in texts]
+    assert normalize("quá hoá Quý khoẻ uỷ\r\r\n") == "quá hóa Quý khỏe ủy\n\n"
+
+
+def test_is_vietnamese_matches_the_full_count():
+    from tests.conftest import SEEDS
+
+    english = "The city has ten administrative units, seven wards and three communes. "
+    texts = [english * 30, "Hoà " + english * 30, "đ" * 19 + english, "đ" * 20 + english, "ă" * 25,
+             *mixed_texts(500), *(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))]
+    for minimum in (0.02, 0.05, 0.5):
+        assert [is_vietnamese(t, minimum) for t in texts] == [counted_is_vietnamese(t, minimum) for t in texts]

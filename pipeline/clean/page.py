@@ -46,7 +46,7 @@ from pipeline.clean.furniture import (
     is_furniture,
     tidy,
 )
-from pipeline.clean.plain import plain_body
+from pipeline.clean.plain import all_in_tables, plain_body
 from pipeline.clean.tree import texts_after
 from pipeline.lang.dates import find_published_date
 from pipeline.lang.decode import DecodeError, decode_document
@@ -231,9 +231,13 @@ def _extract(tree, url: str | None, precision: bool) -> str:
 
 
 def _main_text(tree, url: str | None, title: str | None, fast: bool) -> str:
-    """A plain page's paragraphs (clean/plain.py), else trafilatura's reading."""
-    plain = plain_body(tree, title) if fast else None
-    return plain if plain is not None else _extract(tree, url, precision=True)
+    """A plain page's paragraphs (clean/plain.py), else trafilatura's reading
+    ("" without asking it when all text is in tables: what it reads there)."""
+    if fast:
+        plain = plain_body(tree, title)
+        if plain is not None or all_in_tables(tree):
+            return plain or ""
+    return _extract(tree, url, precision=True)
 
 
 def _body(raw: str, title: str | None) -> str:
