@@ -15,7 +15,7 @@ from crawlkit import crawl, feed_site, servers  # noqa: F401 (servers is a fixtu
 
 from tests.conftest import REPO
 
-PAGES, DELAY = 30, 0.5   # about 15 s of polite crawling: several nightly.STORE_EVERY
+PAGES, DELAY = 30, 0.5   # about 15 s of polite crawling: several nightly.PASS_EVERY
 
 
 def stored_now(db) -> int | None:

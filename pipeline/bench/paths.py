@@ -41,6 +41,7 @@ TARGETS = [
 ]
 CRAWL_HOSTS = 10
 POLITE_DELAY = 0.5
+TIMELINE_ENV = "VNFACTS_TIMELINE"  # pipeline.crawl.timeline.ENV (the run's marks go to this file)
 
 
 @dataclass
@@ -50,10 +51,11 @@ class Run:
     code: int
 
 
-def run_process(argv: list[str], cwd: Path) -> Run:
+def run_process(argv: list[str], cwd: Path, env: dict | None = None) -> Run:
     """One command as a user runs it; peak RSS from the kernel's rusage."""
     started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, **env} if env else None)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
@@ -94,13 +96,30 @@ def crawl_path(pages: Path, workdir: Path, name: str, delay: float) -> tuple[Run
         ready = server.stdout.readline()
         if not ready.startswith("ready"):
             raise RuntimeError(f"local sites did not start: {ready!r}")
+        marks = workdir / f"{name}-timeline.txt"
+        env = {TIMELINE_ENV: str(marks)}
+        started = time.monotonic()
         run = run_process([*VNFACTS, "run", "--db", str(workdir / f"{name}.duckdb"), "--sites", str(sites),
-                           "--corpus", str(workdir / f"{name}-corpus")], workdir)
+                           "--corpus", str(workdir / f"{name}-corpus")], workdir, env)
+        ended = time.monotonic()
     finally:
         server.stdin.close()
         seen = server.stdout.read().split()
         server.wait(timeout=30)
-    return run, {key: float(value) for key, value in zip(seen[::2], seen[1::2])}
+    seen = {key: float(value) for key, value in zip(seen[::2], seen[1::2])}
+    seen["timeline"] = timeline(marks, started, ended, seen)
+    return run, seen
+
+
+def timeline(path: Path, started: float, ended: float, seen: dict) -> list[tuple[float, str]]:
+    """(seconds since `vnfacts run` was spawned, what happened): the run's own
+    marks (lines "MONOTONIC PID WHAT" written by pipeline.crawl.timeline), the first and last request the servers saw, its exit."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    rows = [(float(at), name) for at, _, name in (line.split(" ", 2) for line in lines)]
+    rows += [(seen["first"], "servers: first request"), (seen["last"], "servers: last request")] \
+        if "first" in seen else []
+    rows += [(started, "bench: vnfacts run spawned"), (ended, "bench: vnfacts run exited")]
+    return [(round(at - started, 3), name) for at, name in sorted(rows)]
 
 
 def stored(db: Path) -> int:
@@ -123,7 +142,8 @@ def crawl_runs(docs: int, workdir: Path, log=lambda s: None) -> dict:
                          "fetch_s": seen.get("span", 0.0), "busiest_s": seen.get("busiest", 0.0),
                          "fetch_per_s": round(seen.get("requests", 0) / max(seen.get("span", 0), 1e-3), 1),
                          "bound_s": round(bound, 2), "vs_bound": round(run.seconds / bound, 2) if bound else "",
-                         "fetch_vs_bound": round(seen.get("span", 0.0) / bound, 2) if bound else ""}
+                         "fetch_vs_bound": round(seen.get("span", 0.0) / bound, 2) if bound else "",
+                         "timeline": seen["timeline"]}
         log(f"paths: vnfacts run, {CRAWL_HOSTS} hosts, delay {delay}: {count} stored in {run.seconds:.1f} s")
     return results
 

@@ -36,7 +36,7 @@ def crawl_options(func):
 
 
 def _config(site, db_path, sites_dir, corpus, since, timeout, max_size, retries):
-    from pipeline.crawl.spider import CrawlConfig
+    from pipeline.crawl.settings import CrawlConfig
 
     if since:  # fail early, in one line, on a bad date
         try:
@@ -63,7 +63,9 @@ def crawl_cmd(**options):
 def run_cmd(**options):
     """Nightly run: crawl, archive, clean, extract and load, with a summary."""
     from pipeline.crawl.nightly import nightly, print_summary
+    from pipeline.crawl.timeline import mark
 
+    mark("parent: vnfacts run imported")
     config = _config(**options)
     summary = nightly(config, extract=True)
     if summary.total("new_documents"):

@@ -88,8 +88,9 @@ def body_text(tree, css: str) -> str:
     return "\n".join(lines)
 
 
-def store_fetched(db, sites: dict[str, Site], run_id: str) -> dict[str, object]:
-    """Ingest every fetched article not yet in documents; returns an IngestReport per site.
+def store_fetched(db, sites: dict[str, Site], run_id: str, stored_ids: set | None = None) -> dict[str, object]:
+    """Ingest every fetched article not yet in documents; returns an IngestReport
+    per site, and adds the ids of the documents it stored to `stored_ids`.
 
     `db` is a store.Database, opened for each chunk of STORE_CHUNK articles
     (a `vnfacts query` gets in between; issue 9), or an open connection. A
@@ -97,15 +98,29 @@ def store_fetched(db, sites: dict[str, Site], run_id: str) -> dict[str, object]:
     next run stores the same documents again, unchanged, and marks them."""
     with session(db) as con:
         rows = state.unstored_articles(con, list(sites))
-    reports = {}
-    for name, group in groupby(rows, key=lambda row: row[1]):
-        report = reports[name] = pipeline.IngestReport()
-        for chunk in batched(group, STORE_CHUNK):
-            records, stored = archived_records(sites[name], chunk, report)
-            pipeline.ingest_records(db, records, source=f"crawl:{name}", report=report)
-            with session(db) as con:
-                state.mark_stored(con, stored, run_id)
+    reports: dict = {}
+    for chunk in batched(rows, STORE_CHUNK):
+        ids = store_chunk(db, sites, chunk, run_id, reports)
+        if stored_ids is not None:
+            stored_ids.update(ids)
     return reports
+
+
+def store_chunk(db, sites: dict[str, Site], rows: list, run_id: str, reports: dict) -> list[str]:
+    """Up to STORE_CHUNK articles of any of the sites: read from the archive
+    first, then cleaned, stored and marked in one session. One session per
+    chunk, not two per site and chunk: opening the database costs ~50 ms, and
+    a run that stores as the pages come in has few pages per site each time."""
+    built = []
+    for name, group in groupby(rows, key=lambda row: row[1]):
+        report = reports.setdefault(name, pipeline.IngestReport())
+        built.append((name, report, *archived_records(sites[name], group, report)))
+    stored = [pair for *_, pairs in built for pair in pairs]
+    with session(db) as con:
+        for name, report, records, _ in built:
+            pipeline.ingest_records(con, records, source=f"crawl:{name}", report=report)
+        state.mark_stored(con, stored, run_id)
+    return [doc for _, doc in stored]
 
 
 def archived_records(site: Site, rows, report) -> tuple[list[dict], list[tuple[str, str]]]:

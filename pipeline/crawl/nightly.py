@@ -13,10 +13,15 @@ from pipeline.crawl.ingest import store_fetched
 from pipeline.crawl.process import crawl_in_subprocess
 from pipeline.crawl.settings import CrawlConfig
 from pipeline.crawl.sites import load_sites
+from pipeline.crawl.timeline import mark
 from pipeline.store import Database, connect, session
 from pipeline.store import crawlstate as state
 
-STORE_EVERY = 3.0  # seconds between store (and extract) passes during the crawl
+PASS_EVERY = 0.5  # seconds between store (and extract) passes during the crawl
+# Extracted once while the crawl child starts, so the segmenter, the gazetteer
+# and the cleaner are loaded before the first pages come (my own sentence).
+WARM_PAGE = ("<html><head><title>Sắp xếp bộ máy</title></head><body><article><p>Năm 2024, huyện A đã "
+             "giảm 12 biên chế so với năm 2023.</p></article></body></html>")
 
 
 @dataclass
@@ -30,12 +35,46 @@ class RunSummary:
         return sum((row.get(key) or 0) for row in self.sites.values())
 
 
+@dataclass
+class Passes:
+    """What the run's store passes share: the parent stores and extracts what
+    the crawl child has fetched every PASS_EVERY seconds while it runs."""
+    config: CrawlConfig
+    sites: dict                                   # name -> Site
+    extract: bool
+    after_pass: object = None                     # called after a pass that stored documents
+    before: dict = field(default_factory=dict)    # doc -> rules version when first seen (facts_extracted)
+    reports: dict = field(default_factory=dict)   # site -> IngestReport
+    ruleset: object = None
+    db: Database | None = None
+
+    def store(self) -> set:
+        """Store the articles fetched since the last pass; the new documents'
+        ids are noted (not yet extracted) in `before`."""
+        stored: set = set()
+        _merge(self.reports, store_fetched(self.db, self.sites, self.config.run_id, stored))
+        for doc in stored:
+            self.before.setdefault(doc, None)
+        mark(f"parent: stored {len(stored)}")
+        return stored
+
+    def step(self) -> None:
+        mark("parent: pass")
+        if self.store() and self.extract and self.ruleset is not None:
+            pipeline.extract_pending(self.db, ruleset=self.ruleset)
+            mark("parent: extracted")
+        if self.after_pass is not None:
+            self.after_pass()
+
+
 def new_run_id() -> str:
     return datetime.now().strftime("%Y%m%dT%H%M%S%f")
 
 
-def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo) -> RunSummary:
-    """Crawl the sites, store new documents and (if extract) extract their facts."""
+def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pass=None) -> RunSummary:
+    """Crawl the sites, store new documents and (if extract) extract their facts,
+    as the pages come in. `after_pass()`, if given, runs after each store pass."""
+    mark("parent: nightly starts")
     config.run_id = config.run_id or new_run_id()
     sites, errors = load_sites(config.sites_dir, config.names)
     summary = RunSummary(config.run_id, errors=[str(e) for e in errors])
@@ -44,48 +83,50 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo) -> RunSu
     if not sites:
         summary.exit_code = 1 if errors else 0
         return summary
-    con = connect(config.db)
-    state.ensure_schema(con)
-    state.start_run(con, config.run_id, [s.name for s in sites])
-    con.close()  # the crawl process needs the database to itself
+    run = Passes(config, {s.name: s for s in sites}, extract, after_pass)
+    run.db, run.before = _open_run(config, list(run.sites))
     echo(f"run {config.run_id}: crawling {len(sites)} site(s)")
-    by_name = {s.name: s for s in sites}
-    before = _note_versions(Database(config.db), list(by_name), {})
-    crawl = threading.Thread(target=_crawl, args=(config, sites, summary, echo), name="crawl-child")
+    written = threading.Event()
+    crawl = threading.Thread(target=_crawl, args=(config, sites, summary, echo, written), name="crawl-child")
     crawl.start()
-    reports = _while_crawling(crawl, config, by_name, extract, before)
-    _finish(config, by_name, extract, summary, echo, reports, before)
+    run.ruleset = _warm() if extract else None  # while the child starts: it has Scrapy to import
+    while not written.wait(PASS_EVERY):
+        run.step()
+    _last_pass(run, echo)  # the child may still be closing its WARC file meanwhile
+    crawl.join()
+    _finish(run, summary)
     return summary
 
 
-def _crawl(config: CrawlConfig, sites, summary: RunSummary, echo) -> None:
-    summary.exit_code = crawl_in_subprocess(_child_config(config, sites), echo=echo)
+def _open_run(config: CrawlConfig, sites: list[str]) -> tuple[Database, dict]:
+    """The run's rows and how the sites' documents stand (`before`), in one
+    connection, closed before the crawl process starts: it needs the file."""
+    with connect(config.db) as con:
+        state.ensure_schema(con)
+        state.start_run(con, config.run_id, sites)
+        before = state.extraction_versions(con, sites)
+    return Database(config.db), before
 
 
-def _while_crawling(crawl: threading.Thread, config, sites: dict, extract: bool, before: dict) -> dict:
-    """Store (and extract) what the crawl has fetched so far, every STORE_EVERY
-    seconds, while it goes on: a polite crawl spends most of its time waiting,
-    and the pages need not wait for its end. The crawl holds the database only
-    in short leases (writer.StateLease), so both get their turns."""
-    reports: dict = {}
-    db = Database(config.db)
-    while crawl.is_alive():
-        crawl.join(STORE_EVERY)
-        if crawl.is_alive():
-            _merge(reports, store_fetched(db, sites, config.run_id))
-            if extract:
-                _note_versions(db, list(sites), before)
-                pipeline.extract_pending(db)
-    return reports
+def _warm():
+    """The rule set, with the models extraction and cleaning load on first use;
+    None if the rules do not load (the final extraction then says why)."""
+    try:
+        ruleset = pipeline.load_ruleset()
+        pipeline.extract_document(pipeline.prepare({"id": "warm-up", "html": WARM_PAGE}), ruleset)
+    except Exception:  # noqa: BLE001 (reported where it was before: at the extraction after the crawl)
+        return None
+    mark("parent: models loaded")
+    return ruleset
 
 
-def _note_versions(db, sites: list[str], before: dict) -> dict:
-    """Add the documents not seen yet, with their rules version, to `before`:
-    what state.facts_extracted compares with to count this run's facts."""
-    with session(db, read_only=True) as con:
-        for doc, version in state.extraction_versions(con, sites).items():
-            before.setdefault(doc, version)
-    return before
+def _crawl(config: CrawlConfig, sites, summary: RunSummary, echo, written: threading.Event) -> None:
+    mark("parent: starts the crawl child")
+    try:
+        summary.exit_code = crawl_in_subprocess(_child_config(config, sites), echo=echo, written=written)
+    finally:
+        written.set()  # a child that died before saying so: its state is what it is
+        mark("parent: crawl child exited")
 
 
 def _merge(reports: dict, more: dict) -> None:
@@ -103,31 +144,32 @@ def _child_config(config: CrawlConfig, sites) -> CrawlConfig:
     return child
 
 
-def _finish(config, sites: dict, extract: bool, summary: RunSummary, echo, reports: dict, before) -> None:
-    """Store and extract the rest, and count, each opening the database per
-    batch (store.Database), so queries get in between (issue 9)."""
-    db = Database(config.db)
-    _merge(reports, store_fetched(db, sites, config.run_id))
-    facts = _extract(db, list(sites), echo, _note_versions(db, list(sites), before)) if extract else {}
+def _last_pass(run: Passes, echo) -> None:
+    """The pages fetched after the last pass, then every document pending
+    extraction (an earlier `vnfacts crawl` stores without extracting)."""
+    mark("parent: last pass")
+    run.store()
+    if run.extract:
+        echo("extracting facts from new documents")
+        pipeline.extract_pending(run.db, ruleset=run.ruleset)
+    mark("parent: last pass done")
+
+
+def _finish(run: Passes, summary: RunSummary) -> None:
+    """Count and record per site, in one session. The facts counted are those
+    of the documents extracted in this run (`before` is how things stood at
+    its start), whichever run stored them (a `vnfacts crawl`)."""
     status = "done" if summary.exit_code == 0 else "crashed"
-    with session(db) as con:
-        for name in sites:
-            report = reports.get(name)
+    with session(run.db) as con:
+        facts = state.facts_extracted(con, run.before) if run.extract else {}
+        for name in run.sites:
+            report = run.reports.get(name)
             added = report.added + report.updated if report else 0
             summary.errors += report.errors if report else []
-            state.record_results(con, config.run_id, name, added,
-                                 facts.get(name, 0) if extract else None, status)
-        summary.sites = state.run_rows(con, config.run_id)
-
-
-def _extract(db, sites: list[str], echo, before) -> dict[str, int]:
-    """Extract every pending document; the facts counted per site are those of
-    the documents extracted in this run (`before` is how things stood at its
-    start), whichever run stored them (a `vnfacts crawl`)."""
-    echo("extracting facts from new documents")
-    pipeline.extract_pending(db)
-    with session(db, read_only=True) as con:
-        return state.facts_extracted(con, before)
+            state.record_results(con, run.config.run_id, name, added,
+                                 facts.get(name, 0) if run.extract else None, status)
+        summary.sites = state.run_rows(con, run.config.run_id)
+    mark("parent: run recorded")
 
 
 def print_summary(summary: RunSummary, echo=click.echo) -> None:

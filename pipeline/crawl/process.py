@@ -23,6 +23,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 PARENT_ENV = "VNFACTS_CRAWL_PARENT"
+# The child's last line: every state write is committed; what is left (closing
+# the WARC file, Scrapy's and Python's shutdown) the parent need not wait for.
+STATE_WRITTEN = "-- crawl state written"
 PR_SET_PDEATHSIG = 1
 WATCH_EVERY = 0.5  # seconds between the watcher's looks at the parent
 
@@ -36,13 +39,18 @@ def crawl_command(config) -> list[str]:
     return argv + list(config.names)
 
 
-def crawl_in_subprocess(config, echo=print) -> int:
-    """Run the crawl in a child process, passing its progress lines to `echo`."""
+def crawl_in_subprocess(config, echo=print, written: threading.Event | None = None) -> int:
+    """Run the crawl in a child process, passing its progress lines to `echo`;
+    `written` is set when the child says its state is committed (STATE_WRITTEN)."""
     env = {**os.environ, PARENT_ENV: str(os.getpid())}
     child = subprocess.Popen(crawl_command(config), stdout=subprocess.PIPE, text=True,
                              cwd=Path.cwd(), env=env)
     try:
         for line in child.stdout:
+            if line.rstrip("\n") == STATE_WRITTEN:
+                if written is not None:
+                    written.set()
+                continue
             echo(line.rstrip("\n"))
         return child.wait()
     finally:

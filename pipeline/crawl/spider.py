@@ -33,10 +33,11 @@ from pipeline.crawl.discover import (
     read_source,
 )
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
-from pipeline.crawl.process import die_with_parent
+from pipeline.crawl.process import STATE_WRITTEN, die_with_parent
 from pipeline.crawl.robots import cap_body
 from pipeline.crawl.settings import CrawlConfig, crawl_settings
 from pipeline.crawl.sites import DEFAULT_DELAY, Site, load_sites
+from pipeline.crawl.timeline import mark
 from pipeline.crawl.writer import StateLease, StateWriter
 from pipeline.store import crawlstate as state
 
@@ -106,6 +107,7 @@ class SitesSpider(scrapy.Spider):
     async def start(self):
         """Every site's discovery pages first, then what earlier runs left: all
         hosts get going at once. The state is read in one go, off the reactor."""
+        mark("child: spider starts")
         plan = await self.read(_start_plan, list(self.sites.values()))
         for site, sources, _ in plan:
             for url, kind, page, validators in sources:
@@ -305,6 +307,7 @@ class SitesSpider(scrapy.Spider):
         print(progress_line(name, stats), flush=True)
 
     def closed(self, reason):
+        mark("child: spider closed")
         for name, stats in self.stats_by_site.items():
             if not stats.reported:
                 self.report(name)
@@ -312,6 +315,8 @@ class SitesSpider(scrapy.Spider):
         self.read_pool.shutdown(wait=True)
         self.archive_pool.shutdown(wait=True)
         self.writer.close()  # every queued state write is done before the WARC file counts as recovered
+        mark("child: state written")
+        print(STATE_WRITTEN, flush=True)  # the parent may store the last pages now
         self.archive.close()
         state.mark_warc_recovered(self.con, str(self.archive.path))
         self.con.close()
@@ -377,6 +382,7 @@ def parse_args(argv: list[str]) -> CrawlConfig:
 
 def main(argv: list[str] | None = None) -> int:
     die_with_parent()
+    mark("child: imported")
     config = parse_args(sys.argv[1:] if argv is None else argv)
     sites, errors = load_sites(config.sites_dir, config.names)
     for error in errors:
