@@ -182,11 +182,14 @@ def gazetteer() -> Gazetteer:
     except (OSError, ValueError, KeyError) as error:
         raise RuntimeError(f"{path}: cannot read the address data: {error}") from None
     units, after = {}, {}
+    # 10,602 rows name 63 provinces and ~8,300 units: each name read once
+    # (a third of `vnfacts extract`'s gazetteer start-up, issue 11)
+    province_of_name, key_of_name = lru_cache(None)(old_province), lru_cache(None)(unit_key)
     for row in rows:
-        province = old_province(row["old_province"])
+        province = province_of_name(row["old_province"])
         after[province] = new_province(row.get("new_province") or "") or None
         for name in (row.get("old_district"), row.get("old_ward")):
-            key = unit_key(name or "")
+            key = key_of_name(name or "")
             if key:
                 units.setdefault(key, set()).add(province)
     frozen = {key: frozenset(found) for key, found in units.items()}
