@@ -157,6 +157,18 @@ def test_places_compare_as_places():
     assert place_key(None, None, "a") != place_key(None, None, "b")  # unplaced figures merge only within copies
 
 
+def test_permutations_are_datasketchs_without_importing_it():
+    """Clustering draws datasketch's affine32 permutations itself (importing
+    datasketch pulls in scipy): the same a, b and empty values, and a
+    command that clusters loads no datasketch or scipy."""
+    reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, scheme="affine32")
+    a, b = reference.permutations
+    assert (clusters._A == a).all() and (clusters._B == b).all()
+    assert (clusters._EMPTY == reference.hashvalues).all()
+    probe = "import sys, pipeline.dataset.clusters; print(sorted({'datasketch', 'scipy'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
+
+
 def test_signature_equals_datasketch_fed_one_by_one():
     text = "Toàn tỉnh có 46/67 bí thư chi bộ đồng thời là trưởng thôn, khu phố sau khi sắp xếp lại các thôn nhỏ."
     count, values = clusters.signature(text)

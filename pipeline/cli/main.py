@@ -117,15 +117,9 @@ def ingest(paths, max_chars, clusters, engine, address, workers, db_path):
 
 def link_copies(db_path) -> None:
     """Issue 13: syndicated copies are found as documents are stored (MinHash/LSH)."""
-    from pipeline.dataset.clusters import update_clusters
+    from pipeline.dataset.clusters import link_copies as link
 
-    sketched = 0
-    while True:  # short batches, one connection each: other processes get the database in between
-        with store.connect(db_path) as con:
-            step = update_clusters(con, max_batches=1, batch_size=200)
-        sketched += step
-        if not step:
-            break
+    sketched = link(store.Database(db_path))  # one connection per batch: others get the database in between
     click.echo(f"{sketched} documents sketched for copies (document_clusters)", err=True)
 
 
