@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
-from pipeline.lang.vntext import NUMBER_WORDS, normalize
+from pipeline.lang.vntext import COMMON_SYLLABLES, NUMBER_WORDS, normalize
 
 NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
                r"|" + "|".join(NUMBER_WORDS) + ")")
@@ -321,9 +321,16 @@ NUMBER_WORDS_SET = set(NUMBER_WORDS)
 
 
 def key_syllables(phrases) -> set[str]:
-    """One syllable each phrase must contain: its last, usually the rarest
-    ("trách" of "người hoạt động không chuyên trách")."""
-    return {normalize(p).lower().split()[-1] for p in phrases if p.split()}
+    """One syllable each phrase must contain: its last that is not common
+    ("trách" of "người hoạt động không chuyên trách", "tán" of "tán thành"),
+    else its last. Any of its syllables would be right; a rare one keeps
+    the phrase's rules out of paragraphs that do not hold it."""
+    return {key_syllable(normalize(p).lower().split()) for p in phrases if p.split()}
+
+
+def key_syllable(words: list[str]) -> str:
+    rare = [w for w in words if w not in COMMON_SYLLABLES]
+    return (rare or words)[-1]
 
 
 def expand_words(item: str, words: dict) -> str:

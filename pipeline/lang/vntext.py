@@ -17,8 +17,11 @@ ODD_SPACES = re.compile(r"[\x1f\u00a0\u2000-\u200a\u202f\u205f\u3000\ufeff\u200b
 LINE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 HYPHENS = re.compile(r"[\u00ac\u2010\u2011\u2012\u2013\u2014\u2212]")
 # The three classes (disjoint) and \r\n / \r in one scan, replaced as the
-# separate passes would: one regex pass instead of four (issue 11).
-_SPACE_FIXES = re.compile(r"\r\n?|" + "|".join(p.pattern for p in (ODD_SPACES, LINE_BREAKS, HYPHENS)))
+# separate passes would: one regex pass instead of four (issue 11). One
+# character class first, so the engine scans for it in C; a \n goes with
+# the \r before it.
+_SPACE_FIXES = re.compile("[\r" + "".join(p.pattern[1:-1] for p in (ODD_SPACES, LINE_BREAKS, HYPHENS))
+                          + "](?:(?<=\r)\n)?")
 # Old style puts the tone on the second vowel of a syllable-final oa/oe/uy
 # ("hoá", "uỷ"); we store the style most Vietnamese sites now use ("hóa", "ủy").
 # Worked on NFC text: each toned a/e/y maps to (tone mark, bare vowel).
@@ -40,6 +43,16 @@ NUMBER_WORDS = {
     "một": 1, "hai": 2, "ba": 3, "bốn": 4, "năm": 5, "sáu": 6, "bảy": 7,
     "tám": 8, "chín": 9, "mười": 10,
 }
+# Syllables found in most news paragraphs (function words, "thành" of "thành
+# phố", "đồng" of "đồng chí"): a poor sign that a phrase is present. The
+# pre-filter keys a phrase on a syllable not listed here (extract/prefilter.py).
+COMMON_SYLLABLES = frozenset("""
+và các có của trong cho đã được với là công tại đến theo một để từ ngày này về trên không sẽ ở hiện những đó
+năm người ra vào đồng số cũng việc thành bộ nước chính định đầu trường như chỉ nhà làm khi nhiều thể phải còn
+nhân trình quan động biết nay văn trung dân thông do bị hơn thời cơ lại qua chức lý chủ gia sau trước sinh ông
+nhất cao phát hợp hội thực hành dự đây mới quốc học nhưng đang cấp tiếp nhận sự tổ vụ viên tế cả địa phương
+điều đề ban đại khu sở vì toàn mà nội chưa đối thị lên lượng vẫn hai tháng liên giao tình bằng ý
+""".split())
 # "9" written 400 times reads as inf; 30 digits are no figure a text means
 # either (a bound well above any count, so bounds.py still sees and counts a
 # misread 1e21, and "... triệu" times it stays finite).
@@ -59,6 +72,16 @@ def _space_fix(m: re.Match) -> str:
     if char == "\r" or LINE_BREAKS.match(char):
         return "\n"
     return " " if ODD_SPACES.match(char) else "-"
+
+
+def collapse_spaces(text: str) -> str:
+    """" ".join(text.split()): runs of whitespace as one space, none at the
+    ends. Every whitespace character but the space is unprintable, so a
+    printable text without a double or an outer space is returned as it is,
+    without the split (the cleaner calls this for every paragraph and line)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def fix_tone_placement(text: str) -> str:
