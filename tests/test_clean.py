@@ -390,3 +390,25 @@ def test_trafilatura_reads_nothing_where_all_text_is_in_tables():
                                       "</td></tr></table></body></html>"))
     assert not all_in_tables(page._parse(f"<html><body><table><tr><td>{ps}</td></tr></table>"
                                           "<p>Một đoạn ngoài bảng.</p></body></html>"))
+
+
+def test_the_control_byte_count_refuses_what_the_character_count_refuses():
+    import random
+
+    from pipeline.clean import page
+
+    def refused(text, utf8=None):
+        try:
+            page._check_text(text, utf8)
+        except CleanError:
+            return True
+        return False
+
+    rng = random.Random(11)
+    pieces = ["a", "ệ", "<p>", "\x01", "\x1b", "\x0b", "\x1f", "𝔸", "\n"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 200))) for _ in range(500)]
+    # control characters near the 4,096th character, behind multi-byte letters
+    texts += ["ệ" * n + "\x02" * k for n in (4080, 4087, 4088, 4095) for k in (8, 9, 12)]
+    verdicts = [refused(t) for t in texts]
+    assert [refused(t, t.encode("utf-8")) for t in texts] == verdicts
+    assert 20 < sum(verdicts) < len(texts) - 20

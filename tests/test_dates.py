@@ -162,3 +162,49 @@ def test_a_written_date_stands_for_one_day(text, expected):
 def test_a_day_without_its_year_is_kept_for_the_caller():
     (_, mention), = date_mentions("tính đến ngày 30-6, toàn tỉnh", MENTIONS)
     assert (mention.kind, mention.year, mention.month, mention.day) == ("dayonly", None, 6, 30)
+
+
+# --- the guarded patterns match as the plain ones (issue 11) -----------------
+
+def plain_patterns() -> dict:
+    """dates.py's patterns without the look-aheads that make them fast: the reference."""
+    import re
+
+    from pipeline.lang import dates
+    header = dates._HEADER_WORDS.pattern.replace("(?=t|c|n|l|v|đ|x|g|u|s|a|p)", "", 1)
+    return {"DATE_RE": re.compile(f"{dates._DMY}|{dates._ISO}|{dates._WORDS}", re.IGNORECASE),
+            "TIME_RE": re.compile(dates.TIME_RE.pattern.replace("(?=\\d)", "", 1)),
+            "_HEADER_WORDS": re.compile(header, re.IGNORECASE), "_YEAR_DIGITS": re.compile(r"\d{4}")}
+
+
+def date_lines(count: int = 4000):
+    """Random header-like lines, then the lines of the seed pages."""
+    import random
+    rng = random.Random(11)
+    pieces = ["1", "2", "06", "12", "2019", "20221", "/", ".", "-", ":", "h", " ", "  ", ",", "+", "\u00a0",
+              "tháng", "Th", "năm", "Ngày", "thứ hai", "Thứ 2", "CHỦ NHẬT", "lúc", "GMT+7", "gmt", "UTC", "AM",
+              "pm", "Sáng", "tối", "đã", "Đăng", "cập nhật", "xuất bản", "vào", "xã", "ſáng", "\u212a", "ǅ", "ab",
+              "21/5/2024", "2022-06-30", "30 tháng 6 năm 2022", "15 Th3, 2019", "130/6/20221", "1.2.2019",
+              "3-4-2019", "09:30", "7h05", "24:10"]
+    for _ in range(count):
+        yield "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 14)))
+    for path in sorted((SHARED / "corpus" / "seeds").glob("*.txt")):
+        yield from path.read_text(encoding="utf-8").splitlines()
+
+
+def test_guarded_patterns_match_as_the_plain_ones():
+    from pipeline.lang import dates
+    lines = list(date_lines())
+    for name, plain in plain_patterns().items():
+        fast = getattr(dates, name)
+        for line in lines:
+            assert [(m.span(), m.groupdict()) for m in fast.finditer(line)] == \
+                [(m.span(), m.groupdict()) for m in plain.finditer(line)], (name, line)
+    assert sum(bool(dates.DATE_RE.search(line)) for line in lines) > 400  # the lines do hold dates
+
+
+def test_residual_words_counts_up_to_what_is_asked():
+    from pipeline.lang.dates import _residual_words
+    line = "Thứ Ba, 21/5/2024, 09:30 một hai ba bốn năm sáu bảy"
+    assert _residual_words(line) == 5 and _residual_words(line, most=100) == 7
+    assert _residual_words("Thứ Ba, 21/5/2024, 09:30 (GMT+7)") == 0

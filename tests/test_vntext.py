@@ -86,3 +86,13 @@ def test_is_vietnamese_matches_the_full_count():
              *mixed_texts(500), *(p.read_text(encoding="utf-8") for p in SEEDS.glob("*.txt"))]
     for minimum in (0.02, 0.05, 0.5):
         assert [is_vietnamese(t, minimum) for t in texts] == [counted_is_vietnamese(t, minimum) for t in texts]
+
+
+def test_collapse_spaces_is_split_and_join():
+    import sys
+
+    from pipeline.lang.vntext import collapse_spaces
+    # what its shortcut rests on, over all of Unicode
+    assert all(not chr(c).isprintable() for c in range(sys.maxunicode + 1) if chr(c).isspace() and c != 32)
+    texts = [*mixed_texts(), "", " ", "a  b", " a", "a ", "a\u3000b", "a\u200bb", "Tỉnh có 12 xã."]
+    assert [collapse_spaces(t) for t in texts] == [" ".join(t.split()) for t in texts]

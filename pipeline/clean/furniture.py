@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from pipeline.lang.dates import is_dateline
+from pipeline.lang.vntext import collapse_spaces
 
 # Items that can stand alone or share one line ("Số lượt người xem: 833
 # Bản inQuay lại"). Longer variants first: each item is matched atomically.
@@ -65,7 +66,7 @@ def tidy(text: str, keep_blank: bool, datelines: bool = False) -> str:
     """
     out: list[str] = []
     for raw in text.splitlines():
-        line = " ".join(raw.split())  # = SPACES.sub(" ", raw).strip() on a line (no newline), 3x faster
+        line = collapse_spaces(raw)  # = SPACES.sub(" ", raw).strip() on a line (no newline), 3x faster
         if line and (is_furniture(line) or (datelines and is_dateline(line))):
             continue
         if line or (keep_blank and out and out[-1]):

@@ -24,6 +24,8 @@ paragraphs), the two site fixtures (short bodies).
 from __future__ import annotations
 
 from lxml.etree import XPath
+
+from pipeline.lang.vntext import collapse_spaces
 from trafilatura.xpaths import (
     DISCARD_IMAGE_ELEMENTS,
     OVERALL_DISCARD_XPATH,
@@ -51,7 +53,7 @@ _INNER_BLOCKS = frozenset({"br", "div", "p", "ul", "ol", "li", "table", "tr", "t
 
 
 def _text(el) -> str:
-    return " ".join(el.text_content().split())
+    return collapse_spaces(el.text_content())
 
 
 def _groups(tree) -> dict:

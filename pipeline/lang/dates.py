@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from itertools import islice
 import unicodedata
 from datetime import date
 
@@ -25,17 +26,21 @@ _WORDS = (
     r"(?<!\d)(?P<d3>\d{1,2})\s+th(?:áng)?\s*(?P<m3>\d{1,2})"
     r"\s*(?:,|\s|năm)\s*(?:năm\s+)?(?P<y3>\d{4})(?!\d)"
 )
-DATE_RE = re.compile(f"{_DMY}|{_ISO}|{_WORDS}", re.IGNORECASE)
-# Every form has a four-digit year: lines without one are skipped cheaply.
-_YEAR_DIGITS = re.compile(r"\d{4}")
+# Each form starts with a digit: the leading (?=\d) changes no match and
+# saves trying the three alternatives at every other position (6x faster, issue 11).
+DATE_RE = re.compile(f"(?=\\d)(?:{_DMY}|{_ISO}|{_WORDS})", re.IGNORECASE)
+# Every form has a four-digit year: lines without one are skipped cheaply
+# (\d\d{3}, not \d{4}: a pattern opening on a class is scanned in C).
+_YEAR_DIGITS = re.compile(r"\d\d{3}")
 _ONE_DATE = re.compile(rf"(?:ngày\s*:?\s*)?(?:{_DMY}|{_ISO}|{_WORDS})\s*\.?", re.IGNORECASE)
 
-TIME_RE = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])\s?[:h]\s?[0-5]\d(?!\d)")
+TIME_RE = re.compile(r"(?=\d)(?<![\d:])(?:[01]?\d|2[0-3])\s?[:h]\s?[0-5]\d(?!\d)")
 # Words that say "this is when the page was published/updated".
 CUE_RE = re.compile(r"đăng|cập nhật|xuất bản|published|updated|posted", re.IGNORECASE)
 # Header vocabulary that does not make a line a sentence.
+# (The look-ahead, the words' first letters, spares trying them all at each position.)
 _HEADER_WORDS = re.compile(
-    r"\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s+nhật|ngày|lúc|vào|đã|"
+    r"(?=t|c|n|l|v|đ|x|g|u|s|a|p)\b(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|2|3|4|5|6|7)|chủ\s+nhật|ngày|lúc|vào|đã|"
     r"đăng|cập\s+nhật|xuất\s+bản|gmt\s*\+?\s*\d*|utc|sáng|chiều|tối|am|pm)\b",
     re.IGNORECASE,
 )
@@ -81,11 +86,15 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _residual_words(line: str) -> int:
-    """Words left once dates, times, weekdays and cue words are removed."""
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _residual_words(line: str, most: int = MAX_RESIDUAL_WORDS + 1) -> int:
+    """Words left once dates, times, weekdays and cue words are removed,
+    counted up to `most` (a body line stops being read there)."""
     rest = TIME_RE.sub(" ", DATE_RE.sub(" ", line))
     rest = _HEADER_WORDS.sub(" ", rest)
-    return len(re.findall(r"[^\W\d_]+", rest))
+    return sum(1 for _ in islice(_WORD.finditer(rest), most))
 
 
 def _score(line: str) -> int | None:
