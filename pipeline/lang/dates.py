@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from itertools import islice
 import unicodedata
 from datetime import date
+from itertools import islice
 
 MIN_YEAR, MAX_YEAR = 1945, 2100
 

@@ -1,0 +1,85 @@
+"""Bytes or text of a page -> a parsed lxml tree, binary input refused at
+the door (clean/page.py reads the tree). Split from page.py (issue 11)."""
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+
+from pipeline.lang.decode import DecodeError, decode_document
+
+
+class CleanError(ValueError):
+    """The input cannot give a clean text (binary, empty, no main text)."""
+
+
+# Control bytes that mark binary data. Vertical tab and the file, group,
+# record and unit separators (\x0b, \x1c-\x1f) are not among them: word
+# processors and spreadsheets write them as line and field breaks in text
+# (vntext.normalize turns them into newlines).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1b]")
+_CONTROL_BYTES = bytes([*range(0x09), *range(0x0E, 0x1C)])
+_CHECKED_CHARS, MAX_CONTROL = 4096, 8
+
+
+def _check_text(text: str, utf8: bytes | None = None) -> None:
+    """Refuse binary data: NULs, or more than MAX_CONTROL control characters
+    in the first _CHECKED_CHARS. `utf8`: the bytes `text` was decoded from."""
+    if "\x00" in text:
+        raise CleanError("binary input: NUL characters")
+    if utf8 is not None and _few_control_bytes(utf8):
+        return
+    if len(_CONTROL_CHARS.findall(text, 0, _CHECKED_CHARS)) > MAX_CONTROL:
+        raise CleanError("binary input: control characters")
+
+
+def _few_control_bytes(utf8: bytes) -> bool:
+    """At most MAX_CONTROL control bytes where the first _CHECKED_CHARS
+    characters can lie (4 bytes each at most; the control characters are
+    single bytes in UTF-8): then they hold no more either. Counted by
+    bytes.translate, 10x faster than the regex over the text."""
+    head = utf8[:4 * _CHECKED_CHARS]
+    return len(head) - len(head.translate(None, _CONTROL_BYTES)) <= MAX_CONTROL
+
+
+def decode(data: bytes) -> str:
+    """Bytes -> str by BOM, UTF-8, meta charset, then windows-1258."""
+    return _decode(data)[0]
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    try:
+        return decode_document(data)
+    except DecodeError as exc:
+        raise CleanError(str(exc)) from exc
+
+
+# --- HTML -----------------------------------------------------------------
+def _html_parser() -> lxml.etree.HTMLParser:
+    """lxml.html's parser, minus its per-element Python class lookup (form
+    and input classes we never use): every element is an HtmlElement, which
+    trafilatura and htmldate require, and parsing is ~5% faster."""
+    parser = lxml.etree.HTMLParser(encoding="utf-8", remove_comments=True)
+    parser.set_element_class_lookup(lxml.etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
+    return parser
+
+
+_PARSER = _html_parser()
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+
+
+def _parse(html: str | bytes) -> lxml.html.HtmlElement:
+    text, encoding = _decode(html) if isinstance(html, bytes) else (html, None)
+    _check_text(text, html if encoding == "utf-8" else None)
+    if not text or text.isspace():
+        raise CleanError("empty input")
+    # lxml gets UTF-8 bytes and a fixed encoding: faster than a str, and
+    # immune to a stale <meta charset>. Valid UTF-8 input is passed as is.
+    data = html if encoding == "utf-8" else _XML_DECL.sub("", text).encode("utf-8")
+    try:
+        return lxml.html.document_fromstring(data, parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise CleanError(f"unparsable HTML: {exc}") from exc
