@@ -66,8 +66,21 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool
         return _open_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, read_only=False, fresh=not path.exists())
-    schema.migrate(con)
+    if _recorded_version(con) < schema.CURRENT:
+        schema.migrate(con)
     return con
+
+
+def _recorded_version(con) -> int:
+    """schema.version without its information_schema look-up, ~25 ms on a
+    fresh connection, which ingest pays once per batch (issue 11); no
+    schema_version table is version 0 (any error: migrate decides, as before;
+    a missing table may even meet DuckDB's scan of this module's globals,
+    where schema_version is a function). A current database needs no migrate."""
+    try:
+        return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
+    except duckdb.Error:
+        return 0
 
 
 def _open_read_only(path: Path):
