@@ -80,3 +80,23 @@ def test_fast_path_finds_what_the_full_path_finds(ruleset, record):
     fast = sorted(map(key, core.extract_document(document, ruleset, prefilter=True)))
     full = sorted(map(key, core.extract_document(document, ruleset, prefilter=False)))
     assert fast == full
+
+
+@pytest.mark.parametrize("regexes,prefixes", [
+    (["(phó )?bí thư( thường trực)? kiêm chủ tịch"], {"phó", "bí"}),
+    (["(thôn đội trưởng|trưởng|phó)[^.]{0,50}? kiêm"], {"thôn", "trưởng", "phó"}),
+    (["nhất thể( hóa)? (2|hai) chức danh"], {"nhất"}),
+    (["(?<!x)đều không", "là người"], {"đều", "là"}),   # zero-width items are skipped
+    (["x[^a]y"], {"x"}),                                 # a prefix: the word may go on
+    (["\\d+ xã"], None),                                 # starts with a digit: searched for
+    (["(đã )?.{0,5}xã"], None),                          # may start with any character
+])
+def test_first_prefixes_of_a_regex_class(regexes, prefixes):
+    from pipeline.extract.firstwords import first_prefixes
+    assert first_prefixes(regexes) == (frozenset(prefixes) if prefixes is not None else None)
+
+
+def test_every_run_of_the_rules_is_anchored(ruleset):
+    """Searching a paragraph per run was the pre-filter's main cost (issue 11):
+    every run of today's rules starts at a number, a word or a mark."""
+    assert all(run.anchor is not None for run in ruleset.keywords.anchored.values())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from pipeline.extract.firstwords import first_prefixes
 from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
 from pipeline.lang.vntext import COMMON_SYLLABLES, NUMBER_WORDS, normalize
 
@@ -43,10 +45,10 @@ class LazyRegex:
 class Run:
     """A run of items between two gaps, from its first required item on.
     `anchor` says where a match can start: NUMBER_KEY / PERCENT_KEY (where a
-    number starts), a set of syllables (where one starts a word), or None (a
-    regex class: anywhere, found by searching)."""
+    number starts), a WordAnchor (where a word is or begins with one of its
+    words), or None (anywhere: found by searching)."""
     regex: LazyRegex
-    anchor: str | frozenset | None
+    anchor: "str | WordAnchor | None"
 
 
 @dataclass
@@ -116,19 +118,26 @@ class Prefilter:
             self.anchored[key] = Run(self.regexes[source], anchor)
         return self.anchored[key]
 
-    def first_syllables(self, core: str) -> frozenset | None:
-        """The letters each of an item's phrases starts with ("cb" of "cb, cc");
-        None when some option is a regex (a composite class) or starts with
-        no letter: such a run is searched for."""
+    def first_syllables(self, core: str) -> "WordAnchor | None":
+        """The letters each of an item's options starts with: the first word
+        of a phrase ("cb" of "cb, cc"), the prefixes a regex class's matches
+        begin with (extract/firstwords.py). None when some option may start
+        with no letter: such a run is searched for."""
         item = self.words and expand_words(core, self.words)
-        phrases = []
+        phrases, regexes = [], []
         for option in item.split("|"):
             name = option[1:]
             if option.startswith("@") and len(self.lexicon.sources[name]) > len(self.lexicon.classes[name]):
-                return None  # a regex class: any start
-            phrases += self.lexicon.classes[option[1:]] if option.startswith("@") else [option.replace("_", " ")]
-        firsts = [LETTERS.match(normalize(p).lower().lstrip()) for p in phrases]
-        return frozenset(f.group() for f in firsts) if all(firsts) else None
+                regexes += self.lexicon.sources[name]  # its phrases' regexes are in sources too
+            else:
+                phrases += self.lexicon.classes[name] if option.startswith("@") else [option.replace("_", " ")]
+        firsts = [normalize(p).lower().strip() for p in phrases]
+        words = {m.group() for m in map(LETTERS.match, firsts) if m}
+        marks = {f[0] for f in firsts if f and not LETTERS.match(f)}
+        prefixes = first_prefixes(regexes) if regexes else frozenset()
+        if prefixes is None or any(not f or f[0].isdigit() or f[0] == "_" for f in firsts):
+            return None
+        return WordAnchor(frozenset(words | prefixes), whole=not regexes, marks=frozenset(marks))
 
     def run_regex(self, run: list[tuple]) -> LazyRegex:
         return self.regexes[self.run_source(run)]
@@ -248,32 +257,50 @@ PERCENT_START = re.compile(r"\d[\d.,]*")
 LETTERS = re.compile(r"[^\W\d_]+")  # a run of letters: underthesea never starts a token inside one
 
 
+class WordAnchor(NamedTuple):
+    """A run starts where a word is one of `words` (whole) or begins with
+    one, or at one of the `marks` (punctuation: ",", "(")."""
+    words: frozenset
+    whole: bool = True
+    marks: frozenset = frozenset()
+
+
 def anchor_starts(anchor, text: str, found: dict) -> list[int]:
     """Sorted places in text where an anchor can start, memoized per text:
-    a number's first digit or a number word, or a word one of the anchor's
-    syllables is (as a whole run of letters)."""
+    a number's first digit or a number word, or a word of the anchor's."""
     key = ("anchor", anchor)
     if key not in found:
         if anchor == NUMBER_KEY or anchor == PERCENT_KEY:
             digits = NUMBER_START if anchor == NUMBER_KEY else PERCENT_START
             starts = [m.start() for m in digits.finditer(text)] + words_at(NUMBER_WORDS_SET, text, found)
         else:
-            starts = words_at(anchor, text, found)
+            starts = words_at(anchor.words, text, found, anchor.whole) + marks_at(anchor.marks, text)
         found[key] = sorted(starts)
     return found[key]
 
 
-def words_at(syllables, text: str, found: dict) -> list[int]:
-    return [at for syllable in syllables for at in word_starts(syllable, text, found)]
+def words_at(syllables, text: str, found: dict, whole: bool = True) -> list[int]:
+    return [at for syllable in syllables for at in word_starts(syllable, text, found, whole)]
 
 
-def word_starts(syllable: str, text: str, found: dict) -> list[int]:
-    """Where syllable stands as a word: no letter right before or after it."""
-    key = ("word", syllable)
+def marks_at(marks, text: str) -> list[int]:
+    starts = []
+    for mark in marks:
+        at = text.find(mark)
+        while at >= 0:
+            starts.append(at)
+            at = text.find(mark, at + 1)
+    return starts
+
+
+def word_starts(syllable: str, text: str, found: dict, whole: bool = True) -> list[int]:
+    """Where a word is syllable (whole) or starts with it: no letter right
+    before it (nor, whole, right after)."""
+    key = ("word", syllable, whole)
     if key not in found:
         starts, at, size = [], text.find(syllable), len(syllable)
         while at >= 0:
-            if (at == 0 or not text[at - 1].isalpha()) and not text[at + size:at + size + 1].isalpha():
+            if (at == 0 or not text[at - 1].isalpha()) and not (whole and text[at + size:at + size + 1].isalpha()):
                 starts.append(at)
             at = text.find(syllable, at + 1)
         found[key] = starts
