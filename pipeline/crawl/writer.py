@@ -33,10 +33,12 @@ from pathlib import Path
 
 from pipeline.store import StoreError, connect
 from pipeline.store import crawlstate as state
+from pipeline.store.db import LOCK_WAIT
 
 log = logging.getLogger(__name__)
 
 IDLE, HOLD, GAP = 0.05, 0.5, 0.25  # seconds (see above)
+POLL = 0.02  # seconds between tries to open a file another process holds (StateLease._connect)
 FLUSH_EVERY, BATCH = 0.5, 500
 # Same-kind writes that one set-based statement does for many URLs.
 MANY = {state.mark_fetched: state.mark_fetched_many, state.mark_failed: state.mark_failed_many}
@@ -74,12 +76,29 @@ class StateLease:
         with self._lock:
             if self._con is None:
                 time.sleep(max(0.0, self._closed + self.gap - time.monotonic()))
-                self._con = connect(self.path)
+                self._con = self._connect()
                 self._opened = time.monotonic()
             try:
                 yield self._con
             finally:
                 self._used = time.monotonic()
+
+    def _connect(self):
+        """connect(), trying every POLL seconds while another process holds the
+        file, for LOCK_WAIT seconds. The store's own retries back off to 1 s
+        between tries, and the gaps `vnfacts run` leaves between its sessions
+        (while it cleans or extracts) last tens of milliseconds: a backoff
+        mostly misses them, and the crawl's state (and its end) waited."""
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                return connect(self.path, wait=0)
+            except StoreError as error:
+                if "in use by" not in str(error):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreError(f"{error} (the crawl tried for {LOCK_WAIT:g} s)") from None
+            time.sleep(POLL)
 
     def execute(self, sql: str, params=None) -> Rows:
         word = sql.lstrip()[:8].upper()

@@ -254,10 +254,10 @@ def start_run(con, run_id: str, sites: list[str]) -> None:
     """Record a new run; an earlier run still 'running' was killed (only one
     process can hold the database), so it is marked 'interrupted'."""
     con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND run_id <> ?", [run_id])
-    con.executemany(
-        "INSERT INTO runs (run_id, site, started_at, status) VALUES (?, ?, ?, 'running') "
+    con.execute(  # one statement: executemany took ~0.1 s for ten sites, at the crawl's start
+        "INSERT INTO runs (run_id, site, started_at, status) SELECT ?, unnest(?::TEXT[]), ?, 'running' "
         "ON CONFLICT DO NOTHING",
-        [(run_id, s, now()) for s in sites],
+        [run_id, list(sites), now()],
     )
 
 

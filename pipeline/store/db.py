@@ -54,18 +54,20 @@ class StoreError(Exception):
     """A database the user named cannot be used: missing, locked, unreadable."""
 
 
-def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool = True):
+def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool = True,
+            wait: float | None = None):
     """Open the database, upgraded to the current schema.
 
     create=False (and read_only) refuse a missing file instead of making an
-    empty one, so a mistyped path is an error, not an empty result."""
+    empty one, so a mistyped path is an error, not an empty result. `wait`:
+    seconds to retry while another process holds the file (LOCK_WAIT)."""
     path = Path(path)
     if not path.exists() and (read_only or not create):
         raise StoreError(f"no database at {path} (vnfacts ingest, crawl or demo creates one)")
     if read_only:
         return _open_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only=False, fresh=not path.exists())
+    con = _open(path, read_only=False, wait=wait, fresh=not path.exists())
     if _recorded_version(con) < schema.CURRENT:
         schema.migrate(con)
     return con
