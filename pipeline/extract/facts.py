@@ -76,7 +76,7 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fa
         return []
     doc = build_doc(sentence.text, sentence.words, ruleset.lexicon)
     facts, consumed, anchored, parts = [], set(), [], vocabulary(ruleset)
-    for rule, start, end, anchor in ranked_matches(doc, ruleset, sentence.own):
+    for rule, start, end, anchor in ranked_matches(doc, ruleset, sentence.own, sentence.patterns):
         if anchor in consumed:
             continue
         fact = make_fact(doc, sentence, rule, start, end, anchor, scene, carried, pats)
@@ -95,19 +95,21 @@ def sentence_facts(sentence, document, scene, carried, ruleset, pats) -> list[Fa
     return sorted(facts, key=lambda f: f.start)
 
 
-def ranked_matches(doc, ruleset, own=None):
+def ranked_matches(doc, ruleset, own=None, patterns=None):
     """Matches by rank: higher priority, then shorter, then earlier. Of one
     rule's matches on one number, the longest (it carries most, e.g. a
     percentage after the count) stands for the rule, the first to end of
     equally long ones. A match longer than its pattern allows is dropped
     before anything else is computed: in a long sentence most are. `own`:
     the characters whose numbers this piece of a long sentence owns
-    (segment.cut_long); a number in its margins is its neighbour's."""
+    (segment.cut_long); a number in its margins is its neighbour's.
+    `patterns`: the only ones that can match (None: all). Equal ranks go to
+    the rule loaded first, so the ranking never depends on match order."""
     budget.check()  # once a sentence: what follows is bounded by the sentence's length
     tags = [t.tag_ for t in doc]
     owned = owned_tokens(doc, own)
     longest, skip = {}, {}  # skip: anchor -> not this piece's, or a per-unit figure
-    for rule, limit, start, end in ruleset.matches(doc):
+    for rule, limit, start, end in ruleset.matches(doc, patterns=patterns):
         anchor = anchor_token(tags, start, end) if end - start <= limit else None
         if anchor is not None and anchor not in skip:
             skip[anchor] = anchor not in owned or per_unit(doc, anchor)
@@ -118,7 +120,8 @@ def ranked_matches(doc, ruleset, own=None):
             longest[(rule.id, anchor)] = (rule, start, end, anchor)
     # a count's match goes before a percentage's, so "98.765 cử tri đồng ý,
     # chiếm 97,1%" is one fact, not a count and a separate share
-    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, tags[c[3]] == "PCT", c[2] - c[1], c[1]))
+    ranked = sorted(longest.values(), key=lambda c: (-c[0].priority, tags[c[3]] == "PCT", c[2] - c[1], c[1],
+                                                     ruleset.rank[c[0].id]))
     return ranked
 
 

@@ -60,6 +60,7 @@ class Need:
     keys: list[frozenset]
     runs: list[Run]
     mask: int = 0
+    pattern: str = ""
 
     def met(self, present: int) -> bool:
         return not self.mask & ~present
@@ -101,7 +102,7 @@ class Prefilter:
             run.append((regex, op, "number" if core in NUMBER_ITEMS else "class" if core[0] == "@" else "word", core))
             if key is not None and op in ("", "+"):
                 keys.append(key)
-        return Need(keys, runs)
+        return Need(keys, runs, pattern=pattern)
 
     def anchored_run(self, run: list[tuple]) -> "Run":
         """The run from its first required item on, matched only where that
@@ -171,11 +172,10 @@ class Prefilter:
             if option.startswith("@"):
                 name = option[1:]
                 regexes += self.lexicon.sources[name]
-                keys = None if keys is None else (keys | key_syllables(self.lexicon.classes[name])
-                                                  | set(self.lexicon.keywords.get(name, [])))
+                keys = joined(keys, key_syllables(self.lexicon.classes[name]), self.lexicon.keywords.get(name, []))
             else:
                 regexes.append(phrase_regex(option.replace("_", " ")))
-                keys = None if keys is None else keys | key_syllables([option.replace("_", " ")])
+                keys = joined(keys, key_syllables([option.replace("_", " ")]))
         return "(?:" + "|".join(f"(?:{r})" for r in regexes) + ")", (frozenset(keys) if keys is not None else None)
 
     def search(self, text: str, on_topic: bool = True) -> bool:
@@ -188,6 +188,16 @@ class Prefilter:
             if need.met(present) and runs_in_order(need.runs, lowered, found):
                 return True
         return False
+
+    def passing(self, text: str) -> frozenset:
+        """The patterns whose needs this text meets, whatever its topic: the
+        only ones that can match it, so the only ones a sentence is matched
+        with (RuleSet.matches)."""
+        lowered = text.lower()
+        syllables = syllables_of(lowered)
+        present, found = self.present(syllables), {}
+        return frozenset(need.pattern for need in self.triggered(syllables)
+                         if need.met(present) and runs_in_order(need.runs, lowered, found))
 
     def present(self, syllables: set) -> int:
         """Bit i set when the text has a syllable of key set i."""
@@ -347,12 +357,22 @@ def trigger_index(needs: list[Need]) -> dict[str, list[Need]]:
 NUMBER_WORDS_SET = set(NUMBER_WORDS)
 
 
-def key_syllables(phrases) -> set[str]:
+def key_syllables(phrases) -> set[str] | None:
     """One syllable each phrase must contain: its last that is not common
     ("trách" of "người hoạt động không chuyên trách", "tán" of "tán thành"),
     else its last. Any of its syllables would be right; a rare one keeps
-    the phrase's rules out of paragraphs that do not hold it."""
-    return {key_syllable(normalize(p).lower().split()) for p in phrases if p.split()}
+    the phrase's rules out of paragraphs that do not hold it. None when a
+    phrase has no syllable at all ("," of "NUM @CASE , trong đó ..."): its
+    item can be checked by its runs only."""
+    keys = [SYLLABLE.findall(normalize(p).lower()) for p in phrases]
+    return None if not all(keys) else {key_syllable(words) for words in keys}
+
+
+def joined(keys: set | None, *more) -> set | None:
+    """Keys of an item's options together; None (no key) wins."""
+    if keys is None or any(m is None for m in more):
+        return None
+    return keys.union(*more)
 
 
 def key_syllable(words: list[str]) -> str:

@@ -86,28 +86,40 @@ class RuleSet:
     # match is read without a string lookup; reach: the most any pattern may span
     spans: dict = field(default_factory=dict)
     reach: int = 0
+    rank: dict = field(default_factory=dict)     # rule id -> its place in load order (ties of facts.ranked_matches)
+    by_pattern: dict = field(default_factory=dict)  # pattern text -> a Matcher of its keys only, built on first use
 
-    def matches(self, doc, window: int = WINDOW):
-        """(rule, longest, start, end) of every match in doc, in the matcher's order.
+    def matches(self, doc, window: int = WINDOW, patterns=None):
+        """(rule, longest, start, end) of every match in doc; with `patterns`
+        (Prefilter.passing), of those patterns only: a sentence most rules
+        cannot match is not run through their ~180 patterns (issue 11).
 
         A long sentence (a page without full stops, a list run together) is
         matched in windows of `window` tokens that overlap by `reach`: a
         match longer than its pattern's longest is never used, so every match
         that is lies whole in some window, while the candidates of a gap grow
         with the window, not with the sentence (linear, not quadratic)."""
-        if len(doc) <= window + self.reach:
-            found = self.matcher(doc)
-        else:
-            found = dict.fromkeys((key, begin + start, begin + end)
-                                  for begin in range(0, len(doc) - self.reach, window)
-                                  for key, start, end in self.window(doc, begin, window))
-        for key, start, end in found:
-            rule, longest = self.spans[key]
-            yield rule, longest, start, end
+        matchers = [self.matcher] if patterns is None else [self.pattern_matcher(p) for p in sorted(patterns)]
+        for matcher in matchers:
+            if len(doc) <= window + self.reach:
+                found = matcher(doc)
+            else:
+                found = dict.fromkeys((key, begin + start, begin + end)
+                                      for begin in range(0, len(doc) - self.reach, window)
+                                      for key, start, end in self.window(matcher, doc, begin, window))
+            for key, start, end in found:
+                rule, longest = self.spans[key]
+                yield rule, longest, start, end
 
-    def window(self, doc, begin: int, window: int):
+    def window(self, matcher, doc, begin: int, window: int):
         budget.check()  # a window is the unit of matching work a time budget can stop between
-        return self.matcher(doc[begin:begin + window + self.reach])
+        return matcher(doc[begin:begin + window + self.reach])
+
+    def pattern_matcher(self, pattern: str) -> Matcher:
+        if pattern not in self.by_pattern:
+            self.by_pattern[pattern] = build_matcher(self.rules, self.lexicon.classes,
+                                                     self.context.get("pattern_words", {}), only=pattern)
+        return self.by_pattern[pattern]
 
 
 # libyaml's parser when PyYAML has it (5x faster on rules/, issue 11); the
@@ -314,12 +326,15 @@ def load_rule_files(rules_dir: Path, indicators) -> dict[str, Rule]:
     return rules
 
 
-def build_matcher(rules: dict[str, Rule], classes, words) -> Matcher:
-    matcher = Matcher(VOCAB, validate=True)
+def build_matcher(rules: dict[str, Rule], classes, words, only: str | None = None) -> Matcher:
+    """All the rules' patterns in one Matcher (or, `only`, the keys of one pattern text)."""
+    matcher = Matcher(VOCAB, validate=only is None)
     for rule in rules.values():
         # one key per pattern ("rule#n"), so that a match is held to its own
         # pattern's gaps, not to the rule's longest pattern
         for n, text in enumerate(rule.patterns):
+            if only is not None and text != only:
+                continue
             try:
                 matcher.add(f"{rule.id}#{n}", [compile_pattern(text, classes, rule.path, rule.id, words)])
             except ValueError as error:
@@ -353,4 +368,5 @@ def cached_ruleset(rules_dir: Path, version: str) -> RuleSet:
     return RuleSet(rules, lexicon, context, version, matcher,
                    Prefilter(lexicon, rules, context.get("pattern_words", {}), context.get("domain_gated", ())),
                    read_confidence(rules_dir / "confidence.yaml"), spans=spans,
-                   reach=max((limit for _, limit in spans.values()), default=0))
+                   reach=max((limit for _, limit in spans.values()), default=0),
+                   rank={rule_id: n for n, rule_id in enumerate(rules)})

@@ -31,6 +31,8 @@ class Sentence:
     # a piece of a long sentence (cut_long): the offsets in text of the words
     # whose numbers it owns; the rest is context shared with its neighbours
     own: tuple[int, int] | None = field(default=None)
+    # the rule patterns that can match it (Prefilter.passing); None: all
+    patterns: frozenset | None = field(default=None)
 
     @property
     def candidate(self) -> bool:
@@ -105,6 +107,7 @@ def segment_document(text: str, prefilter=True, keywords=None, on_topic: bool = 
             if not prefilter or whole or is_candidate(sentence.text, keywords, on_topic=on_topic):
                 budget.check()
                 sentence.words = word_offsets(sentence.text)
+                sentence.patterns = keywords.passing(sentence.text) if prefilter else None
             sentences += cut_long(sentence)
     return sentences
 
@@ -135,7 +138,7 @@ def piece_of(sentence: Sentence, first: int, last: int, margin: int) -> Sentence
     own = (words[first][0] - begin, words[last - 1][1] - begin)
     shifted = [(s - begin, e - begin) for s, e in words[max(0, first - margin):last + margin]]
     return Sentence(sentence.start + begin, sentence.start + end, sentence.text[begin:end], sentence.paragraph,
-                    shifted, own)
+                    shifted, own, sentence.patterns)
 
 
 def is_candidate(sentence: str, keywords, on_topic: bool = True) -> bool:
