@@ -412,3 +412,15 @@ def test_the_control_byte_count_refuses_what_the_character_count_refuses():
     verdicts = [refused(t) for t in texts]
     assert [refused(t, t.encode("utf-8")) for t in texts] == verdicts
     assert 20 < sum(verdicts) < len(texts) - 20
+
+
+def test_text_of_is_text_content():
+    from pipeline.clean import page
+    from pipeline.clean.tree import text_of
+    childless = 0
+    for name, html in reference_pages():
+        tree = page._parse(html)
+        for element in tree.iter():
+            assert text_of(element) == element.text_content(), name
+            childless += len(element) == 0
+    assert childless > 10_000

@@ -34,6 +34,7 @@ from trafilatura.xpaths import (
     TEASER_DISCARD_XPATH,
 )
 
+from pipeline.clean.tree import text_of
 from pipeline.lang.vntext import collapse_spaces
 
 # What trafilatura's precision mode prunes before it reads the text, asked of
@@ -55,7 +56,7 @@ _INNER_BLOCKS = frozenset({"br", "div", "p", "ul", "ol", "li", "table", "tr", "t
 
 
 def _text(el) -> str:
-    return collapse_spaces(el.text_content())
+    return collapse_spaces(text_of(el))
 
 
 def _groups(tree) -> dict:
