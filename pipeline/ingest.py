@@ -7,9 +7,13 @@ still stored. The same id twice in one input: the last one wins, reported.
 """
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
 import os
 import re
+import sys
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -53,19 +57,27 @@ class IngestReport:
         self.unchanged += counts[2]
 
 
+STDIN = "-"  # JSON Lines from standard input: `... | vnfacts ingest -`
+
+
+def is_input(path: Path) -> bool:
+    """A file ingest reads: .jsonl, .jsonl.gz, .html/.htm, .txt."""
+    return path.suffix.lower() in SUFFIXES or path.name.lower().endswith(".jsonl.gz")
+
+
 def iter_files(paths: Iterable[str | Path], report: IngestReport) -> Iterator[Path]:
     for path in map(Path, paths):
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
-        elif path.is_file():
+        if str(path) == STDIN or path.is_file():
             yield path
+        elif path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if is_input(p) and p.is_file())
         else:
             report.errors.append(f"{path}: no such file or folder")
 
 
 def records_from_file(path: Path, report: IngestReport, max_chars: int = MAX_DOC_CHARS) -> Iterator[dict]:
-    """Raw records of one file; .jsonl gives one a line, others one a file."""
-    if path.suffix.lower() == ".jsonl":
+    """Raw records of one file; .jsonl (.jsonl.gz, stdin) gives one a line, others one a file."""
+    if str(path) == STDIN or path.suffix.lower() == ".jsonl" or path.name.lower().endswith(".jsonl.gz"):
         yield from records_from_jsonl(path, report, max_chars)
         return
     key = "html" if path.suffix.lower() in (".html", ".htm") else "text"
@@ -87,22 +99,38 @@ def byte_limit(key: str, max_chars: int) -> int:
 
 
 def records_from_jsonl(path: Path, report: IngestReport, max_chars: int = MAX_DOC_CHARS) -> Iterator[dict]:
-    """One record a line, each with its file:line; a bad line is reported and skipped."""
-    with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = parse_line(raw, max_chars)
-            except RecordError as error:
-                report.errors.append(f"{where}: {error}")
-                continue
-            record.setdefault("source", where)
-            record[LOCATION] = where
-            if not raw.isascii() and (stray := stray_bytes(raw)):
-                report.warnings.append(f"{where}: {stray} byte(s) not UTF-8, kept as U+FFFD")
-            yield record
+    """One record a line, each with its file:line; a bad line is reported and
+    skipped, a gzip file that breaks off is reported at the line it reached."""
+    number, name = 0, "<stdin>" if str(path) == STDIN else str(path)
+    try:
+        with open_lines(path) as handle:
+            for number, raw in enumerate(handle, 1):
+                yield from line_record(raw, f"{name}:{number}", report, max_chars)
+    except (OSError, EOFError, zlib.error) as error:
+        report.errors.append(f"{name}:{number + 1}: cannot read: {error}")
+
+
+def open_lines(path: Path):
+    """The file's bytes (gunzipped for .gz; standard input for '-'), read as lines."""
+    if str(path) == STDIN:
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else open(path, "rb")
+
+
+def line_record(raw: bytes, where: str, report: IngestReport, max_chars: int) -> Iterator[dict]:
+    """The record of one JSONL line (none for a blank or bad line)."""
+    if not raw.strip():
+        return
+    try:
+        record = parse_line(raw, max_chars)
+    except RecordError as error:
+        report.errors.append(f"{where}: {error}")
+        return
+    record.setdefault("source", where)
+    record[LOCATION] = where
+    if not raw.isascii() and (stray := stray_bytes(raw)):
+        report.warnings.append(f"{where}: {stray} byte(s) not UTF-8, kept as U+FFFD")
+    yield record
 
 
 def stray_bytes(raw: bytes) -> int:
@@ -280,8 +308,8 @@ def read_records(paths: Iterable[str | Path], report: IngestReport,
     source; unreadable files and bad lines go to report.errors (the Ray engine
     reads its input with this)."""
     for path in iter_files(paths, report):
-        if path.suffix.lower() not in SUFFIXES:
-            report.errors.append(f"{path}: unsupported file type (use .jsonl, .html or .txt)")
+        if str(path) != STDIN and not is_input(path):
+            report.errors.append(f"{path}: unsupported file type (use .jsonl, .jsonl.gz, .html or .txt)")
             continue
         for record in records_from_file(path, report, max_chars):
             record.setdefault("source", str(path))

@@ -69,6 +69,33 @@ def test_same_id_twice_last_one_wins_and_is_reported(tmp_path):
     assert "2 duplicate ids" in result.stderr
 
 
+def test_stdin_and_gzipped_jsonl_stream_like_a_file(tmp_path):
+    """`... | vnfacts ingest -` and FILE.jsonl.gz (also inside a folder) read
+    as JSON Lines, each line located as <stdin>:N or FILE:N (issue 11)."""
+    import gzip
+    lines = "".join(json.dumps(doc(f"z{i}", n=i), ensure_ascii=False) + "\n" for i in range(1, 4))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with gzip.open(folder / "part.jsonl.gz", "wt", encoding="utf-8") as out:
+        out.write(lines + "{not json\n")
+    piped = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", "--db", str(tmp_path / "s.duckdb"), "-"],
+                           input=lines.replace('"z', '"p'), capture_output=True, text=True, cwd=REPO)
+    assert "3 added" in piped.stderr, piped.stderr
+    assert rows(tmp_path / "s.duckdb", "SELECT min(source) FROM documents") == [("<stdin>:1",)]
+    result = run_cli("ingest", folder, "--db", tmp_path / "g.duckdb", check=False)
+    assert "3 added" in result.stderr and f"{folder / 'part.jsonl.gz'}:4: " in result.stderr, result.stderr
+
+
+def test_a_gzip_file_cut_short_keeps_what_it_read_and_names_where_it_broke(tmp_path):
+    import gzip
+    packed = gzip.compress("".join(json.dumps(doc(f"c{i}", n=i)) + "\n" for i in range(1, 400)).encode())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(packed[:len(packed) // 2])
+    result = run_cli("ingest", cut, "--db", tmp_path / "c.duckdb", check=False)
+    stored = rows(tmp_path / "c.duckdb", "SELECT count(*) FROM documents")[0][0]
+    assert 0 < stored < 399 and f"{cut}:{stored + 1}: cannot read" in result.stderr, result.stderr
+
+
 def test_duplicates_across_batches_and_in_the_store_call(tmp_path):
     """The library too: a duplicate 600 records later replaces the first; the
     store itself never raises on one id twice in a call."""
