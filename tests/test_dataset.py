@@ -169,6 +169,22 @@ def test_permutations_are_datasketchs_without_importing_it():
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
 
 
+def test_pairs_decided_in_bulk_equal_one_pair_at_a_time(monkeypatch):
+    """pairs.estimates and pairs.jaccards give clusters.estimate's and
+    clusters.set_jaccard's values, also across chunk boundaries and for empty sets."""
+    from pipeline.dataset import pairs
+
+    draw = np.random.default_rng(7)
+    sets = [np.unique(draw.integers(0, 60, size=n).astype(np.uint32)) for n in [0, 1, 5, 30, 60, 200] * 8]
+    signatures = draw.integers(0, 4, size=(len(sets), clusters.NUM_PERM)).astype("<u4")
+    a, b = (draw.integers(0, len(sets), size=500) for _ in range(2))
+    monkeypatch.setattr(pairs, "ELEMENTS", 97)  # many chunks, some pairs larger than a chunk
+    expected = [clusters.set_jaccard(set(sets[i].tolist()), set(sets[j].tolist())) for i, j in zip(a, b)]
+    assert pairs.jaccards(sets, a, b).tolist() == expected
+    assert pairs.estimates(signatures, a, b).tolist() == [
+        clusters.estimate(signatures[i].tobytes(), signatures[j].tobytes()) for i, j in zip(a, b)]
+
+
 def test_signature_equals_datasketch_fed_one_by_one():
     text = "Toàn tỉnh có 46/67 bí thư chi bộ đồng thời là trưởng thôn, khu phố sau khi sắp xếp lại các thôn nhỏ."
     count, values = clusters.signature(text)

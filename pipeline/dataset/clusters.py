@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipeline.dataset import pairs
 from pipeline.store import dataset as sql
 from pipeline.store.session import session
 
@@ -213,41 +214,59 @@ def verified_pairs(con, ids: list[str], known: dict[str, np.ndarray]) -> pd.Data
     errors below the threshold) are dropped unread; the others are decided
     on the exact Jaccard. `known` holds the batch's shingle hashes; older
     partners are read and shingled once."""
-    candidates = sql.candidate_pairs(con, ids)
-    sigs = sql.signatures_of(con, [d for pair in candidates for d in pair])
-    likely = [(a, b) for a, b in candidates if estimate(sigs[a], sigs[b]) >= ESTIMATE_FLOOR]
-    needed = {d for pair in likely for d in pair}
-    texts = sql.texts_of(con, [d for d in needed if d not in known])
+    docs, a, b = pairs.coded(sql.candidate_pairs(con, ids))
+    sigs = sql.signatures_of(con, docs)
+    matrix = np.array([np.frombuffer(sigs[d], dtype="<u4") for d in docs]).reshape(len(docs), NUM_PERM)
+    likely = pairs.estimates(matrix, a, b) >= ESTIMATE_FLOOR
+    a, b = a[likely], b[likely]
+    needed = np.unique(np.concatenate([a, b])).tolist()
+    texts = sql.texts_of(con, [docs[i] for i in needed if docs[i] not in known])
     older = dict(zip(texts, batch_shingles(list(texts.values()))))
-    shingles = {d: set((known[d] if d in known else older[d]).tolist()) for d in needed}
-    kept = [(a, b, s) for a, b in likely if (s := set_jaccard(shingles[a], shingles[b])) >= COPY_JACCARD]
-    return pd.DataFrame(kept, columns=["a", "b", "similarity"]).astype({"similarity": "float64"})
+    sets = [_NONE] * len(docs)
+    for i in needed:
+        sets[i] = np.unique(known[docs[i]] if docs[i] in known else older[docs[i]])
+    similarity = pairs.jaccards(sets, a, b)
+    kept = similarity >= COPY_JACCARD
+    ids_of = np.array(docs, dtype=object)
+    return pd.DataFrame({"a": ids_of[a[kept]], "b": ids_of[b[kept]], "similarity": similarity[kept]})
+
+
+_NONE = np.zeros(0, dtype=np.uint32)
 
 
 def update_clusters(con, max_batches: int | None = None, batch_size: int = BATCH) -> int:
     """Sketch documents stored since the last call (or changed), link their
     copies, and rebuild document_clusters. Returns the documents sketched.
     With max_batches, stop after that many batches and leave the rebuild to
-    the call that finds nothing left (so a caller can hold the database
-    only per batch)."""
+    the call that finds the rest fits in its batch (so a caller can hold the
+    database only per batch)."""
     sql.ensure_schema(con)
     sql.forget_documents(con, sql.stale_sketches(con))  # deleted or changed texts: old sketches and pairs go
     done = batches = 0
-    while (max_batches is None or batches < max_batches) and (batch := sql.unsketched_documents(con, batch_size)).num_rows:
-        signatures, bands, shingles = sketch_batch(batch)
-        sql.insert_sketches(con, signatures, bands)
-        # pairs of a new document with an older one or another new one (DISTINCT
-        # in SQL); older pairs were found when their newer side was stored
-        sql.insert_pairs(con, verified_pairs(con, list(shingles), shingles))
-        done, batches = done + len(batch), batches + 1
-    if max_batches is None or batches < max_batches:
+    last = batch_size
+    while (max_batches is None or batches < max_batches) and (last := _sketch_one(con, batch_size)):
+        done, batches = done + last, batches + 1
+    if max_batches is None or batches < max_batches or last < batch_size:  # nothing left: the clusters now
         rebuild_clusters(con)
     return done
 
 
-# A batch holds the database at most about LEASE seconds: it starts small and
-# grows while batches are quick (see link_copies).
-FIRST_BATCH, LARGEST_BATCH, LEASE = 400, 3200, 2.0
+def _sketch_one(con, batch_size: int) -> int:
+    """Sketch one batch of unsketched documents and store their verified pairs."""
+    batch = sql.unsketched_documents(con, batch_size)
+    if not batch.num_rows:
+        return 0
+    signatures, bands, shingles = sketch_batch(batch)
+    sql.insert_sketches(con, signatures, bands)
+    # pairs of a new document with an older one or another new one (DISTINCT
+    # in SQL); older pairs were found when their newer side was stored
+    sql.insert_pairs(con, verified_pairs(con, list(shingles), shingles))
+    return batch.num_rows
+
+
+# A batch holds the database at most about LEASE seconds: it starts at
+# FIRST_BATCH and grows while batches are quick (see link_copies).
+FIRST_BATCH, LARGEST_BATCH, LEASE = 1000, 8000, 2.0
 
 
 def link_copies(db) -> int:
@@ -257,17 +276,19 @@ def link_copies(db) -> int:
     documents sketched. The batch starts at FIRST_BATCH documents, doubles
     while a batch takes under LEASE / 2 seconds and halves over LEASE:
     3,000 near-identical documents held the database 24 s in one batch,
-    while fixed batches of 200 spent most of their time opening and
-    checkpointing the file (12,786 bulk documents: 19.3 CPU s in batches of
-    200, 6.9 in batches of 2,000; issue 13)."""
+    while small batches spend their time opening and checkpointing the file
+    (a checkpoint after new signatures costs ~0.16 CPU s at 12,786 documents,
+    the primary key's index; fixed batches of 200: 19.3 CPU s for the 12,786
+    bulk documents, batches of 2,000: 6.9; issue 13). The call whose batch
+    holds the rest also rebuilds the clusters (no extra connection)."""
     size, done = FIRST_BATCH, 0
     while True:
         start = time.monotonic()
         with session(db) as con:
             step = update_clusters(con, max_batches=1, batch_size=size)
-        if not step:
-            return done
         done += step
+        if step < size:
+            return done
         size = next_batch(size, time.monotonic() - start)
 
 

@@ -9,6 +9,7 @@ store's migrations take them over.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.paths import QUERIES_DIR
 from pipeline.store import schema
@@ -73,14 +74,15 @@ def insert_sketches(con, signatures, bands) -> None:
     con.execute("INSERT INTO document_bands SELECT doc, band, hash FROM bands")
 
 
-def candidate_pairs(con, ids: list[str]) -> list[tuple[str, str]]:
-    """Pairs sharing an LSH band where one side is among ids (the new documents)."""
-    fresh = pd.DataFrame({"doc": pd.Series(ids, dtype="object")})  # noqa: F841
-    return con.execute(
-        "SELECT DISTINCT least(n.doc, o.doc), greatest(n.doc, o.doc) "
+def candidate_pairs(con, ids: list[str]):
+    """Pairs sharing an LSH band where one side is among ids (the new
+    documents), as an Arrow table (a, b), in no order (where they are stored
+    does not matter): a corpus written from one template gives millions."""
+    fresh = pa.table({"doc": pa.array(ids, pa.string())})  # noqa: F841 (scanned by DuckDB)
+    return con.sql(
+        "SELECT DISTINCT least(n.doc, o.doc) AS a, greatest(n.doc, o.doc) AS b "
         "FROM document_bands n JOIN fresh USING (doc) "
-        "JOIN document_bands o ON o.band = n.band AND o.hash = n.hash AND o.doc <> n.doc "
-        "ORDER BY 1, 2").fetchall()
+        "JOIN document_bands o ON o.band = n.band AND o.hash = n.hash AND o.doc <> n.doc").to_arrow_table()
 
 
 def signatures_of(con, ids: list[str]) -> dict[str, bytes]:
