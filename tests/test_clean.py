@@ -424,3 +424,10 @@ def test_text_of_is_text_content():
             assert text_of(element) == element.text_content(), name
             childless += len(element) == 0
     assert childless > 10_000
+
+
+@pytest.mark.parametrize("value", ["description", "sapo", "lead", "x lead y", "leader", "detail__summary-x",
+                                   "mô tả", "", None, "Description", "article-sapo", "lead\tz"])
+def test_lead_class_is_the_regex(value):
+    from pipeline.clean import page
+    assert page._lead_class(value) == bool(page._LEAD_CLASS.search(value or ""))
