@@ -139,3 +139,49 @@ def test_the_lease_lets_go_of_the_file_between_uses(tmp_path):
             assert other.stdout.strip() == "read", other.stderr
     finally:
         lease.close()
+
+
+HOLDER = """import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+print(time.monotonic(), flush=True)
+"""
+
+
+def test_the_lease_waits_while_another_process_holds_the_file_then_gets_it(tmp_path):
+    """The lease tries again and again (writer.POLL) while vnfacts run's store
+    pass holds the file, and has it as soon as that lets go, without an error."""
+    from pipeline.crawl.writer import StateLease
+
+    path = tmp_path / "db.duckdb"
+    lease = StateLease(path)
+    lease.close()  # created, then let go
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path), "1.0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        lease = StateLease(path)  # opens at once: waits for the holder
+        opened = time.monotonic()
+        released = float(holder.stdout.readline())
+        assert lease.execute("SELECT count(*) FROM crawl_urls").fetchall() == [(0,)]
+        assert opened >= released  # it waited, and did not fail meanwhile
+        lease.close()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_file_that_is_no_database_fails_the_lease_at_once(tmp_path):
+    """Only a lock held by another process is waited for; any other reason a
+    file cannot be opened is an error naming it, not LOCK_WAIT of retries."""
+    import pytest
+
+    from pipeline.crawl.writer import StateLease
+    from pipeline.store import StoreError
+
+    path = tmp_path / "notes.duckdb"
+    path.write_text("not a database\n" * 100)
+    with pytest.raises(StoreError, match="notes.duckdb") as raised:
+        StateLease(path)
+    assert "tried for" not in str(raised.value)

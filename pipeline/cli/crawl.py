@@ -70,15 +70,41 @@ def run_cmd(**options):
 
     mark("parent: vnfacts run imported")
     config = _config(**options)
-    summary = nightly(config, extract=True)
+    copies = Copies(config.db)
+    summary = nightly(config, extract=True, after_pass=copies.during_crawl)
     if summary.total("new_documents"):
-        from pipeline.cli.main import link_copies
-
-        link_copies(config.db)
+        copies()  # those of the last pass (and any error, said here as before)
+        click.echo(f"{copies.sketched} documents sketched for copies (document_clusters)", err=True)
         mark("parent: copies linked")
     print_summary(summary)
     mark("parent: summary printed")
     end_now(summary.exit_code)
+
+
+class Copies:
+    """Issue 13's copies, found after each store pass of `vnfacts run` (then
+    only the last pass's documents are left for the end of the run)."""
+
+    def __init__(self, db_path: str):
+        self.db_path, self.db, self.sketched, self.failed = db_path, None, 0, False
+
+    def __call__(self, target=None) -> None:
+        """`target`: an open connection, or None (the database, opened per batch)."""
+        from pipeline.dataset.clusters import link_copies
+        from pipeline.store import Database
+
+        if target is None:
+            target = self.db = self.db or Database(self.db_path)
+        self.sketched += link_copies(target)
+
+    def during_crawl(self, target) -> None:
+        """A failure here must not stop the crawl: the call at the end of the
+        run meets it again and reports it."""
+        if not self.failed:
+            try:
+                self(target)
+            except Exception:  # noqa: BLE001
+                self.failed = True
 
 
 def end_now(code: int) -> None:

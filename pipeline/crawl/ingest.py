@@ -88,16 +88,19 @@ def body_text(tree, css: str) -> str:
     return "\n".join(lines)
 
 
-def store_fetched(db, sites: dict[str, Site], run_id: str, stored_ids: set | None = None) -> dict[str, object]:
-    """Ingest every fetched article not yet in documents; returns an IngestReport
-    per site, and adds the ids of the documents it stored to `stored_ids`.
+def store_fetched(db, sites: dict[str, Site], run_id: str, stored_ids: set | None = None,
+                  rows: list | None = None) -> dict[str, object]:
+    """Ingest every fetched article not yet in documents (or those `rows` of
+    state.unstored_articles); returns an IngestReport per site, and adds the
+    ids of the documents it stored to `stored_ids`.
 
     `db` is a store.Database, opened for each chunk of STORE_CHUNK articles
     (a `vnfacts query` gets in between; issue 9), or an open connection. A
     kill between a chunk's documents and its mark_stored is harmless: the
     next run stores the same documents again, unchanged, and marks them."""
-    with session(db) as con:
-        rows = state.unstored_articles(con, list(sites))
+    if rows is None:
+        with session(db) as con:
+            rows = state.unstored_articles(con, list(sites))
     reports: dict = {}
     for chunk in batched(rows, STORE_CHUNK):
         ids = store_chunk(db, sites, chunk, run_id, reports)

@@ -9,6 +9,7 @@ from datetime import datetime
 import click
 
 import pipeline
+from pipeline import store
 from pipeline.crawl.ingest import store_fetched
 from pipeline.crawl.process import crawl_in_subprocess
 from pipeline.crawl.settings import CrawlConfig
@@ -18,6 +19,8 @@ from pipeline.store import Database, connect, session
 from pipeline.store import crawlstate as state
 
 PASS_EVERY = 0.5  # seconds between store (and extract) passes during the crawl
+SMALL_PASS = 20   # articles (and documents pending extraction) a pass handles in one session
+LAST_PASS = 4     # times more in the last pass's session: the crawl has let go of the file by then
 # Extracted once while the crawl child starts, so the segmenter, the gazetteer
 # and the cleaner are loaded before the first pages come (my own sentence).
 WARM_PAGE = ("<html><head><title>Sắp xếp bộ máy</title></head><body><article><p>Năm 2024, huyện A đã "
@@ -42,29 +45,49 @@ class Passes:
     config: CrawlConfig
     sites: dict                                   # name -> Site
     extract: bool
-    after_pass: object = None                     # called after a pass that stored documents
+    after_pass: object = None                     # after_pass(db or connection), after a pass that stored
     before: dict = field(default_factory=dict)    # doc -> rules version when first seen (facts_extracted)
     reports: dict = field(default_factory=dict)   # site -> IngestReport
     ruleset: object = None
     db: Database | None = None
 
-    def store(self) -> set:
-        """Store the articles fetched since the last pass; the new documents'
-        ids are noted (not yet extracted) in `before`."""
+    def step(self, last: bool = False) -> None:
+        """Store, extract and link what the crawl fetched since the last pass
+        (the last pass: extract whatever is pending). A small pass, the usual
+        one as the pages come in, runs in one session: each open of the file
+        costs ~50 ms, and seven of them made every pass (and the last) slow."""
+        mark("parent: pass")
+        small = SMALL_PASS * (LAST_PASS if last else 1)
+        with session(self.db) as con:
+            rows = state.unstored_articles(con, list(self.sites))
+            if len(rows) <= small and self._pending(con) <= small:
+                return self._work(con, rows, last)
+        self._work(self.db, rows, last)
+
+    def _pending(self, con) -> int:
+        if not self.extract or self.ruleset is None:
+            return 0
+        return len(store.pending_ids(con, self.ruleset.version))
+
+    def _work(self, target, rows: list, last: bool) -> None:
+        """`target`: the open connection of a small pass, or the Database (a session per batch)."""
+        if rows:
+            self.store(target, rows)
+        elif not last:
+            return
+        if self.extract and (last or self.ruleset is not None):
+            pipeline.extract_pending(target, ruleset=self.ruleset)
+            mark("parent: extracted")
+        if rows and not last and self.after_pass is not None:
+            self.after_pass(target)
+
+    def store(self, target, rows: list) -> None:
+        """Store `rows`; the new documents' ids are noted (not yet extracted) in `before`."""
         stored: set = set()
-        _merge(self.reports, store_fetched(self.db, self.sites, self.config.run_id, stored))
+        _merge(self.reports, store_fetched(target, self.sites, self.config.run_id, stored, rows))
         for doc in stored:
             self.before.setdefault(doc, None)
         mark(f"parent: stored {len(stored)}")
-        return stored
-
-    def step(self) -> None:
-        mark("parent: pass")
-        if self.store() and self.extract and self.ruleset is not None:
-            pipeline.extract_pending(self.db, ruleset=self.ruleset)
-            mark("parent: extracted")
-        if self.after_pass is not None:
-            self.after_pass()
 
 
 def new_run_id() -> str:
@@ -73,7 +96,9 @@ def new_run_id() -> str:
 
 def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pass=None) -> RunSummary:
     """Crawl the sites, store new documents and (if extract) extract their facts,
-    as the pages come in. `after_pass()`, if given, runs after each store pass."""
+    as the pages come in. `after_pass(target)`, if given, runs after each pass
+    that stored documents while the crawl runs, with the pass's open connection
+    or store.Database (the CLI finds copies there)."""
     mark("parent: nightly starts")
     config.run_id = config.run_id or new_run_id()
     sites, errors = load_sites(config.sites_dir, config.names)
@@ -89,7 +114,7 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pa
     written = threading.Event()
     crawl = threading.Thread(target=_crawl, args=(config, sites, summary, echo, written), name="crawl-child")
     crawl.start()
-    run.ruleset = _warm() if extract else None  # while the child starts: it has Scrapy to import
+    run.ruleset = _warm(run.db) if extract else None  # while the child starts: it has Scrapy to import
     while not written.wait(PASS_EVERY):
         run.step()
     _last_pass(run, echo)  # the child may still be closing its WARC file meanwhile
@@ -108,9 +133,12 @@ def _open_run(config: CrawlConfig, sites: list[str]) -> tuple[Database, dict]:
     return Database(config.db), before
 
 
-def _warm():
-    """The rule set, with the models extraction and cleaning load on first use;
-    None if the rules do not load (the final extraction then says why)."""
+def _warm(db: Database):
+    """The rule set, with the models extraction and cleaning load on first use
+    (and what the store's reads of documents import); None if the rules do
+    not load (the final extraction then says why)."""
+    with session(db, read_only=True) as con:
+        store.documents_by_id(con, [])
     try:
         ruleset = pipeline.load_ruleset()
         pipeline.extract_document(pipeline.prepare({"id": "warm-up", "html": WARM_PAGE}), ruleset)
@@ -148,10 +176,9 @@ def _last_pass(run: Passes, echo) -> None:
     """The pages fetched after the last pass, then every document pending
     extraction (an earlier `vnfacts crawl` stores without extracting)."""
     mark("parent: last pass")
-    run.store()
     if run.extract:
         echo("extracting facts from new documents")
-        pipeline.extract_pending(run.db, ruleset=run.ruleset)
+    run.step(last=True)
     mark("parent: last pass done")
 
 

@@ -208,7 +208,10 @@ class StateWriter:
             future.set_exception(error)
 
     def close(self) -> None:
-        """Write everything queued, then stop the worker."""
+        """Write everything queued, then stop the worker. The lease's GAP is
+        dropped: the crawl lets go of the file for good after these writes, and
+        `vnfacts run`'s last store pass waits for them."""
+        self._lease.gap = 0.0
         with self._ready:
             self._closing = True
             self._ready.notify()
