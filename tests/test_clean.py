@@ -431,3 +431,40 @@ def test_text_of_is_text_content():
 def test_lead_class_is_the_regex(value):
     from pipeline.clean import page
     assert page._lead_class(value) == bool(page._LEAD_CLASS.search(value or ""))
+
+
+def test_the_dateline_is_read_from_the_same_window_when_the_texts_stop_early():
+    from lxml.etree import strip_elements
+
+    from pipeline.clean import page
+    from pipeline.clean.tree import texts_after
+
+    def both(tree):
+        for h1 in tree.iter("h1"):
+            full = "\n".join(t.strip() for t in texts_after(h1, page.DATELINE_TEXTS))
+            yield find_published_date(page._lines_after(h1)), find_published_date(full)
+
+    pairs = []
+    for name, html in reference_pages():
+        tree = page._parse(html)
+        strip_elements(tree, *page._NEVER_TEXT, with_tail=False)
+        pairs += list(both(tree))
+    # decomposed paragraphs: 1,500 characters of NFD are fewer of NFC, and the dateline after them counts
+    para = unicodedata.normalize("NFD", "Tỉnh ủy họp bàn việc sắp xếp bộ máy các cơ quan, đơn vị trực thuộc. " * 5)
+    page_html = f"<html><body><h1>Tiêu đề</h1>{''.join(f'<p>{para}</p>' for _ in range(4))}" \
+                "<p>Cập nhật 12/03/2024 08:15</p></body></html>"
+    decomposed = list(both(page._parse(page_html)))
+    assert decomposed == [(date(2024, 3, 12), date(2024, 3, 12))]
+    assert all(fast == full for fast, full in pairs + decomposed)
+    assert sum(1 for fast, _ in pairs if fast) > 50
+
+
+@pytest.mark.parametrize("text", ["Tỉnh có 48 xã.\nLê Phương", "Lê Phương", "Tỉnh có 48 xã.\nMinh Anh\nLê Phương",
+                                  "A\nB\nC\nD", "Tỉnh có 48 xã.", "", "\nLê Phương", "Tỉnh có 48 xã.\n"])
+def test_drop_byline_drops_at_most_two_author_lines_never_the_only_line(text):
+    from pipeline.clean.furniture import MAX_BYLINES, drop_byline, is_byline
+    lines = text.split("\n")
+    for _ in range(MAX_BYLINES):
+        if len(lines) > 1 and is_byline(lines[-1]):
+            lines.pop()
+    assert drop_byline(text) == "\n".join(lines)

@@ -88,9 +88,10 @@ def is_byline(line: str) -> bool:
 
 
 def drop_byline(text: str) -> str:
-    """The body without the author line(s) at its end."""
-    lines = text.split("\n")
+    """The body without the author line(s) at its end (never its only line)."""
     for _ in range(MAX_BYLINES):
-        if len(lines) > 1 and is_byline(lines[-1]):
-            lines.pop()
-    return "\n".join(lines)
+        rest, newline, last = text.rpartition("\n")
+        if not (newline and is_byline(last)):
+            break
+        text = rest
+    return text

@@ -2,6 +2,8 @@
 `following::text()` walked the whole rest of the page for 15 lines)."""
 from __future__ import annotations
 
+from itertools import islice
+
 _XML_SPACE = " \t\r\n"  # what XPath's normalize-space() removes
 
 
@@ -17,13 +19,12 @@ def texts_after(element, limit: int) -> list[str]:
     document order: XPath following::text()[normalize-space()][position() <=
     limit], stopping as soon as they are found. (The cleaner calls it once
     scripts and styles are stripped, so no text here is a script's.)"""
-    found: list[str] = []
-    for text in _following_texts(element):
-        if text and text.strip(_XML_SPACE):
-            found.append(text)
-            if len(found) == limit:
-                break
-    return found
+    return list(islice(nonblank_texts_after(element), limit))
+
+
+def nonblank_texts_after(element):
+    """The non-blank text nodes after the element's end, in document order, lazily."""
+    return (text for text in _following_texts(element) if text and text.strip(_XML_SPACE))
 
 
 def _following_texts(element):
