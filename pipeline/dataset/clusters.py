@@ -44,7 +44,7 @@ import pyarrow.compute as pc
 
 from pipeline.dataset import pairs
 from pipeline.store import dataset as sql
-from pipeline.store.session import session
+from pipeline.store.session import Database, session
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -296,7 +296,18 @@ def link_copies(db) -> int:
         done += step
         if step < size:
             return done
-        size = next_batch(size, time.monotonic() - start)
+        held = time.monotonic() - start
+        if isinstance(db, Database):
+            time.sleep(gap(held))  # closed a while: a waiting `vnfacts query` gets the file
+        size = next_batch(size, held)
+
+
+def gap(held: float) -> float:
+    """Seconds to stay closed after holding the file `held` seconds: at least
+    the crawl's GAP (crawl/writer.py), up to 1 s (a waiter retries at least
+    every second, store/db.py) after a long hold: without it, 3,000
+    template documents locked a concurrent query out for 10 s."""
+    return min(1.0, max(0.25, held / 2))
 
 
 def next_batch(size: int, seconds: float) -> int:
