@@ -156,3 +156,47 @@ def test_database_opens_in_the_duckdb_cli_researchers_install(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["n,total", "3,31.0"]
+
+
+# --- documents are written without pandas (issue 11) -------------------------
+
+def test_ingest_stores_documents_without_pandas(tmp_path):
+    """`vnfacts ingest` of pages, as its own process: neither pandas nor
+    pyarrow is imported, and the rows hold what was given."""
+    from pipeline.paths import SAMPLE_DIR
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: sys.stderr.write('\\nTABLES ' + ' '.join(m for m in ('pandas', 'pyarrow') "
+             "if m in sys.modules) + '\\n'))\n"
+             "sys.argv = ['vnfacts', *sys.argv[1:]]\n"
+             "from pipeline.cli import main\n"
+             "main()\n")
+    db = tmp_path / "d.duckdb"
+    result = subprocess.run([sys.executable, "-c", probe, "ingest", "--db", str(db), str(SAMPLE_DIR)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "TABLES", result.stderr
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT count(*), count(published), count(DISTINCT content_hash), "
+                           "min(length(text)) FROM documents").fetchall()[0]
+    assert rows[0] == len(list(SAMPLE_DIR.glob("*.htm*"))) + len(list(SAMPLE_DIR.glob("*.txt"))) > 0
+    assert rows[1] > 0 and rows[2] == rows[0] and rows[3] > 100
+
+
+def test_upsert_documents_adds_replaces_and_keeps(tmp_path):
+    con = store.connect(tmp_path / "u.duckdb")
+    doc = {"id": "d1", "url": "https://baobaclieu.vn/a", "site": "baobaclieu.vn", "title": "Tin",
+           "published": "2024-03-12", "province": "Bạc Liêu", "text": "Tỉnh có 64 xã.", "content_hash": "h1",
+           "source": "a.html"}
+    other = {**doc, "id": "d2", "published": None, "url": None}
+    assert store.upsert_documents(con, [doc, other]) == (2, 0, 0)
+    con.execute("INSERT INTO facts (doc, indicator, quote, start, \"end\", rule_id, rules_version) "
+                "VALUES ('d1', 'commune', '64 xã', 8, 13, 'r', 'v')")
+    changed = {**doc, "text": "Tỉnh có 60 xã.", "content_hash": "h2"}
+    assert store.upsert_documents(con, [changed, other]) == (0, 1, 1)
+    rows = con.execute("SELECT id, url, published, text, content_hash FROM documents ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["d1", "d2"] and rows[1][1:3] == (None, None)
+    assert str(rows[0][2]) == "2024-03-12" and rows[0][3:] == ("Tỉnh có 60 xã.", "h2")
+    assert con.execute("SELECT count(*) FROM facts").fetchall() == [(0,)]  # the changed text's facts went
+    with pytest.raises(store.StoreError, match="not an ISO date"):
+        store.upsert_documents(con, [{**doc, "id": "d3", "published": "12/03/2024"}])
+    assert con.execute("SELECT count(*) FROM documents").fetchall() == [(2,)]
