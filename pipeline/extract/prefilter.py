@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from pipeline.extract.firstwords import first_prefixes
 from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
-from pipeline.lang.vntext import COMMON_SYLLABLES, NUMBER_WORDS, normalize
+from pipeline.lang.vntext import NUMBER_WORDS, SYLLABLE_RANK, normalize
 
 NUMBER_TEXT = (r"(?:\d[\d.,/]*(?:\s*(?:trên tổng số|trong tổng số|trong số)\s*\d[\d.]*)?"
                r"|" + "|".join(NUMBER_WORDS) + ")")
@@ -358,9 +358,8 @@ NUMBER_WORDS_SET = set(NUMBER_WORDS)
 
 
 def key_syllables(phrases) -> set[str] | None:
-    """One syllable each phrase must contain: its last that is not common
-    ("trách" of "người hoạt động không chuyên trách", "tán" of "tán thành"),
-    else its last. Any of its syllables would be right; a rare one keeps
+    """One syllable each phrase must contain: its least frequent ("trách" of
+    "người hoạt động không chuyên trách", "tán" of "tán thành"). Any of its syllables would be right; a rare one keeps
     the phrase's rules out of paragraphs that do not hold it. None when a
     phrase has no syllable at all ("," of "NUM @CASE , trong đó ..."): its
     item can be checked by its runs only."""
@@ -376,8 +375,9 @@ def joined(keys: set | None, *more) -> set | None:
 
 
 def key_syllable(words: list[str]) -> str:
-    rare = [w for w in words if w not in COMMON_SYLLABLES]
-    return (rare or words)[-1]
+    """The least frequent of a phrase's syllables (the last of equals)."""
+    rarest = max(SYLLABLE_RANK.get(w, len(SYLLABLE_RANK)) for w in words)
+    return [w for w in words if SYLLABLE_RANK.get(w, len(SYLLABLE_RANK)) == rarest][-1]
 
 
 def expand_words(item: str, words: dict) -> str:
