@@ -194,3 +194,12 @@ def test_paths_bench_runs_each_command_as_a_process(tmp_path):
     assert (tmp_path / "pages").is_dir() and len(list((tmp_path / "pages").glob("*.html"))) == 4
     table = paths.format_paths(results)
     assert table.count("\ntarget ") == len(paths.TARGETS)
+    # the time line of vnfacts run: its own marks (parent and crawl child) and what the servers saw, in order
+    marks = [what for _, what in results["crawl_polite"]["timeline"]]
+    for mark in ("bench: vnfacts run spawned", "child: imported", "servers: first request",
+                 "servers: last request", "child: state written", "parent: last pass done",
+                 "bench: vnfacts run exited"):
+        assert mark in marks, marks
+    assert marks.index("child: imported") < marks.index("servers: first request") < marks.index(
+        "servers: last request") < marks.index("parent: last pass done") < marks.index("bench: vnfacts run exited")
+    assert "timeline crawl_polite: 0.00 bench: vnfacts run spawned" in table

@@ -185,11 +185,21 @@ def format_paths(results: dict) -> str:
         lines.append(f"{name:<16}{row['seconds']:>9.2f}{row['docs_per_s']:>9}{row['peak_mb']:>9.0f}"
                      f"   {row['stored']} stored, {CRAWL_HOSTS} hosts; at the servers {row['fetch_s']:.2f} s "
                      f"({row['fetch_per_s']} requests/s), politeness bound {row['bound_s']} s")
+    for name in ("crawl_0", "crawl_polite"):
+        lines.append(timeline_line(name, results[name].get("timeline", [])))
     for label, name, key, bound, kind in TARGETS:
         value = results[name][key]
         met = value <= bound if kind == "max" else value >= bound
         lines.append(f"target {label}: {value} -> {'met' if met else 'NOT met'}")
     return "\n".join(lines)
+
+
+def timeline_line(name: str, marks: list) -> str:
+    """The run's time line in one line, seconds from its spawn; the store passes
+    during the crawl left out (their marks are in the JSON figures)."""
+    quiet = ("parent: pass", "parent: stored", "parent: extracted")
+    return f"timeline {name}: " + ", ".join(f"{at:.2f} {what}" for at, what in marks
+                                            if not what.startswith(quiet))
 
 
 def naive_main(folder: Path, db: Path) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from datetime import datetime
 
 import click
@@ -85,8 +86,11 @@ class Copies:
     """Issue 13's copies, found after each store pass of `vnfacts run` (then
     only the last pass's documents are left for the end of the run)."""
 
+    SHARE = 0.2  # at most this share of the crawl's time goes to finding copies
+
     def __init__(self, db_path: str):
         self.db_path, self.db, self.sketched, self.failed = db_path, None, 0, False
+        self.took, self.ended = 0.0, float("-inf")
 
     def __call__(self, target=None) -> None:
         """`target`: an open connection, or None (the database, opened per batch)."""
@@ -98,13 +102,19 @@ class Copies:
         self.sketched += link_copies(target)
 
     def during_crawl(self, target) -> None:
-        """A failure here must not stop the crawl: the call at the end of the
-        run meets it again and reports it."""
-        if not self.failed:
-            try:
-                self(target)
-            except Exception:  # noqa: BLE001
-                self.failed = True
+        """After a store pass, unless the last call was too recent for its cost
+        (each call also rebuilds the clusters, which grows with the database:
+        46 ms at 2,000 documents). A failure here must not stop the crawl: the
+        call at the end of the run meets it again and reports it."""
+        if self.failed or time.monotonic() - self.ended < self.took / self.SHARE:
+            return
+        started = time.monotonic()
+        try:
+            self(target)
+        except Exception:  # noqa: BLE001
+            self.failed = True
+        self.ended = time.monotonic()
+        self.took = self.ended - started
 
 
 def end_now(code: int) -> None:
