@@ -203,3 +203,18 @@ def test_paths_bench_runs_each_command_as_a_process(tmp_path):
     assert marks.index("child: imported") < marks.index("servers: first request") < marks.index(
         "servers: last request") < marks.index("parent: last pass done") < marks.index("bench: vnfacts run exited")
     assert "timeline crawl_polite: 0.00 bench: vnfacts run spawned" in table
+
+
+def test_paths_memory_bench_measures_each_command_at_both_sizes(tmp_path):
+    """`vnfacts bench --paths-memory`: ingest and extract, folder and JSONL, each
+    a process at two sizes; the ratio is large over small (not asserted flat:
+    that is the benchmark's figure)."""
+    from pipeline.bench import pathmem
+
+    results = pathmem.memory_paths(2, 5, tmp_path)
+    assert set(results["commands"]) == set(pathmem.COMMANDS)
+    for row in results["commands"].values():
+        assert row["small_mb"] > 10 and abs(row["ratio"] - row["large_mb"] / row["small_mb"]) < 0.01
+    assert pathmem.format_memory(results).count("\ntarget ") == len(pathmem.COMMANDS)
+    bad = run_cli("bench", "--paths-memory", "10,x", check=False)
+    assert bad.returncode == 2 and "SMALL,LARGE" in bad.stderr and "Traceback" not in bad.stderr

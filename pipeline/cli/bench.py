@@ -56,8 +56,11 @@ class DocsType(click.ParamType):
 @click.option("--quick", is_flag=True, help="With --paths: 200 pages (under a minute).")
 @click.option("--limits", is_flag=True, help="Instead: seconds to extract pathological texts (repetitive 4/16/36 kB, "
                                              "100 kB without punctuation; pipeline.bench.limits).")
+@click.option("--paths-memory", "paths_memory", default=None, metavar="SMALL,LARGE", is_flag=False,
+              flag_value="1000,10000", help="Instead: peak memory of ingest (folder, JSONL) and extract, each its own "
+                                            "process, on SMALL and LARGE pages (1,000 and 10,000 if not given).")
 def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalence,
-          equivalence_docs, profile_docs, no_samples, paths_docs, quick, limits):
+          equivalence_docs, profile_docs, no_samples, paths_docs, quick, limits, paths_memory):
     """Time clean, normalize, segment, extract, load and the whole path HTML -> DuckDB.
 
     The corpus is ../shared/data/bulk/vntc_sample.jsonl.gz wrapped in news-page HTML
@@ -75,6 +78,8 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
         return bench_paths(200 if quick else paths_docs, json_path)
     if limits:
         return bench_limits()
+    if paths_memory:
+        return bench_paths_memory(paths_memory, json_path)
     opts = lib.Options(docs=docs, repeat=repeat, skip_naive=skip_naive, rows=rows,
                        memory=not skip_memory, equivalence=not skip_equivalence,
                        equivalence_docs=equivalence_docs, profile_docs=profile_docs,
@@ -109,6 +114,29 @@ def bench_paths(limit: int, json_path: Path | None) -> None:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
     click.echo(paths.format_paths(results))
+    click.echo(f"\nJSON: {json_path}")
+
+
+def bench_paths_memory(sizes: str, json_path: Path | None) -> None:
+    """`vnfacts bench --paths-memory`: peak RSS per command at two sizes (pipeline.bench.pathmem)."""
+    import tempfile
+
+    from pipeline.bench import pathmem
+
+    try:
+        small, large = (int(n.replace("_", "")) for n in sizes.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{sizes!r}: expected SMALL,LARGE page counts, e.g. 1000,10000",
+                                 param_hint="--paths-memory") from None
+    started = time.time()
+    with tempfile.TemporaryDirectory(prefix="vnfacts-pathmem-") as tmp:
+        results = pathmem.memory_paths(small, large, Path(tmp),
+                                       log=lambda m: click.echo(f"[{time.time() - started:7.1f}s] {m}", err=True))
+    results["command"] = " ".join(shlex.quote(a) for a in sys.argv)
+    json_path = json_path or Path("bench-results") / f"paths-memory-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    click.echo(pathmem.format_memory(results))
     click.echo(f"\nJSON: {json_path}")
 
 
