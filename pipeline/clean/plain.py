@@ -87,7 +87,12 @@ def _only_paragraphs(parent, members: set, dropped: set) -> bool:
 
 def _discarded(elements) -> set:
     """Those of the elements trafilatura drops as boilerplate."""
-    return {el for el in elements if (el.tag == "header" or any(map(el.get, _TESTED))) and _is_discarded(el)}
+    found = set()
+    for el in elements:
+        key = (el.tag, *map(el.get, _TESTED))  # read once: the test and the cache key
+        if (key[0] == "header" or any(key[1:])) and _is_discarded(el, key):
+            found.add(el)
+    return found
 
 
 # The XPaths read only an element's tag and these attributes: a page's
@@ -95,8 +100,7 @@ def _discarded(elements) -> set:
 _SEEN: dict[tuple, bool] = {}
 
 
-def _is_discarded(el) -> bool:
-    key = (el.tag, *map(el.get, _TESTED))
+def _is_discarded(el, key: tuple) -> bool:
     if key not in _SEEN:
         if len(_SEEN) > 10_000:
             _SEEN.clear()
