@@ -395,11 +395,11 @@ def test_trafilatura_reads_nothing_where_all_text_is_in_tables():
 def test_the_control_byte_count_refuses_what_the_character_count_refuses():
     import random
 
-    from pipeline.clean import page
+    from pipeline.clean import parse
 
     def refused(text, utf8=None):
         try:
-            page._check_text(text, utf8)
+            parse._check_text(text, utf8)
         except CleanError:
             return True
         return False
@@ -468,3 +468,29 @@ def test_drop_byline_drops_at_most_two_author_lines_never_the_only_line(text):
         if len(lines) > 1 and is_byline(lines[-1]):
             lines.pop()
     assert drop_byline(text) == "\n".join(lines)
+
+
+def test_text_documents_load_no_html_cleaner(tmp_path):
+    """`vnfacts ingest` of plain text, as its own process: neither trafilatura
+    nor htmldate is imported (~0.2 s of start-up, issue 11); HTML loads them."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: sys.stderr.write('\\nHTML ' + ' '.join(m for m in ('trafilatura', 'htmldate') "
+             "if m in sys.modules) + '\\n'))\n"
+             "sys.argv = ['vnfacts', *sys.argv[1:]]\n"
+             "from pipeline.cli import main\n"
+             "main()\n")
+    text = tmp_path / "tin.txt"
+    text.write_text("Huyện Tân Lạc giảm 9 đầu mối phòng, ban\nSáng 13/3, Huyện ủy Tân Lạc tổ chức hội nghị sơ kết "
+                    "việc sắp xếp tổ chức bộ máy của hệ thống chính trị huyện.\n", encoding="utf-8")
+    html = tmp_path / "tin.html"
+    html.write_text(f"<html><body><h1>Huyện Tân Lạc giảm 9 đầu mối</h1><p>{text.read_text()}</p></body></html>",
+                    encoding="utf-8")
+    for path, expected in ((text, "HTML"), (html, "HTML trafilatura htmldate")):
+        result = subprocess.run([sys.executable, "-c", probe, "ingest", "--db", str(tmp_path / f"{path.suffix[1:]}.duckdb"), str(path)],
+                                capture_output=True, text=True, cwd=REPO)
+        assert result.returncode == 0, result.stderr
+        assert "1 added" in result.stderr and result.stderr.strip().splitlines()[-1] == expected, result.stderr

@@ -48,7 +48,7 @@ from pipeline.clean.furniture import (
     is_furniture,
     tidy,
 )
-from pipeline.clean.parse import CleanError, _check_text, _parse, decode
+from pipeline.clean.parse import CleanError, _parse, clean_text, decode
 from pipeline.clean.plain import all_in_tables, plain_body
 from pipeline.clean.tree import nonblank_texts_after, text_of
 from pipeline.lang.dates import HEADER_CHARS, find_published_date
@@ -62,17 +62,6 @@ class Cleaned:
     published: date | None = None
     site: str | None = None
     description: str | None = None
-
-
-def clean_text(text: str) -> str:
-    """A plain-text document minus furniture lines, spaces collapsed."""
-    if isinstance(text, bytes):
-        text = decode(text)
-    _check_text(text)
-    result = tidy(text, keep_blank=True)
-    if not result:
-        raise CleanError("no main text found")
-    return result
 
 
 # trafilatura logs "discarding data" whenever precision mode finds nothing;

@@ -1,5 +1,7 @@
 """Bytes or text of a page -> a parsed lxml tree, binary input refused at
-the door (clean/page.py reads the tree). Split from page.py (issue 11)."""
+the door (clean/page.py reads the tree); a plain-text document's cleaning.
+Split from page.py (issue 11): text documents need neither trafilatura nor
+htmldate, which page.py imports (~0.2 s of start-up)."""
 from __future__ import annotations
 
 import re
@@ -7,6 +9,7 @@ import re
 import lxml.etree
 import lxml.html
 
+from pipeline.clean.furniture import tidy
 from pipeline.lang.decode import DecodeError, decode_document
 
 
@@ -41,6 +44,17 @@ def _few_control_bytes(utf8: bytes) -> bool:
     bytes.translate, 10x faster than the regex over the text."""
     head = utf8[:4 * _CHECKED_CHARS]
     return len(head) - len(head.translate(None, _CONTROL_BYTES)) <= MAX_CONTROL
+
+
+def clean_text(text: str) -> str:
+    """A plain-text document minus furniture lines, spaces collapsed."""
+    if isinstance(text, bytes):
+        text = decode(text)
+    _check_text(text)
+    result = tidy(text, keep_blank=True)
+    if not result:
+        raise CleanError("no main text found")
+    return result
 
 
 def decode(data: bytes) -> str:
