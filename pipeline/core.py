@@ -68,9 +68,11 @@ class ExtractReport:
 
 def clean(record: dict) -> dict:
     """Stage 1: raw HTML or text -> main text, title, published date, site."""
-    # imported here: trafilatura & co. cost `vnfacts extract` 0.25 s of start-up (issue 11)
-    from pipeline.clean import clean_html, clean_text, decode
+    # imported here: trafilatura & co. cost `vnfacts extract` 0.25 s of start-up (issue 11),
+    # and clean_html only for HTML: text documents never load them
+    from pipeline.clean import clean_text, decode
     if record.get("html") is not None:
+        from pipeline.clean import clean_html
         page = clean_html(record["html"], record.get("url"))
         title = record.get("title") or page.title
         text = "\n\n".join(lead_parts(title, page.description, page.text) + [page.text])
