@@ -56,7 +56,7 @@ def input_errors() -> tuple[type, ...]:
     """The library's input errors, from the modules loaded so far: an error
     class whose module never loaded was not raised, and naming it through
     the API would load spaCy (RuleError) or trafilatura (CleanError)."""
-    names = (("pipeline.extract.notation", "RuleError"), ("pipeline.clean.page", "CleanError"),
+    names = (("pipeline.extract.notation", "RuleError"), ("pipeline.clean.parse", "CleanError"),
              ("pipeline.store.db", "StoreError"))
     return tuple(getattr(sys.modules[m], n) for m, n in names if m in sys.modules)
 
