@@ -1,5 +1,12 @@
 """The nightly run: crawl the sites in a child process, store new documents,
-extract their facts, and summarise per site. The CLI and the demo call it."""
+extract their facts, and summarise per site. The CLI and the demo call it.
+
+Everything but the crawl happens while it runs (issue 11): the parent loads
+the rule set and the models while the child starts (Scrapy's import), stores
+and extracts what was fetched every PASS_EVERY seconds, and starts its last
+pass when the child says its state is committed (process.STATE_WRITTEN), so
+little is left after the last request. VNFACTS_TIMELINE=FILE records when
+each step happened (crawl/timeline.py; `vnfacts bench --paths` prints it)."""
 from __future__ import annotations
 
 import threading

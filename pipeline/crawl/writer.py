@@ -10,7 +10,9 @@ process holds the file only in short leases:
   row; after closing it stays closed GAP seconds, in which another process
   (whose `connect` retries with backoff for VNFACTS_LOCK_WAIT seconds) gets
   the file. Reads return their rows materialised, so nothing refers to a
-  closed connection.
+  closed connection. While another process holds the file (`vnfacts run`'s
+  store passes), the lease tries again every POLL seconds, so it gets the
+  short gaps between that process's sessions.
 - `StateWriter` takes the spider's writes off the reactor thread and runs
   them in batches, one transaction each, at most every FLUSH_EVERY seconds
   or BATCH writes; runs of mark_fetched / mark_failed become one set-based
