@@ -145,8 +145,8 @@ HOLDER = """import duckdb, sys, time
 con = duckdb.connect(sys.argv[1])
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
+print(time.monotonic(), flush=True)  # just before letting go: nobody can have the file before this
 con.close()
-print(time.monotonic(), flush=True)
 """
 
 
@@ -163,9 +163,9 @@ def test_the_lease_waits_while_another_process_holds_the_file_then_gets_it(tmp_p
         assert holder.stdout.readline().strip() == "held"
         lease = StateLease(path)  # opens at once: waits for the holder
         opened = time.monotonic()
-        released = float(holder.stdout.readline())
+        letting_go = float(holder.stdout.readline())
         assert lease.execute("SELECT count(*) FROM crawl_urls").fetchall() == [(0,)]
-        assert opened >= released  # it waited, and did not fail meanwhile
+        assert opened >= letting_go  # it waited, and did not fail meanwhile
         lease.close()
     finally:
         holder.kill()

@@ -116,12 +116,13 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pa
         summary.exit_code = 1 if errors else 0
         return summary
     run = Passes(config, {s.name: s for s in sites}, extract, after_pass)
-    run.db, run.before = _open_run(config, list(run.sites))
+    run.before = _open_run(config, list(run.sites))  # a file that cannot be opened fails here, before the child
     echo(f"run {config.run_id}: crawling {len(sites)} site(s)")
     written = threading.Event()
     crawl = threading.Thread(target=_crawl, args=(config, sites, summary, echo, written), name="crawl-child")
     crawl.start()
-    run.ruleset = _warm(run.db) if extract else None  # while the child starts: it has Scrapy to import
+    run.db = Database(config.db)
+    run.ruleset = _warm(run.db) if extract else None  # while the child starts (Scrapy's import) and crawls
     while not written.wait(PASS_EVERY):
         run.step()
     _last_pass(run, echo)  # the child may still be closing its WARC file meanwhile
@@ -130,14 +131,13 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pa
     return summary
 
 
-def _open_run(config: CrawlConfig, sites: list[str]) -> tuple[Database, dict]:
-    """The run's rows and how the sites' documents stand (`before`), in one
+def _open_run(config: CrawlConfig, sites: list[str]) -> dict:
+    """The run's rows, and how the sites' documents stand (`before`), in one
     connection, closed before the crawl process starts: it needs the file."""
     with connect(config.db) as con:
         state.ensure_schema(con)
         state.start_run(con, config.run_id, sites)
-        before = state.extraction_versions(con, sites)
-    return Database(config.db), before
+        return state.extraction_versions(con, sites)
 
 
 def _warm(db: Database):
