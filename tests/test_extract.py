@@ -6,6 +6,7 @@ import pytest
 
 from pipeline import core, store
 from pipeline.ingest import ingest_records
+from tests.conftest import SEEDS
 
 
 def facts(text, ruleset, **meta):
@@ -227,3 +228,24 @@ def test_a_fact_is_a_dataclass_whose_row_is_the_stored_row(tmp_path, ruleset):
     def plain(v):  # the table stores numbers as DOUBLE and as_of as DATE
         return float(v) if isinstance(v, (int, float)) else str(v)
     assert {k: plain(v) for k, v in stored.items()} == {k: plain(v) for k, v in row.items()}
+
+
+def test_word_model_read_with_the_c_unpickler_is_underthesea_own():
+    """segment.load_word_model reads underthesea's model pickles itself (faster
+    start-up, issue 11): its words must be those of underthesea's own loader."""
+    from pathlib import Path
+
+    from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
+    from underthesea.pipeline import word_tokenize as package
+    from underthesea.pipeline.word_tokenize.regex_tokenize import tokenize
+
+    from pipeline.extract import segment
+
+    ours = segment.load_word_model()
+    theirs = FastCRFSequenceTagger()
+    theirs.load(str(Path(package.__file__).parent / "models" / segment.WORD_MODEL))
+    lines = [line for path in sorted(SEEDS.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()]
+    for line in [line for line in lines if line.strip()][:60]:
+        features = [[token] for token in tokenize(line, use_token_normalize=False)]
+        assert ours.featurizer.process([features]) == theirs.featurizer.process([features])
+        assert ours.predict(features) == theirs.predict(features)

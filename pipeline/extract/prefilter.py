@@ -79,6 +79,7 @@ class Prefilter:
         ungated = {p for r in rules.values() if r.indicator not in gated for p in r.patterns}
         self.regexes: dict[str, LazyRegex] = {}  # one object per run source
         self.anchored: dict[tuple, Run] = {}      # one object per run: memoized per text
+        self.firsts: dict[str, WordAnchor | None] = {}
         needs = {p: self.need(p) for p in sorted(every)}
         self.needs = list(needs.values())
         self.key_bits = key_bits(self.needs)
@@ -120,6 +121,11 @@ class Prefilter:
         return self.anchored[key]
 
     def first_syllables(self, core: str) -> "WordAnchor | None":
+        if core not in self.firsts:  # many runs start with the same item: read its regexes once
+            self.firsts[core] = self.item_anchor(core)
+        return self.firsts[core]
+
+    def item_anchor(self, core: str) -> "WordAnchor | None":
         """The letters each of an item's options starts with: the first word
         of a phrase ("cb" of "cb, cc"), the prefixes a regex class's matches
         begin with (extract/firstwords.py). None when some option may start

@@ -5,8 +5,10 @@ runs only on sentences the cheap pre-filter marks as candidates.
 """
 from __future__ import annotations
 
+import pickle
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from underthesea import sent_tokenize, word_tokenize
 
@@ -19,6 +21,7 @@ NUMBER_WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECA
 # a word with a digit in it is split into its space-separated parts.
 HAS_DIGIT = re.compile(r"\d")
 LINE = re.compile(r"[^\n]+")
+_MODEL: list = []  # the word model, once loaded (load_word_model)
 
 
 @dataclass
@@ -57,8 +60,42 @@ def split_line(text: str, line: re.Match, number: int) -> list[Sentence]:
     return sentences
 
 
+def load_word_model():
+    """underthesea's word segmentation model, loaded as underthesea loads it
+    on first use, except that its two small pickles are read with the C
+    unpickler: joblib's pure-Python one took ~0.15 s of every `vnfacts
+    extract` start (issue 11). The same objects; anything unexpected (another
+    underthesea layout) leaves the loading to underthesea. Returns the model."""
+    from underthesea.pipeline import word_tokenize as package
+
+    if package.word_tokenize_model is None:
+        try:
+            package.word_tokenize_model = read_word_model(Path(package.__file__).parent / "models" / WORD_MODEL)
+        except Exception:  # noqa: BLE001 - any failure: underthesea's own loader runs instead
+            pass
+    return package.word_tokenize_model
+
+
+WORD_MODEL = "ws_crf_vlsp2013_20230727"  # the folder underthesea's word_tokenize loads
+
+
+def read_word_model(folder: Path):
+    from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
+    from underthesea_core import CRFFeaturizer, CRFTagger
+
+    model = FastCRFSequenceTagger()
+    model.estimator = CRFTagger()
+    model.estimator.load(str(folder / model.path_model))
+    model.features = pickle.loads((folder / model.path_features).read_bytes())
+    model.dictionary = pickle.loads((folder / model.path_dictionary).read_bytes())
+    model.featurizer = CRFFeaturizer(model.features, model.dictionary)
+    return model
+
+
 def word_offsets(sentence: str) -> list[tuple[int, int]]:
     """underthesea words as (start, end) offsets into the sentence."""
+    if not _MODEL:
+        _MODEL.append(load_word_model())
     offsets, cursor = [], 0
     for word in word_tokenize(sentence, use_token_normalize=False):
         glued = " " in word and HAS_DIGIT.search(word)
