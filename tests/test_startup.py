@@ -90,3 +90,13 @@ def test_extract_with_something_pending_still_extracts(db, tmp_path):
     result = vnfacts("extract", "--db", db)
     assert result.returncode == 0 and result.stderr.startswith("1 documents extracted, 1 facts"), result.stderr
     assert vnfacts("extract", "--db", db).stderr.startswith("0 documents extracted")
+
+
+def test_extracting_loads_no_pandas(db, tmp_path):
+    """Documents and facts go to DuckDB as typed lists: extracting does not
+    pay pandas' import (~0.5 s, issue 11), nor does ingesting a text."""
+    page = tmp_path / "new-2.txt"
+    page.write_text("Huyện Bảo Thắng hiện có 113 thôn, tổ dân phố sau sắp xếp.", encoding="utf-8")
+    assert "pandas" not in loaded("ingest", page, "--db", db)
+    modules = loaded("extract", "--db", db)
+    assert "spacy" in modules and "pandas" not in modules

@@ -200,3 +200,26 @@ def test_upsert_documents_adds_replaces_and_keeps(tmp_path):
     with pytest.raises(store.StoreError, match="not an ISO date"):
         store.upsert_documents(con, [{**doc, "id": "d3", "published": "12/03/2024"}])
     assert con.execute("SELECT count(*) FROM documents").fetchall() == [(2,)]
+
+
+def test_facts_stored_from_typed_lists_are_those_of_the_typed_frame(tmp_path):
+    """replace_facts sends one typed list per column (no pandas on extract's
+    path, issue 11); the Ray shards still build facts_frame. Both must store
+    the same values: numbers as text or NaN, dates as text, missing keys."""
+    import math
+
+    from pipeline.store import db as store_db
+    odd = [{"doc": "d1", "indicator": "hamlet", "value": "12", "total": float("nan"), "percent": 19.7,
+            "as_of": "2024-06-30", "target_year": 2025.0, "start": 3, "end": 9, "rule_id": "r", "confidence": None},
+           {"doc": "d1", "indicator": "hamlet", "value": "x", "as_of": None, "target_year": None, "start": None}]
+    with store.connect(tmp_path / "a.duckdb") as con:
+        store.replace_facts(con, ["d1"], odd, "v1")
+        listed = con.execute("SELECT * EXCLUDE (extracted_at) FROM facts ORDER BY start NULLS LAST").fetchall()
+    with store.connect(tmp_path / "b.duckdb") as con:
+        frame = store_db.facts_frame(odd)
+        cols = ", ".join(f'"{c}"' for c in store_db.FACT_COLUMNS)
+        con.execute(f"INSERT INTO facts ({cols}) SELECT {cols} FROM frame")
+        framed = con.execute("SELECT * EXCLUDE (extracted_at) FROM facts ORDER BY start NULLS LAST").fetchall()
+    same = lambda a, b: a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
+    assert len(listed) == len(framed) == 2
+    assert all(same(a, b) for x, y in zip(listed, framed) for a, b in zip(x, y)), (listed, framed)

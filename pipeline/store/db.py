@@ -223,32 +223,66 @@ def pending_ids(con, rules_version: str, everything: bool = False) -> list[str]:
 
 
 def documents_by_id(con, ids: list[str]) -> list[dict]:
-    frame = id_frame(ids)
     cursor = con.execute(
         "SELECT d.id, d.url, d.site, d.title, d.published, d.province, d.text "
-        "FROM documents d JOIN frame USING (id) ORDER BY d.id")
+        "FROM documents d WHERE d.id IN (SELECT unnest(?::VARCHAR[])) ORDER BY d.id", [[str(i) for i in ids]])
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def replace_facts(con, doc_ids: list[str], facts: list, rules_version: str) -> None:
     """Swap the facts of these documents in one transaction (no duplicates)."""
-    ids = id_frame(doc_ids)
+    ids = [str(i) for i in doc_ids]
     con.execute("BEGIN")
     try:
-        con.execute("DELETE FROM facts WHERE doc IN (SELECT id FROM ids)")
+        con.execute("DELETE FROM facts WHERE doc IN (SELECT unnest(?::VARCHAR[]))", [ids])
         if facts:
-            frame = facts_frame(facts)
             cols = ", ".join(f'"{c}"' for c in FACT_COLUMNS)
-            con.execute(f"INSERT INTO facts ({cols}) SELECT {cols} FROM frame")
-        con.execute(
-            "UPDATE documents SET extracted_version = ? WHERE id IN (SELECT id FROM ids)",
-            [rules_version],
-        )
+            con.execute(f"INSERT INTO facts ({cols}) SELECT {_FACT_SELECT}", fact_columns(facts))
+        con.execute("UPDATE documents SET extracted_version = ? WHERE id IN (SELECT unnest(?::VARCHAR[]))",
+                    [rules_version, ids])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+# Facts go to DuckDB as one typed list per column, as documents do: no
+# pandas on `vnfacts extract`'s path either (its import was ~0.5 s of every
+# extract's start-up, issue 11). facts_frame stays for the Ray shards.
+_FACT_TYPES = {"value": "DOUBLE", "total": "DOUBLE", "percent": "DOUBLE", "over_plan_percent": "DOUBLE",
+               "confidence": "DOUBLE", "as_of": "DATE", "target_year": "INTEGER", "start": "INTEGER",
+               "end": "INTEGER"}
+_FACT_SELECT = ", ".join(f"unnest(${n}::{_FACT_TYPES.get(c, 'VARCHAR')}[])" for n, c in enumerate(FACT_COLUMNS, 1))
+
+
+def fact_columns(facts: list) -> list[list]:
+    """One list per FACT_COLUMNS column, typed as facts_frame types them:
+    numbers that are not numbers (or NaN) null, dates parsed, years whole."""
+    rows = fact_rows(facts)
+    columns = []
+    for column in FACT_COLUMNS:
+        values = [row.get(column) for row in rows]
+        kind = _FACT_TYPES.get(column)
+        if column == "as_of":
+            values = [as_date(v, row.get("doc")) for v, row in zip(values, rows)]
+        elif kind == "DOUBLE":
+            values = [as_number(v) for v in values]
+        elif kind == "INTEGER":
+            values = [None if (n := as_number(v)) is None else int(n) for v in values]
+        columns.append(values)
+    return columns
+
+
+def as_number(value) -> float | None:
+    """pd.to_numeric(errors="coerce") for one value: a float, else None."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number
 
 
 def facts_frame(facts: list) -> pd.DataFrame:
