@@ -218,3 +218,13 @@ def test_paths_memory_bench_measures_each_command_at_both_sizes(tmp_path):
     assert pathmem.format_memory(results).count("\ntarget ") == len(pathmem.COMMANDS)
     bad = run_cli("bench", "--paths-memory", "10,x", check=False)
     assert bad.returncode == 2 and "SMALL,LARGE" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_paths_figures_of_several_runs_are_their_medians():
+    from pipeline.cli.bench import median_figures
+
+    runs = [{"folder": {"seconds": s, "docs_per_s": 2000 / s}, "docs": 2000, "timeline": [(0, f"r{s}")]}
+            for s in (9.0, 7.0, 30.0)]
+    merged = median_figures(runs)
+    assert merged["folder"]["seconds"] == 9.0 and merged["folder"]["docs_per_s"] == 2000 / 9.0
+    assert merged["docs"] == 2000 and merged["timeline"] == [(0, "r9.0")]

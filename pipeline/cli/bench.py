@@ -34,7 +34,7 @@ class DocsType(click.ParamType):
               help="Benchmark documents (bundled sample pages, then wrapped VNTC articles); "
                    "'all' or 0 for the full set (12,786 + samples).")
 @click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Run the timed passes K times and report the median.")
+              help="Run the timed passes K times and report the median (with --paths: every path K times).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the figures as JSON [default: bench-results/bench-<timestamp>.json].")
 @click.option("--skip-naive", is_flag=True, help="Do not time the naive pipeline (no ratio).")
@@ -75,7 +75,7 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
         raise click.ClickException(f"shared data not found: {missing[0]} (clone next to ../shared "
                                    "or set VNFACTS_SHARED to the shared folder)")
     if paths_docs or quick:
-        return bench_paths(200 if quick else paths_docs, json_path)
+        return bench_paths(200 if quick else paths_docs, json_path, repeat)
     if limits:
         return bench_limits()
     if paths_memory:
@@ -99,22 +99,38 @@ def bench(docs, repeat, json_path, skip_naive, rows, skip_memory, skip_equivalen
     click.echo(f"\nJSON: {json_path}")
 
 
-def bench_paths(limit: int, json_path: Path | None) -> None:
-    """`vnfacts bench --paths N`: the CLI paths as typed (pipeline.bench.paths)."""
+def bench_paths(limit: int, json_path: Path | None, repeat: int = 1) -> None:
+    """`vnfacts bench --paths N [--repeat K]`: the CLI paths as typed
+    (pipeline.bench.paths), K runs, each figure the median of its K values."""
     import tempfile
 
     from pipeline.bench import paths
 
     started = time.time()
-    with tempfile.TemporaryDirectory(prefix="vnfacts-paths-") as tmp:
-        results = paths.run_paths(limit, Path(tmp), log=lambda m: click.echo(f"[{time.time() - started:7.1f}s] {m}",
-                                                                             err=True))
+    log = lambda m: click.echo(f"[{time.time() - started:7.1f}s] {m}", err=True)  # noqa: E731
+    runs = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(prefix="vnfacts-paths-") as tmp:
+            runs.append(paths.run_paths(limit, Path(tmp), log=log))
+    results = median_figures(runs)
+    results["runs"] = repeat
     results["command"] = " ".join(shlex.quote(a) for a in sys.argv)
     json_path = json_path or Path("bench-results") / f"paths-{time.strftime('%Y%m%d-%H%M%S')}.json"
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
     click.echo(paths.format_paths(results))
     click.echo(f"\nJSON: {json_path}")
+
+
+def median_figures(runs: list):
+    """The runs' figures merged: each number the median of its values (the
+    middle one), anything else (a time line, text) the first run's."""
+    first = runs[0]
+    if isinstance(first, dict):
+        return {key: median_figures([run[key] for run in runs]) for key in first}
+    if isinstance(first, (int, float)) and not isinstance(first, bool) and len(runs) > 1:
+        return sorted(runs)[len(runs) // 2]
+    return first
 
 
 def bench_paths_memory(sizes: str, json_path: Path | None) -> None:
