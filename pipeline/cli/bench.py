@@ -114,11 +114,16 @@ def bench_paths(limit: int, json_path: Path | None, repeat: int = 1) -> None:
             runs.append(paths.run_paths(limit, Path(tmp), log=log))
     results = median_figures(runs)
     results["runs"] = repeat
+    report(results, paths.format_paths(results), json_path, "paths")
+
+
+def report(results: dict, table: str, json_path: Path | None, name: str) -> None:
+    """Print the table; write the figures, with the command typed, as JSON."""
     results["command"] = " ".join(shlex.quote(a) for a in sys.argv)
-    json_path = json_path or Path("bench-results") / f"paths-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    json_path = json_path or Path("bench-results") / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json"
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    click.echo(paths.format_paths(results))
+    click.echo(table)
     click.echo(f"\nJSON: {json_path}")
 
 
@@ -148,12 +153,7 @@ def bench_paths_memory(sizes: str, json_path: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="vnfacts-pathmem-") as tmp:
         results = pathmem.memory_paths(small, large, Path(tmp),
                                        log=lambda m: click.echo(f"[{time.time() - started:7.1f}s] {m}", err=True))
-    results["command"] = " ".join(shlex.quote(a) for a in sys.argv)
-    json_path = json_path or Path("bench-results") / f"paths-memory-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(results, indent=2), encoding="utf-8")
-    click.echo(pathmem.format_memory(results))
-    click.echo(f"\nJSON: {json_path}")
+    report(results, pathmem.format_memory(results), json_path, "paths-memory")
 
 
 def bench_limits() -> None:
