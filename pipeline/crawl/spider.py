@@ -33,7 +33,7 @@ from pipeline.crawl.discover import (
     read_source,
 )
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
-from pipeline.crawl.process import STATE_WRITTEN, die_with_parent
+from pipeline.crawl.process import STATE_WRITTEN, die_with_parent, exit_now
 from pipeline.crawl.robots import cap_body
 from pipeline.crawl.settings import CrawlConfig, crawl_settings
 from pipeline.crawl.sites import DEFAULT_DELAY, Site, load_sites
@@ -396,4 +396,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
