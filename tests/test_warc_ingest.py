@@ -31,3 +31,24 @@ def test_ingest_warc_files_from_the_command_line(tmp_path):
     assert ids == sorted(warc_id(url) for url in docs)
     extracted = run_cli("extract", "--db", db)
     assert "4 documents extracted" in extracted.stderr
+
+
+def test_warc_files_inside_a_folder_are_read_with_its_other_files(tmp_path):
+    """`vnfacts ingest DIR` reads the folder's .warc.gz files too, next to its
+    JSON Lines and pages (they were skipped without a word)."""
+    import json
+    import shutil
+
+    first, second = two_warcs(tmp_path / "made")
+    folder = tmp_path / "in" / "nested"
+    folder.mkdir(parents=True)
+    shutil.copy(first, folder / first.name)
+    (tmp_path / "in" / "more.jsonl").write_text(json.dumps(
+        {"id": "j1", "text": "Huyện Bảo Thắng hiện có 112 thôn, tổ dân phố sau khi sắp xếp, sáp nhập."},
+        ensure_ascii=False) + "\n", encoding="utf-8")
+    db = tmp_path / "dir.duckdb"
+    result = run_cli("ingest", tmp_path / "in", "--db", db, check=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        sources = [row[0] for row in con.execute("SELECT source FROM documents ORDER BY id").fetchall()]
+    assert sum(s.startswith(f"warc:{folder / first.name}") for s in sources) >= 2, result.stderr
+    assert any(s.endswith("more.jsonl:1") for s in sources), result.stderr

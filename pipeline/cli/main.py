@@ -93,8 +93,8 @@ def database_for(engine: str, db_path: str, create: bool = True):
 @db_option(create=True)
 def ingest(paths, max_chars, clusters, engine, address, workers, db_path):
     """Store documents from JSON Lines (.jsonl, .jsonl.gz, or - for standard
-    input), .html/.txt files or folders of them, and WARC files (.warc.gz:
-    each complete HTML page, id from its URL).
+    input), .html/.txt files or folders of them, and WARC files (.warc.gz,
+    also inside folders: each complete HTML page, id from its URL).
 
     JSONL lines carry id, url, site, title, published and text or html;
     a file's id is its stem. Re-ingesting the same document changes nothing;

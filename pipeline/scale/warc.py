@@ -27,11 +27,19 @@ def is_warc(path: str | Path) -> bool:
 
 
 def split_inputs(paths) -> tuple[list, list[Path]]:
-    """(other inputs, WARC files), each in the order given. A WARC file's
-    path is made absolute: it is in every page's source pointer, and Ray's
-    workers read it from another working folder."""
-    warcs = [Path(p).absolute() for p in paths if is_warc(p)]
+    """(other inputs, WARC files), each in the order given; a folder's WARC
+    files (sorted) come where the folder was named, and the folder stays in
+    the other inputs for its other files. A WARC file's path is made
+    absolute: it is in every page's source pointer, and Ray's workers read
+    it from another working folder."""
+    warcs = [w.absolute() for p in paths for w in warcs_in(Path(p))]
     return [p for p in paths if not is_warc(p)], warcs
+
+
+def warcs_in(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if is_warc(p) and p.is_file())
+    return [path] if is_warc(path) else []
 
 
 def warc_id(url: str) -> str:
