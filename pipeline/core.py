@@ -219,7 +219,7 @@ def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[Fact]]:
 
 
 def extract_pending(db, everything: bool = False, progress: bool = False, ruleset=None,
-                    doc_seconds: float | None = None) -> ExtractReport:
+                    doc_seconds: float | None = None, skip: set | None = None) -> ExtractReport:
     """Stages 3-5 over stored documents not yet extracted with these rules.
 
     Streams: only the ids are listed up front; texts are read CHUNK at a time,
@@ -227,10 +227,11 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
     every FLUSH_SECONDS. `db` is an open connection or a store.Database,
     which is opened only to read a chunk or write a group (other processes,
     `vnfacts query` too, get in between). A document over its time budget
-    (`doc_seconds`, default budget.default_seconds()) is listed in `stopped` and left pending."""
+    (`doc_seconds`, default budget.default_seconds()) is listed in `stopped` and left pending;
+    ids in `skip` (stopped earlier in the same run) are left pending untried."""
     ruleset = ruleset or load_ruleset()
     with store.session(db, read_only=True) as con:
-        ids = store.pending_ids(con, ruleset.version, everything)
+        ids = [i for i in store.pending_ids(con, ruleset.version, everything) if not skip or i not in skip]
     report = ExtractReport(rules_version=ruleset.version)
     bar = tqdm(total=len(ids), unit="doc", desc="extract", disable=not progress)
     for begin in range(0, len(ids), CHUNK):

@@ -140,6 +140,9 @@ def test_extract_pending_reports_the_stopped_document_and_goes_on(tmp_path, rule
         assert report.documents == 1
         assert store.pending_ids(con, ruleset.version) == ["slow"]  # left for a larger budget
         assert con.execute("SELECT DISTINCT doc FROM facts").fetchall() == [("ok",)]
+        # a run's later passes skip what it stopped (vnfacts run: 0.5 s apart), still pending
+        again = core.extract_pending(con, ruleset=ruleset, doc_seconds=0.2, skip={"slow"})
+        assert again.documents == 0 and not again.stopped and store.pending_ids(con, ruleset.version) == ["slow"]
         assert not core.extract_pending(con, ruleset=ruleset, doc_seconds=0).stopped
         assert store.pending_ids(con, ruleset.version) == []
 

@@ -57,6 +57,9 @@ class Passes:
     reports: dict = field(default_factory=dict)   # site -> IngestReport
     ruleset: object = None
     db: Database | None = None
+    # documents stopped by their time budget in this run: not tried again at
+    # every pass (15 CPU s each); they stay pending for `vnfacts extract`
+    stopped: set = field(default_factory=set)
 
     def step(self, last: bool = False) -> None:
         """Store, extract and link what the crawl fetched since the last pass
@@ -83,7 +86,8 @@ class Passes:
         elif not last:
             return
         if self.extract and (last or self.ruleset is not None):
-            pipeline.extract_pending(target, ruleset=self.ruleset)
+            report = pipeline.extract_pending(target, ruleset=self.ruleset, skip=self.stopped)
+            self.stopped.update(doc for doc, _ in report.stopped)
             mark("parent: extracted")
         if rows and not last and self.after_pass is not None:
             self.after_pass(target)
