@@ -30,15 +30,16 @@ class LazyRegex:
     def __init__(self, source: str, flags: int):
         self.source, self.flags, self.compiled = source, flags, None
 
-    def search(self, text: str, pos: int = 0):
+    def pattern(self) -> re.Pattern:
         if self.compiled is None:
             self.compiled = re.compile(self.source, self.flags)
-        return self.compiled.search(text, pos)
+        return self.compiled
+
+    def search(self, text: str, pos: int = 0):
+        return self.pattern().search(text, pos)
 
     def match(self, text: str, pos: int):
-        if self.compiled is None:
-            self.compiled = re.compile(self.source, self.flags)
-        return self.compiled.match(text, pos)
+        return self.pattern().match(text, pos)
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,9 +147,6 @@ class Prefilter:
             return None
         return WordAnchor(frozenset(words | prefixes), whole=not regexes, marks=frozenset(marks))
 
-    def run_regex(self, run: list[tuple]) -> LazyRegex:
-        return self.regexes[self.run_source(run)]
-
     def run_source(self, run: list[tuple], edge: bool = True) -> str:
         """The run's regex source (registered in self.regexes); edge=False
         leaves out the word edge before it (an anchored run is matched at
@@ -187,9 +185,7 @@ class Prefilter:
     def search(self, text: str, on_topic: bool = True) -> bool:
         """Can a rule match in this text? Off topic, only rules whose facts
         need no domain cue are considered."""
-        lowered = text.lower()
-        syllables = syllables_of(lowered)
-        present, found = self.present(syllables), {}
+        lowered, syllables, present, found = self.scan(text)
         for need in self.triggered(syllables, on_topic):
             if need.met(present) and runs_in_order(need.runs, lowered, found):
                 return True
@@ -199,11 +195,16 @@ class Prefilter:
         """The patterns whose needs this text meets, whatever its topic: the
         only ones that can match it, so the only ones a sentence is matched
         with (RuleSet.matches)."""
-        lowered = text.lower()
-        syllables = syllables_of(lowered)
-        present, found = self.present(syllables), {}
+        lowered, syllables, present, found = self.scan(text)
         return frozenset(need.pattern for need in self.triggered(syllables)
                          if need.met(present) and runs_in_order(need.runs, lowered, found))
+
+    def scan(self, text: str) -> tuple[str, set, int, dict]:
+        """What the needs are tested on: the lower-cased text, its syllables,
+        the key bits they set, and an empty memo of run starts."""
+        lowered = text.lower()
+        syllables = syllables_of(lowered)
+        return lowered, syllables, self.present(syllables), {}
 
     def present(self, syllables: set) -> int:
         """Bit i set when the text has a syllable of key set i."""
@@ -286,7 +287,7 @@ def anchor_starts(anchor, text: str, found: dict) -> list[int]:
     a number's first digit or a number word, or a word of the anchor's."""
     key = ("anchor", anchor)
     if key not in found:
-        if anchor == NUMBER_KEY or anchor == PERCENT_KEY:
+        if anchor in (NUMBER_KEY, PERCENT_KEY):
             digits = NUMBER_START if anchor == NUMBER_KEY else PERCENT_START
             starts = [m.start() for m in digits.finditer(text)] + words_at(NUMBER_WORDS_SET, text, found)
         else:
@@ -365,10 +366,10 @@ NUMBER_WORDS_SET = set(NUMBER_WORDS)
 
 def key_syllables(phrases) -> set[str] | None:
     """One syllable each phrase must contain: its least frequent ("trách" of
-    "người hoạt động không chuyên trách", "tán" of "tán thành"). Any of its syllables would be right; a rare one keeps
-    the phrase's rules out of paragraphs that do not hold it. None when a
-    phrase has no syllable at all ("," of "NUM @CASE , trong đó ..."): its
-    item can be checked by its runs only."""
+    "người hoạt động không chuyên trách", "tán" of "tán thành"). Any of its
+    syllables would be right; a rare one keeps the phrase's rules out of
+    paragraphs that do not hold it. None when a phrase has no syllable at
+    all ("," of "NUM @CASE , trong đó ..."): its item is checked by its runs."""
     keys = [SYLLABLE.findall(normalize(p).lower()) for p in phrases]
     return None if not all(keys) else {key_syllable(words) for words in keys}
 
@@ -382,8 +383,7 @@ def joined(keys: set | None, *more) -> set | None:
 
 def key_syllable(words: list[str]) -> str:
     """The least frequent of a phrase's syllables (the last of equals)."""
-    rarest = max(SYLLABLE_RANK.get(w, len(SYLLABLE_RANK)) for w in words)
-    return [w for w in words if SYLLABLE_RANK.get(w, len(SYLLABLE_RANK)) == rarest][-1]
+    return max(reversed(words), key=lambda w: SYLLABLE_RANK.get(w, len(SYLLABLE_RANK)))
 
 
 def expand_words(item: str, words: dict) -> str:

@@ -15,13 +15,11 @@ from underthesea import sent_tokenize, word_tokenize
 from pipeline.extract import budget
 from pipeline.lang.vntext import NUMBER_WORDS  # the number words, written once
 
-DIGIT = re.compile(r"\d")
 NUMBER_WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 # underthesea glues a number to a neighbour ("1.402 thôn", "tinh giản 1.870"):
 # a word with a digit in it is split into its space-separated parts.
 HAS_DIGIT = re.compile(r"\d")
 LINE = re.compile(r"[^\n]+")
-_MODEL: list = []  # the word model, once loaded (load_word_model)
 
 
 @dataclass
@@ -94,8 +92,7 @@ def read_word_model(folder: Path):
 
 def word_offsets(sentence: str) -> list[tuple[int, int]]:
     """underthesea words as (start, end) offsets into the sentence."""
-    if not _MODEL:
-        _MODEL.append(load_word_model())
+    load_word_model()
     offsets, cursor = [], 0
     for word in word_tokenize(sentence, use_token_normalize=False):
         glued = " " in word and HAS_DIGIT.search(word)
@@ -186,7 +183,7 @@ def is_candidate(sentence: str, keywords, on_topic: bool = True) -> bool:
 def has_number(sentence: str) -> bool:
     """A digit or a number word ("hai xã"). The digit first: a scan in C; the
     word regex tries every place, so only where a number word is a substring."""
-    if DIGIT.search(sentence):
+    if HAS_DIGIT.search(sentence):
         return True
     lowered = sentence.lower()
     return any(word in lowered for word in NUMBER_WORDS) and bool(NUMBER_WORD.search(sentence))

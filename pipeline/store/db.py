@@ -170,8 +170,13 @@ def upsert_documents(con, docs: list[dict]) -> tuple[int, int, int]:
 # The rows go to DuckDB as one list parameter per column, zipped by unnest:
 # no pandas (~0.5 s of `vnfacts ingest` start-up, issue 11), and ~0.07 ms a
 # document, a third of a DataFrame's.
-_DOC_SELECT = ", ".join(f"unnest(${n}::{'DATE' if c == 'published' else 'VARCHAR'}[])"
-                        for n, c in enumerate(DOC_COLUMNS, 1))
+def unnest_select(columns: list[str], types: dict[str, str]) -> str:
+    """SELECT list of one typed list parameter per column ($1 the first),
+    zipped row by row by unnest; a column not in `types` is VARCHAR."""
+    return ", ".join(f"unnest(${n}::{types.get(c, 'VARCHAR')}[])" for n, c in enumerate(columns, 1))
+
+
+_DOC_SELECT = unnest_select(DOC_COLUMNS, {"published": "DATE"})
 
 
 def _doc_columns(rows: list[dict]) -> list[list]:
@@ -253,7 +258,7 @@ def replace_facts(con, doc_ids: list[str], facts: list, rules_version: str) -> N
 _FACT_TYPES = {"value": "DOUBLE", "total": "DOUBLE", "percent": "DOUBLE", "over_plan_percent": "DOUBLE",
                "confidence": "DOUBLE", "as_of": "DATE", "target_year": "INTEGER", "start": "INTEGER",
                "end": "INTEGER"}
-_FACT_SELECT = ", ".join(f"unnest(${n}::{_FACT_TYPES.get(c, 'VARCHAR')}[])" for n, c in enumerate(FACT_COLUMNS, 1))
+_FACT_SELECT = unnest_select(FACT_COLUMNS, _FACT_TYPES)
 
 
 def fact_columns(facts: list) -> list[list]:
