@@ -50,9 +50,8 @@ from pipeline.clean.furniture import (
 )
 from pipeline.clean.parse import CleanError, _parse, clean_text, decode
 from pipeline.clean.plain import all_in_tables, plain_body
-from pipeline.clean.tree import nonblank_texts_after, text_of
+from pipeline.clean.tree import nonblank_texts_after, squashed_text
 from pipeline.lang.dates import HEADER_CHARS, find_published_date
-from pipeline.lang.vntext import collapse_spaces
 
 
 @dataclass(frozen=True)
@@ -68,10 +67,6 @@ class Cleaned:
 # clean_html falls back to other readings then, so that is not news.
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 _NEVER_TEXT = ("script", "style", "noscript", "template", "nav", "footer", "aside", "form", "iframe", "svg")
-
-
-def _node_text(el: lxml.html.HtmlElement) -> str:
-    return collapse_spaces(text_of(el))
 
 
 _CANONICAL = lxml.etree.XPath('//link[@rel="canonical"]/@href')
@@ -133,7 +128,7 @@ def _title(tree, h1s: list, metas: dict, site: str | None) -> str | None:
     """h1 wins when it looks like a headline; else og:title, else <title>."""
     og = _meta(metas, "og:title", "twitter:title")
     # Under 3 words an h1 is usually the site logo ("Báo Bạc Liêu").
-    h1s = [t for t in map(_node_text, h1s) if len(t.split()) >= 3]
+    h1s = [t for t in map(squashed_text, h1s) if len(t.split()) >= 3]
     matching = [h for h in h1s if og and (h in og or og in h)]
     if matching or h1s:
         return max(matching or h1s, key=len)
@@ -247,7 +242,7 @@ def _largest_p_block(tree) -> str:
     """Fallback body: the <p> children of the parent holding the most <p> text."""
     groups: dict = {}
     for p in tree.iter("p"):
-        text = _node_text(p)
+        text = squashed_text(p)
         if text:
             groups.setdefault(p.getparent(), []).append(text)
     if not groups:
@@ -269,7 +264,7 @@ def _visible_page(tree) -> str:
 
 def _dateline_after_title(tree, title: str | None) -> date | None:
     """The date printed in the first lines after the headline (<h1>)."""
-    headline = next((h for h in tree.iter("h1") if title and _node_text(h) == title), None)
+    headline = next((h for h in tree.iter("h1") if title and squashed_text(h) == title), None)
     if headline is None:
         return None
     return find_published_date(_lines_after(headline))
@@ -355,7 +350,7 @@ MIN_LEAD_WORDS = 8
 def _lead(candidates: list, description: str | None) -> str | None:
     """The printed lead: the one the meta description starts like, else the
     first (candidates: the p, h2, div and span elements in document order)."""
-    leads = [t for t in map(_node_text, _lead_elements(candidates)) if len(t.split()) >= MIN_LEAD_WORDS]
+    leads = [t for t in map(squashed_text, _lead_elements(candidates)) if len(t.split()) >= MIN_LEAD_WORDS]
     if not leads:
         return None  # (before squashing the description: its regex was most of the cost)
     probe = _squash(description or "")[:40]

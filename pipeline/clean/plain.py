@@ -34,8 +34,7 @@ from trafilatura.xpaths import (
     TEASER_DISCARD_XPATH,
 )
 
-from pipeline.clean.tree import text_of
-from pipeline.lang.vntext import collapse_spaces
+from pipeline.clean.tree import squashed_text
 
 # What trafilatura's precision mode prunes before it reads the text, asked of
 # one element at a time (".//*[...]" becomes "self::*[...]"): only elements
@@ -55,15 +54,11 @@ _INNER_BLOCKS = frozenset({"br", "div", "p", "ul", "ol", "li", "table", "tr", "t
                  "article", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "dl"})
 
 
-def _text(el) -> str:
-    return collapse_spaces(text_of(el))
-
-
 def _groups(tree) -> dict:
     """parent -> [(p, its text)] of every <p> with text."""
     groups: dict = {}
     for p in tree.iter("p"):
-        text = _text(p)
+        text = squashed_text(p)
         if text:
             groups.setdefault(p.getparent(), []).append((p, text))
     return groups

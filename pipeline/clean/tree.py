@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from itertools import islice
 
+from pipeline.lang.vntext import collapse_spaces
+
 _XML_SPACE = " \t\r\n"  # what XPath's normalize-space() removes
 
 
@@ -12,6 +14,11 @@ def text_of(element) -> str:
     comment or PI) that is its own text, read without an XPath call, twice
     as fast; most paragraphs are such."""
     return (element.text or "") if len(element) == 0 else element.text_content()
+
+
+def squashed_text(element) -> str:
+    """The element's text, runs of whitespace as one space."""
+    return collapse_spaces(text_of(element))
 
 
 def texts_after(element, limit: int) -> list[str]:
