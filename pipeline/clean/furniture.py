@@ -54,7 +54,12 @@ _CHECKS = [(pattern, "@" if pattern is EMAIL_LINE else "") for pattern in FURNIT
 def is_furniture(line: str) -> bool:
     """True when the whole (stripped) line is page furniture."""
     probe = unicodedata.normalize("NFC", line.strip())
-    return bool(probe) and any(need in probe and p.fullmatch(probe) for p, need in _CHECKS)
+    if not probe:
+        return False
+    for pattern, need in _CHECKS:  # a loop, not any() over a generator: ~6 lines a page
+        if need in probe and pattern.fullmatch(probe):
+            return True
+    return False
 
 
 def tidy(text: str, keep_blank: bool, datelines: bool = False) -> str:
@@ -80,11 +85,14 @@ def tidy(text: str, keep_blank: bool, datelines: bool = False) -> str:
 # short line of capitalised words, no digit, no sentence punctuation.
 BYLINE = re.compile(r"^(?:[^\W\d_][^\W\d_]*\.?\s+){0,4}[^\W\d_]+$")
 MAX_BYLINES = 2
+MAX_BYLINE_WORDS = 5
 
 
 def is_byline(line: str) -> bool:
-    words = line.split()
-    return bool(BYLINE.match(line.strip())) and all(w[0].isupper() for w in words) and len(words) <= 5
+    # The word count first, split at most 5 times: the last line of a body is
+    # mostly a long paragraph, which this settles without the regex (issue 11).
+    words = line.split(None, MAX_BYLINE_WORDS)
+    return len(words) <= MAX_BYLINE_WORDS and all(w[0].isupper() for w in words) and bool(BYLINE.match(line.strip()))
 
 
 def drop_byline(text: str) -> str:

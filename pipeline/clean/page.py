@@ -32,7 +32,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from itertools import islice
 from urllib.parse import urlsplit
 
 import htmldate
@@ -77,10 +76,11 @@ def _elements(tree) -> dict[str, list]:
     """<meta>, <h1> and the lead's candidates ("lead": p, h2, div, span),
     each in document order, from one walk in C: three walks (two of them
     XPaths, slower than lxml's iter) cost 0.1 ms a page more (issue 11)."""
-    found: dict[str, list] = {"meta": [], "h1": [], "lead": []}
+    metas, h1s, leads = [], [], []
     for el in tree.iter("meta", "h1", *_LEAD_TAGS):
-        found[el.tag if el.tag in ("meta", "h1") else "lead"].append(el)
-    return found
+        tag = el.tag
+        (metas if tag == "meta" else h1s if tag == "h1" else leads).append(el)
+    return {"meta": metas, "h1": h1s, "lead": leads}
 
 
 def _metas(metas: list) -> dict[str, str]:
@@ -280,11 +280,12 @@ def _lines_after(headline) -> str:
     boundary NFC never crosses, so the rest cannot change the window. Most
     pages stop at 5-6 of the 15 paragraphs (issue 11)."""
     lines, size, nfc = [], -1, True
-    for text in islice(nonblank_texts_after(headline), DATELINE_TEXTS):
-        lines.append(text.strip())
-        size += len(lines[-1]) + 1
-        nfc = nfc and unicodedata.is_normalized("NFC", lines[-1])
-        if nfc and size >= HEADER_CHARS:
+    for text in nonblank_texts_after(headline):
+        line = text.strip()
+        lines.append(line)
+        size += len(line) + 1
+        nfc = nfc and (line.isascii() or unicodedata.is_normalized("NFC", line))
+        if (nfc and size >= HEADER_CHARS) or len(lines) == DATELINE_TEXTS:
             break
     return "\n".join(lines)
 

@@ -17,8 +17,9 @@ def text_of(element) -> str:
 
 
 def squashed_text(element) -> str:
-    """The element's text, runs of whitespace as one space."""
-    return collapse_spaces(text_of(element))
+    """The element's text, runs of whitespace as one space (text_of and
+    collapse_spaces in one call: the cleaner asks it of every paragraph)."""
+    return collapse_spaces((element.text or "") if len(element) == 0 else element.text_content())
 
 
 def texts_after(element, limit: int) -> list[str]:
@@ -30,17 +31,21 @@ def texts_after(element, limit: int) -> list[str]:
 
 
 def nonblank_texts_after(element):
-    """The non-blank text nodes after the element's end, in document order, lazily."""
-    return (text for text in _following_texts(element) if text and text.strip(_XML_SPACE))
-
-
-def _following_texts(element):
-    """Tail of the element, then each following sibling's text (its own, its
-    descendants' and their tails) and tail; then the same from the parent."""
+    """The non-blank text nodes after the element's end, in document order,
+    lazily: the element's tail, then each following sibling's text (its own,
+    its descendants' and their tails) and tail; then the same from the
+    parent. One generator with the test inline: the cleaner reads ~15 texts
+    a page through it, and each layer of generators cost ~1 us a text."""
     node = element
     while node is not None:
-        yield node.tail
+        tail = node.tail
+        if tail and tail.strip(_XML_SPACE):
+            yield tail
         for sibling in node.itersiblings():
-            yield from sibling.itertext()
-            yield sibling.tail
+            for text in sibling.itertext():
+                if text.strip(_XML_SPACE):
+                    yield text
+            tail = sibling.tail
+            if tail and tail.strip(_XML_SPACE):
+                yield tail
         node = node.getparent()

@@ -128,8 +128,12 @@ def find_published_date(text: str) -> date | None:
     23/7/2024") loses to one carrying a time or a cue such as "Đăng",
     "Cập nhật"; ties go to the earliest line.
     """
+    # No four digits anywhere, no year in any line: most texts after a
+    # headline (the cleaner's window) hold none, and NFC adds no digits.
+    if not text or _YEAR_DIGITS.search(text) is None:
+        return None
     best: tuple[int, date] | None = None
-    for line in _header_lines(_nfc(text or "")):
+    for line in _header_lines(_nfc(text)):
         if not _YEAR_DIGITS.search(line):
             continue
         found = [d for d in map(_from_match, DATE_RE.finditer(line)) if d]
