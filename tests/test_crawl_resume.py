@@ -97,6 +97,35 @@ def test_record_archived_but_not_marked_is_recovered_not_refetched(tmp_path):
     assert archived_urls(tmp_path / "corpus")[site.url(paths[0])] == 1
 
 
+def test_an_archived_error_page_or_pdf_is_not_recovered_as_fetched(tmp_path):
+    """A kill can leave a 404 or a PDF archived before its failure was
+    recorded: recovery judges them as the live crawl does, so they are
+    fetched again, never stored as the article."""
+    site, paths = news_site()
+    try:
+        write_site(tmp_path / "sites", "s", site, feeds=[site.url("/rss.xml")], delay=0.05)
+        con = connect(tmp_path / "db.duckdb")
+        crawlstate.ensure_schema(con)
+        crawlstate.add_discovered(con, "s", [(site.url(p), None) for p in paths[:3]], "old")
+        archive = WarcArchive(tmp_path / "corpus", "old")
+        crawlstate.add_warc_file(con, str(archive.path), "old")
+        html = [("Content-Type", "text/html")]
+        archive.write_response(site.url(paths[0]), 200, "OK", html, article("Bài 0").encode())
+        archive.write_response(site.url(paths[1]), 404, "Not Found", html, b"<html><p>Not found</p></html>")
+        archive.write_response(site.url(paths[2]), 200, "OK", [("Content-Type", "application/pdf")], b"%PDF-1.4")
+        archive.close()
+        con.close()  # killed before marking any of them
+        crawl(tmp_path)
+    finally:
+        site.stop()
+    fetched_again = set(site.paths())
+    assert paths[0] not in fetched_again and {paths[1], paths[2]} <= fetched_again
+    con = duckdb.connect(str(tmp_path / "db.duckdb"), read_only=True)
+    statuses = dict(con.execute("SELECT url, http_status FROM crawl_urls WHERE kind = 'article'").fetchall())
+    con.close()
+    assert statuses[site.url(paths[1])] == 200 and statuses[site.url(paths[2])] == 200
+
+
 def facts_of(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     rows = con.execute('SELECT doc, indicator, value, total, percent, locality, province, as_of, '

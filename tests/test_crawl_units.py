@@ -94,7 +94,8 @@ def test_warc_round_trip_and_cut_tail(tmp_path):
     assert (record.url, record.status, record.body) == ("http://b.vn/a", 200, b"<p>a</p>")
     data = archive.path.read_bytes()
     archive.path.write_bytes(data[:-40])  # a kill in the middle of the last record
-    assert [url for url, _ in iter_pointers(archive.path)] == ["http://b.vn/a"]
+    assert [(r.url, r.status, r.content_type) for r in iter_pointers(archive.path)] == [
+        ("http://b.vn/a", 200, "text/html")]
 
 
 def test_status_flags_a_site_whose_yield_dropped_to_zero(tmp_path):

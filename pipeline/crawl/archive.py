@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
@@ -89,13 +90,22 @@ def _as_response(record) -> ArchivedResponse:
     )
 
 
-def _complete(record) -> bool:
-    return record.http_headers.get_header("Content-Length") is not None and complete(
-        record.http_headers, record.content_stream().read())
+def _complete(record, body: bytes) -> bool:
+    return record.http_headers.get_header("Content-Length") is not None and complete(record.http_headers, body)
+
+
+class Archived(NamedTuple):
+    """A complete response record: where it is, and what the crawl needs to
+    judge it as it judged the live response (status, type, first bytes)."""
+    url: str
+    pointer: str
+    status: int
+    content_type: str
+    head: bytes
 
 
 def iter_pointers(path: str | Path):
-    """(url, pointer) of each complete response record; stops quietly at a cut-off tail."""
+    """Each complete response record (Archived); stops quietly at a cut-off tail."""
     try:
         with open(path, "rb") as handle:
             records = ArchiveIterator(handle)
@@ -103,8 +113,21 @@ def iter_pointers(path: str | Path):
                 if record.rec_type != "response":
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                if not _complete(record):
+                body = record.content_stream().read()
+                if not _complete(record, body):
                     return
-                yield url, pointer(path, records.get_record_offset())
+                yield Archived(url, pointer(path, records.get_record_offset()), _status(record),
+                               _media_type(record), body.lstrip()[:16])
     except Exception:  # a killed writer leaves a partial last member
         return
+
+
+def _status(record) -> int:
+    try:
+        return int(record.http_headers.get_statuscode() or 0)
+    except ValueError:
+        return 0
+
+
+def _media_type(record) -> str:
+    return (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()

@@ -338,8 +338,12 @@ def _content_type(response) -> str:
 
 
 def _is_html(response) -> bool:
-    body = response.body.lstrip()[:5]
-    return _content_type(response).startswith(HTML_TYPES) and not body.startswith(b"%PDF")
+    return is_html_page(_content_type(response), response.body.lstrip()[:5])
+
+
+def is_html_page(content_type: str, head: bytes) -> bool:
+    """A page the crawl stores: an HTML (or untyped) body that is not a PDF."""
+    return content_type.startswith(HTML_TYPES) and not head.startswith(b"%PDF")
 
 
 def _start_plan(con, sites: list[Site]) -> list[tuple[Site, list, list]]:
@@ -363,8 +367,11 @@ def recover_archives(con, current: str) -> None:
     """Records a killed crawl archived but did not get to mark as fetched."""
     for path in state.unrecovered_warc_files(con, current):
         if Path(path).exists():
-            for url, pointer in iter_pointers(path):
-                state.mark_recovered(con, url, pointer)
+            for record in iter_pointers(path):
+                # judged as parse_article judges a live response: an error
+                # page or a PDF is not fetched; it stays to be tried again
+                if record.status < 400 and is_html_page(record.content_type, record.head):
+                    state.mark_recovered(con, record.url, record.pointer, record.status)
         state.mark_warc_recovered(con, path)
 
 

@@ -225,12 +225,12 @@ def pending_sources(con, site: str) -> list[tuple[str, str]]:
         "AND status = 'discovered' ORDER BY url", [site]).fetchall()
 
 
-def mark_recovered(con, url: str, pointer: str) -> None:
+def mark_recovered(con, url: str, pointer: str, http_status: int = 200) -> None:
     """An article a killed crawl archived (at `pointer`) but did not mark fetched."""
     con.execute(
-        "UPDATE crawl_urls SET status = 'fetched', warc = ?, http_status = 200 "
+        "UPDATE crawl_urls SET status = 'fetched', warc = ?, http_status = ? "
         "WHERE url = ? AND kind = 'article' AND status IN ('discovered', 'failed')",
-        [pointer, url])
+        [pointer, http_status, url])
 
 
 # --- WARC files (for recovery after a kill) ---------------------------------
