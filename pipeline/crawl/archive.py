@@ -94,6 +94,15 @@ def _complete(record, body: bytes) -> bool:
     return record.http_headers.get_header("Content-Length") is not None and complete(record.http_headers, body)
 
 
+HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
+
+
+def is_html_page(content_type: str, head: bytes) -> bool:
+    """A page the crawl stores, live or recovered from the archive: an HTML
+    (or untyped) body that is not a PDF."""
+    return content_type.startswith(HTML_TYPES) and not head.startswith(b"%PDF")
+
+
 class Archived(NamedTuple):
     """A complete response record: where it is, and what the crawl needs to
     judge it as it judged the live response (status, type, first bytes)."""

@@ -25,7 +25,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
-from pipeline.crawl.archive import WarcArchive, iter_pointers
+from pipeline.crawl.archive import WarcArchive, is_html_page, iter_pointers
 from pipeline.crawl.discover import (
     XmlRejected,
     canonical_url,
@@ -45,7 +45,6 @@ SOURCE_KINDS = ("feed", "sitemap", "listing")
 # Statuses the spider wants to see itself (redirects stay with Scrapy).
 HANDLED_STATUS = [304] + list(range(400, 600))
 GONE_STATUS = set(range(400, 500)) - {408, 429}
-HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
 PARSE_THREADS = 2
 
 
@@ -341,10 +340,6 @@ def _is_html(response) -> bool:
     return is_html_page(_content_type(response), response.body.lstrip()[:5])
 
 
-def is_html_page(content_type: str, head: bytes) -> bool:
-    """A page the crawl stores: an HTML (or untyped) body that is not a PDF."""
-    return content_type.startswith(HTML_TYPES) and not head.startswith(b"%PDF")
-
 
 def _start_plan(con, sites: list[Site]) -> list[tuple[Site, list, list]]:
     """Per site: its discovery pages (url, kind, page, validators), the site
@@ -368,8 +363,7 @@ def recover_archives(con, current: str) -> None:
     for path in state.unrecovered_warc_files(con, current):
         if Path(path).exists():
             for record in iter_pointers(path):
-                # judged as parse_article judges a live response: an error
-                # page or a PDF is not fetched; it stays to be tried again
+                # judged as a live response is: an error page or a PDF stays to be fetched again
                 if record.status < 400 and is_html_page(record.content_type, record.head):
                     state.mark_recovered(con, record.url, record.pointer, record.status)
         state.mark_warc_recovered(con, path)
