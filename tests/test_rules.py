@@ -68,6 +68,21 @@ def test_invalid_rule_file_names_file_and_rule(tmp_path, name, content, where, w
     assert "zz_units.yaml" in message and where in message and what in message
 
 
+def test_a_class_names_only_a_known_indicator(tmp_path):
+    """Which classes name a model (a bare "bí thư ... kiêm chủ tịch UBND"
+    a later "đạt mục tiêu là huyện A (42,1%)" counts) is lexicon data."""
+    assert load_ruleset().lexicon.models["SEC_COMMITTEE_CHAIR"] == "secretary_committee_chair"
+    copy = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, copy, ignore=shutil.ignore_patterns("sites"))
+    lexicon = copy / "lexicon.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text.replace("names_indicator: secretary_council_chair", "names_indicator: council_chairs", 1),
+                       encoding="utf-8")
+    with pytest.raises(RuleError) as error:
+        load_ruleset(copy)
+    assert "lexicon.yaml" in str(error.value) and "SEC_COUNCIL_CHAIR" in str(error.value) and "council_chairs" in str(error.value)
+
+
 def test_cli_reports_invalid_rule_file_and_keeps_database(tmp_path, seeds_db):
     copy = tmp_path / "rules"
     shutil.copytree(RULES_DIR, copy, ignore=shutil.ignore_patterns("sites"))

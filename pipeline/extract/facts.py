@@ -41,9 +41,8 @@ def extract_facts(document: dict, sentences, ruleset) -> list[Fact]:
 
 
 # A model named in a sentence with no figure of it ("... mục tiêu có từ 30-50% số đơn vị sắp xếp bí thư đảng ủy
-# đồng thời là chủ tịch UBND"): what a later "đạt mục tiêu là huyện A (42,1%)" of its paragraph counts
-MODEL_INDICATOR = {"SEC_COMMITTEE_CHAIR": "secretary_committee_chair", "SEC_COUNCIL_CHAIR": "secretary_council_chair",
-                   "SEC_HAMLET_HEAD": "secretary_hamlet_head"}
+# đồng thời là chủ tịch UBND"): what a later "đạt mục tiêu là huyện A (42,1%)" of its paragraph counts. Which
+# classes name a model, and of which indicator, is lexicon data (a class's `names_indicator`).
 NAMED = "named_model"  # the rule_id of that stand-in: it has the indicator, not a place (attributes.decide)
 
 
@@ -52,13 +51,13 @@ def named_model(text: str, lexicon) -> Fact | None:
     if "tịch" not in lowered and "trưởng" not in lowered:  # every model phrase has one: skip the lexicon scan
         return None
     phrases = lexicon.find(text)
-    found = [i for i, (_, _, c) in enumerate(phrases) if c in MODEL_INDICATOR]
+    found = [i for i, (_, _, c) in enumerate(phrases) if c in lexicon.models]
     if not found:
         return None
     # its level: the class's own, else the level word right after it ("... chủ tịch UBND cấp xã")
     model, after = phrases[found[-1]][2], phrases[found[-1] + 1:found[-1] + 2]
     level = lexicon.levels.get(model) or (lexicon.levels.get(after[0][2]) if after else None)
-    return Fact(MODEL_INDICATOR[model], level=level, rule_id=NAMED)
+    return Fact(lexicon.models[model], level=level, rule_id=NAMED)
 
 
 def document_scene(document: dict) -> dict:

@@ -72,6 +72,7 @@ class Lexicon:
     phrase_class: dict[str, str] = field(default_factory=dict)  # "khu dân cư" -> HAMLET
     keywords: dict[str, list[str]] = field(default_factory=dict)  # regex class -> syllables it needs
     indicators: dict[str, dict] = field(default_factory=dict)  # indicator key -> {level, description}
+    models: dict[str, str] = field(default_factory=dict)  # class -> the indicator a bare mention names
 
     def find(self, sentence: str) -> list[tuple[int, int, str]]:
         """(start, end, class) of every lexicon phrase, leftmost-longest."""

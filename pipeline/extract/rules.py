@@ -42,7 +42,7 @@ from pipeline.paths import RULES_DIR
 PREVIOUS = "previous"
 LEVELS = ("hamlet", "commune", "district", "province")
 LEXICON_KEYS = {"classes", "indicators"}
-CLASS_KEYS = {"phrases", "regex", "level", "keywords"}
+CLASS_KEYS = {"phrases", "regex", "level", "keywords", "names_indicator"}
 INDICATOR_KEYS = {"level", "description"}
 CONFIDENCE_KEYS = {"fitted_on", "rules", "bias", "weights", "reliability", "cross_validated"}
 # Every key of context.yaml and what it holds (a list of words, a mapping of
@@ -232,9 +232,11 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
         raise RuleError(path, None, "expected a mapping with 'classes'")
     check_keys(path, "", data, LEXICON_KEYS)
     indicators = read_indicators(path, data.get("indicators"))
-    classes, levels, sources, composite, phrase_class, keywords = {}, {}, {}, [], {}, {}
+    classes, levels, sources, composite, phrase_class, keywords, models = {}, {}, {}, [], {}, {}, {}
     for name, spec in data["classes"].items():
         phrases, regexes, level, keywords[name] = class_entries(path, name, spec)
+        if named := named_indicator(path, name, spec, indicators):
+            models[name] = named
         classes[name], levels[name] = phrases, level
         sources[name] = regexes + [phrase_regex(p) for p in phrases]
         composite += [(name, r) for r in regexes]
@@ -250,7 +252,17 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
     return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
-                   words("year_words"), words("measure_words"), sources, phrase_class, keywords, indicators)
+                   words("year_words"), words("measure_words"), sources, phrase_class, keywords, indicators, models)
+
+
+def named_indicator(path, name, spec, indicators) -> str | None:
+    """The indicator whose arrangement a bare mention of the class names
+    (`names_indicator`): checked against the lexicon's indicators."""
+    named = spec.get("names_indicator") if isinstance(spec, dict) else None
+    if named is not None and named not in indicators:
+        raise RuleError(path, None, f"class '{name}': names_indicator must be one of the lexicon's indicators, "
+                                    f"got {named!r}")
+    return named
 
 
 def class_entries(path, name, spec):
