@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pipeline.lang.dates import is_dateline
+from pipeline.lang.dates import is_nfc_dateline
 from pipeline.lang.vntext import collapse_spaces
 
 # Items that can stand alone or share one line ("Số lượt người xem: 833
@@ -54,8 +54,11 @@ _CHECKS = [(pattern, "@" if pattern is EMAIL_LINE else "") for pattern in FURNIT
 def is_furniture(line: str) -> bool:
     """True when the whole (stripped) line is page furniture."""
     probe = unicodedata.normalize("NFC", line.strip())
-    if not probe:
-        return False
+    return bool(probe) and _furniture_nfc(probe)
+
+
+def _furniture_nfc(probe: str) -> bool:
+    """is_furniture of a stripped, non-empty NFC line."""
     for pattern, need in _CHECKS:  # a loop, not any() over a generator: ~6 lines a page
         if need in probe and pattern.fullmatch(probe):
             return True
@@ -72,7 +75,9 @@ def tidy(text: str, keep_blank: bool, datelines: bool = False) -> str:
     out: list[str] = []
     for raw in text.splitlines():
         line = collapse_spaces(raw)  # = SPACES.sub(" ", raw).strip() on a line (no newline), 3x faster
-        if line and (is_furniture(line) or (datelines and is_dateline(line))):
+        # is_furniture and is_dateline of the line, its NFC form made once for both
+        probe = unicodedata.normalize("NFC", line) if line else ""
+        if probe and (_furniture_nfc(probe) or (datelines and is_nfc_dateline(probe))):
             continue
         if line or (keep_blank and out and out[-1]):
             out.append(line)

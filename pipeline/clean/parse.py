@@ -29,7 +29,9 @@ _CHECKED_CHARS, MAX_CONTROL = 4096, 8
 def _check_text(text: str, utf8: bytes | None = None) -> None:
     """Refuse binary data: NULs, or more than MAX_CONTROL control characters
     in the first _CHECKED_CHARS. `utf8`: the bytes `text` was decoded from."""
-    if "\x00" in text:
+    # U+0000 is the byte 0 in UTF-8 and in no other sequence: a memchr over the
+    # bytes answers for the text
+    if (b"\x00" in utf8) if utf8 is not None else ("\x00" in text):
         raise CleanError("binary input: NUL characters")
     if utf8 is not None and _few_control_bytes(utf8):
         return
@@ -41,8 +43,12 @@ def _few_control_bytes(utf8: bytes) -> bool:
     """At most MAX_CONTROL control bytes where the first _CHECKED_CHARS
     characters can lie (4 bytes each at most; the control characters are
     single bytes in UTF-8): then they hold no more either. Counted by
-    bytes.translate, 10x faster than the regex over the text."""
+    bytes.translate, 10x faster than the regex over the text; and only
+    when one of them is there at all (a memchr per control byte, a third of
+    translate's time: most pages hold none)."""
     head = utf8[:4 * _CHECKED_CHARS]
+    if not any(byte in head for byte in _CONTROL_BYTES):
+        return True
     return len(head) - len(head.translate(None, _CONTROL_BYTES)) <= MAX_CONTROL
 
 

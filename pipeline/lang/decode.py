@@ -98,7 +98,7 @@ def utf16_order(data: bytes) -> str | None:
     NUL, always the same one; binary files (PNG, ZIP) have NULs at both."""
     head = data[:SNIFF - SNIFF % 2]
     pairs = len(head) // 2
-    if pairs < 16:
+    if pairs < 16 or 0 not in head:  # no NUL: neither order (one test in C, not two slices)
         return None
     even, odd = head[0::2].count(0), head[1::2].count(0)
     if odd >= 0.4 * pairs and even <= 0.02 * pairs:
