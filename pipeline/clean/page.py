@@ -73,13 +73,19 @@ _LEAD_TAGS = ("p", "h2", "div", "span")
 
 
 def _elements(tree) -> dict[str, list]:
-    """<meta>, <h1> and the lead's candidates ("lead": p, h2, div, span),
-    each in document order, from one walk in C: three walks (two of them
-    XPaths, slower than lxml's iter) cost 0.1 ms a page more (issue 11)."""
+    """<meta>, <h1> and the lead's candidates ("lead": p, h2, div, span
+    whose class holds one of _LEAD_CLASS's words), each in document order,
+    from one walk in C: three walks (two of them XPaths, slower than lxml's
+    iter) cost 0.1 ms a page more (issue 11)."""
     metas, h1s, leads = [], [], []
     for el in tree.iter("meta", "h1", *_LEAD_TAGS):
         tag = el.tag
-        (metas if tag == "meta" else h1s if tag == "h1" else leads).append(el)
+        if tag == "meta":
+            metas.append(el)
+        elif tag == "h1":
+            h1s.append(el)
+        elif _lead_word(el.get("class")):
+            leads.append(el)
     return {"meta": metas, "h1": h1s, "lead": leads}
 
 
@@ -177,18 +183,22 @@ def _extract(tree, url: str | None, precision: bool) -> str:
     return trafilatura.extract(tree, options=_EXTRACTORS[precision]) or ""
 
 
-def _main_text(tree, url: str | None, title: str | None, fast: bool) -> str:
-    """A plain page's paragraphs (clean/plain.py), else trafilatura's reading
-    ("" without asking it when all text is in tables: what it reads there)."""
+def _main_body(tree, url: str | None, title: str | None, fast: bool) -> str:
+    """The body, tidied: a plain page's paragraphs (clean/plain.py), else
+    trafilatura's reading ("" without asking it when all text is in tables:
+    what it reads there)."""
     if fast:
         plain = plain_body(tree, title)
-        if plain is not None or all_in_tables(tree):
-            return plain or ""
-    return _extract(tree, url, precision=True)
+        if plain is not None:
+            return _body(plain, title, collapsed=True)
+        if all_in_tables(tree):
+            return ""
+    return _body(_extract(tree, url, precision=True), title)
 
 
-def _body(raw: str, title: str | None) -> str:
-    return tidy(_drop_title_line(raw, title), keep_blank=False, datelines=True)
+def _body(raw: str, title: str | None, collapsed: bool = False) -> str:
+    """collapsed: raw is squashed texts (tree.squashed_text), one a line."""
+    return tidy(_drop_title_line(raw, title), keep_blank=False, datelines=True, collapsed=collapsed)
 
 
 def _fallback_text(tree, url: str | None, title: str | None) -> str:
@@ -199,7 +209,7 @@ def _fallback_text(tree, url: str | None, title: str | None) -> str:
     Strips scripts from the tree in place.
     """
     _strip_scripts(tree)
-    p_block = _body(_largest_p_block(tree), title)
+    p_block = _body(_largest_p_block(tree), title, collapsed=True)
     if len(p_block) >= MIN_P_BLOCK_CHARS:
         return p_block
     lxml.etree.strip_elements(tree, "nav", "aside", "footer", "form", with_tail=False)
@@ -310,7 +320,7 @@ def clean_html(html: str | bytes, url: str | None = None, fast: bool = True) -> 
     # Elements trafilatura would discard anyway go first, in C: the same
     # text, ~25% faster on the benchmark pages.
     lxml.etree.strip_elements(tree, *_NEVER_TEXT, with_tail=False)
-    text = _body(_main_text(tree, url, title, fast), title) or _fallback_text(tree, url, title)
+    text = _main_body(tree, url, title, fast) or _fallback_text(tree, url, title)
     # The dateline printed after the headline beats htmldate, which without
     # meta tags takes the site header's "today" for the publication date.
     published = _dateline_after_title(tree, title) or _markup_date(tree, url)
@@ -333,11 +343,16 @@ _LEAD_CLASS = re.compile(r"(?:^|\s)(?:description|lead)(?:\s|$)|sapo|detail__sum
 _NOT_LEAD_ANCESTORS = {"nav", "footer", "aside"}
 
 
-def _lead_class(value: str | None) -> bool:
-    """_LEAD_CLASS matches; asked only of classes holding one of its words
-    (plain substring tests, a fifth of the regex's cost on ~50 classes a page)."""
+def _lead_word(value: str | None) -> bool:
+    """The class holds a word _LEAD_CLASS needs (plain substring tests, a
+    fifth of the regex's cost on ~50 classes a page)."""
     return bool(value) and ("description" in value or "lead" in value or "sapo" in value
-                            or "detail__summary" in value) and _LEAD_CLASS.search(value) is not None
+                            or "detail__summary" in value)
+
+
+def _lead_class(value: str | None) -> bool:
+    """_LEAD_CLASS matches; asked only of classes holding one of its words."""
+    return _lead_word(value) and _LEAD_CLASS.search(value) is not None
 
 
 def _lead_elements(candidates: list) -> list:
@@ -350,7 +365,8 @@ MIN_LEAD_WORDS = 8
 
 def _lead(candidates: list, description: str | None) -> str | None:
     """The printed lead: the one the meta description starts like, else the
-    first (candidates: the p, h2, div and span elements in document order)."""
+    first (candidates: the p, h2, div and span elements whose class holds a
+    lead word, in document order)."""
     leads = [t for t in map(squashed_text, _lead_elements(candidates)) if len(t.split()) >= MIN_LEAD_WORDS]
     if not leads:
         return None  # (before squashing the description: its regex was most of the cost)

@@ -34,7 +34,7 @@ from trafilatura.xpaths import (
     TEASER_DISCARD_XPATH,
 )
 
-from pipeline.clean.tree import squashed_text
+from pipeline.clean.tree import squashed_text, text_of
 
 # What trafilatura's precision mode prunes before it reads the text, asked of
 # one element at a time (".//*[...]" becomes "self::*[...]"): only elements
@@ -79,7 +79,7 @@ def _only_paragraphs(parent, members: set, dropped: set) -> bool:
     for child in parent:
         if not _blank(child.tail):
             return False
-        if child not in members and child not in dropped and not _blank(child.text_content()):
+        if child not in members and child not in dropped and not _blank(text_of(child)):
             return False
     return True
 
