@@ -356,6 +356,38 @@ def test_fast_path_declines_pages_that_are_not_plain(body):
     assert plain_body(_parse(f"<html><body><div class='c'>{ps}</div></body></html>")) is not None
 
 
+def test_tidy_of_squashed_lines_needs_no_second_collapse():
+    from lxml.etree import strip_elements
+
+    from pipeline.clean import page
+    from pipeline.clean.furniture import tidy
+    bodies = []
+    for _, html in reference_pages():
+        tree = page._parse(html)
+        strip_elements(tree, *page._NEVER_TEXT, with_tail=False)
+        bodies += [page.plain_body(tree) or "", page._largest_p_block(tree)]
+    squashed = "\n".join(page.squashed_text(page._parse(f"<p>{t}</p>").find(".//p"))
+                          for t in ["a\u2028b", " x\x1cy ", "Tỉnh\u00a0có\u3000 48 xã ", "Bản in", "12/03/2024 08:15"])
+    for body in [*bodies, squashed]:
+        assert tidy(body, False, True, collapsed=True) == tidy(body, False, True), body[:80]
+    assert sum(1 for b in bodies if b) > 300
+
+
+def test_byline_test_is_its_plain_form():
+    import random
+
+    from pipeline.clean.furniture import BYLINE, is_byline
+
+    def plain(line):
+        words = line.split()
+        return bool(BYLINE.match(line.strip())) and all(w[0].isupper() for w in words) and len(words) <= 5
+    rng = random.Random(5)
+    pieces = ["Lê", "Phương", "NGỌC", "a", " ", "  ", "\t", ".", "Trần", "\xa0", "1", "X.", "Văn", "\u3000"]
+    lines = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 16))) for _ in range(20_000)]
+    assert [is_byline(line) for line in lines] == [plain(line) for line in lines]
+    assert 1_000 < sum(map(plain, lines)) < 19_000
+
+
 def test_texts_after_an_element_are_xpaths_following_texts():
     from lxml.etree import XPath, strip_elements
 

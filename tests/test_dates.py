@@ -208,3 +208,22 @@ def test_residual_words_counts_up_to_what_is_asked():
     line = "Thứ Ba, 21/5/2024, 09:30 một hai ba bốn năm sáu bảy"
     assert _residual_words(line) == 5 and _residual_words(line, most=100) == 7
     assert _residual_words("Thứ Ba, 21/5/2024, 09:30 (GMT+7)") == 0
+
+
+def test_nfc_neither_makes_nor_unmakes_digits():
+    """What find_published_date's shortcut (no four digits in the raw text:
+    no year in any NFC line) rests on, over all of Unicode: a character's
+    decomposition holds a digit exactly when it is a digit, and no digit has
+    one (so none is composed either)."""
+    import re
+    import sys
+
+    digit = re.compile(r"\d")
+    chars = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000]
+    assert not [c for c in chars if (digit.search(unicodedata.normalize("NFD", c)) is None)
+                != (digit.match(c) is None)]
+    # (a compatibility decomposition, "<wide> 0030" of a fullwidth digit, NFC leaves alone)
+    assert not [c for c in chars if digit.match(c) and unicodedata.decomposition(c)[:1] not in ("", "<")]
+    decomposed = unicodedata.normalize("NFD", "Cập nhật 12/03/2024 08:15")
+    assert find_published_date(decomposed) == date(2024, 3, 12)
+    assert find_published_date("Thứ Ba, ngày 12 tháng Ba") is None
