@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -64,10 +65,11 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool
     path = Path(path)
     if not path.exists() and (read_only or not create):
         raise StoreError(f"no database at {path} (vnfacts ingest, crawl or demo creates one)")
+    settings = {"memory_limit": MEMORY_LIMIT}
     if read_only:
-        return _open_read_only(path)
+        return _open_read_only(path, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only=False, wait=wait, fresh=not path.exists())
+    con = _open(path, False, settings, wait=wait, fresh=not path.exists())
     if _recorded_version(con) < schema.CURRENT:
         schema.migrate(con)
     return con
@@ -85,28 +87,25 @@ def _recorded_version(con) -> int:
         return 0
 
 
-def _open_read_only(path: Path):
+def _open_read_only(path: Path, settings: dict):
     """A reader of an older database upgrades it first, once, with a short
     write connection; then reads as every reader does."""
-    con = _open(path, read_only=True)
+    con = _open(path, True, settings)
     if schema.version(con) >= schema.CURRENT:
         return con
     con.close()
-    with _open(path, read_only=False) as writer:
+    with _open(path, False, settings) as writer:
         schema.migrate(writer)
-    return _open(path, read_only=True)
+    return _open(path, True, settings)
 
 
-def _open(path: Path, read_only: bool, wait: float | None = None, fresh: bool = False):
+def _open(path: Path, read_only: bool, settings: dict, wait: float | None = None, fresh: bool = False):
     """Connect, retrying with backoff while another process holds the lock."""
     wait = LOCK_WAIT if wait is None else wait
-    config = {"memory_limit": MEMORY_LIMIT}
-    if fresh:
-        config["storage_compatibility_version"] = STORAGE_VERSION
     deadline, pause = time.monotonic() + wait, 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only, config=config)
+            return _attached(path, read_only, fresh, settings)
         except duckdb.IOException as error:
             holder = LOCK_HOLDER.search(str(error))
             if holder is None:
@@ -117,6 +116,47 @@ def _open(path: Path, read_only: bool, wait: float | None = None, fresh: bool = 
                                  "(VNFACTS_LOCK_WAIT); try again when it has finished") from None
         time.sleep(min(pause, left))
         pause = min(pause * 2, 1.0)
+
+
+# The file is ATTACHed only because ROW_GROUP_SIZE is an ATTACH option: a
+# checkpoint rewrites the whole last row group a batch appended to or updated,
+# and at DuckDB's default (122,880 rows) that is every document of a corpus
+# under 100,000, so each batch's close cost memory in proportion to the corpus
+# (issue 11: ingest's peak 131 -> 191 MB from 1,000 to 10,000 pages).
+ROW_GROUP_SIZE = int(os.environ.get("VNFACTS_DUCKDB_ROW_GROUP", "2048"))
+_ATTACHING = threading.Lock()
+
+
+def _attached(path: Path, read_only: bool, fresh: bool, settings: dict):
+    """A connection whose default database is the file, as duckdb.connect(path)
+    gives: connections of one process share one instance per file (a named
+    in-memory instance, which DuckDB caches by name as it caches files), and
+    with the in-memory catalog detached the file is every cursor's default too."""
+    key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+    with _ATTACHING:
+        con = duckdb.connect(f":memory:vnfacts-{key}-{'ro' if read_only else 'rw'}", config=settings)
+        try:
+            _attach(con, path, read_only, fresh)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+RESERVED_NAMES = {"memory", "system", "temp", "main"}
+
+
+def _attach(con, path: Path, read_only: bool, fresh: bool) -> None:
+    """The file as the connection's database, named as duckdb.connect names it
+    (its stem; another name where DuckDB reserves that one)."""
+    alias = (path.stem if path.stem.lower() not in RESERVED_NAMES else f"{path.stem}_db").replace('"', '""')
+    options = [f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"] + (["READ_ONLY"] if read_only else [])
+    if fresh:
+        options.append(f"STORAGE_VERSION '{STORAGE_VERSION}'")
+    quoted = str(path).replace("'", "''")
+    con.execute(f"""ATTACH IF NOT EXISTS '{quoted}' AS "{alias}" ({', '.join(options)})""")
+    con.execute(f'USE "{alias}"')
+    con.execute("DETACH DATABASE IF EXISTS memory")
 
 
 def _describe(holder: re.Match) -> str:
@@ -227,10 +267,16 @@ def pending_ids(con, rules_version: str, everything: bool = False) -> list[str]:
     return [row[0] for row in con.execute(f"SELECT id FROM documents {where} ORDER BY id", params).fetchall()]
 
 
+# The rows are picked by rowid, found from the id column alone: joined on id,
+# DuckDB read every document's text to keep a chunk's (extract's peak grew
+# with the corpus, issue 11); the rowid join's filter skips the other rows' blocks.
+_DOCUMENTS_BY_ID = (
+    "SELECT d.id, d.url, d.site, d.title, d.published, d.province, d.text FROM documents d "
+    "WHERE d.rowid IN (SELECT rowid FROM documents WHERE id IN (SELECT unnest(?::VARCHAR[]))) ORDER BY d.id")
+
+
 def documents_by_id(con, ids: list[str]) -> list[dict]:
-    cursor = con.execute(
-        "SELECT d.id, d.url, d.site, d.title, d.published, d.province, d.text "
-        "FROM documents d WHERE d.id IN (SELECT unnest(?::VARCHAR[])) ORDER BY d.id", [[str(i) for i in ids]])
+    cursor = con.execute(_DOCUMENTS_BY_ID, [[str(i) for i in ids]])
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
