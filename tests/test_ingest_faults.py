@@ -258,14 +258,7 @@ def many_docs(path, count: int) -> None:
     write_jsonl(path, [doc(f"m{i:05d}", n=i % 900 + 2) for i in range(count)])
 
 
-def test_query_works_during_a_long_ingest(tmp_path):
-    src, db = tmp_path / "many.jsonl", tmp_path / "busy.duckdb"
-    many_docs(src, 3000)
-    store.connect(db).close()  # the query must not race the ingest to create it
-    seen = query_while_running(["ingest", src], db)
-    assert seen, "the ingest ended before a query could run"
-    assert all(0 <= s["n"] <= 3000 for s in seen)
-    assert rows(db, "SELECT count(*) FROM documents") == [(3000,)]
+# a query during a long ingest: tests/test_ingest_lock.py (with a bounded wait)
 
 
 def test_query_works_during_a_long_extract(tmp_path):
