@@ -474,7 +474,9 @@ def test_the_dateline_is_read_from_the_same_window_when_the_texts_stop_early():
     def both(tree):
         for h1 in tree.iter("h1"):
             full = "\n".join(t.strip() for t in texts_after(h1, page.DATELINE_TEXTS))
-            yield find_published_date(page._lines_after(h1)), find_published_date(full)
+            window, nfc = page._window_after(h1)
+            assert not nfc or unicodedata.is_normalized("NFC", window)  # the flag the cleaner passes on
+            yield find_published_date(window, nfc=nfc), find_published_date(full)
 
     pairs = []
     for name, html in reference_pages():

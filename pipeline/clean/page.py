@@ -277,18 +277,24 @@ def _dateline_after_title(tree, title: str | None) -> date | None:
     headline = next((h for h in tree.iter("h1") if title and squashed_text(h) == title), None)
     if headline is None:
         return None
-    return find_published_date(_lines_after(headline))
+    window, nfc = _window_after(headline)
+    return find_published_date(window, nfc=nfc)
 
 
 DATELINE_TEXTS = 15
 
 
 def _lines_after(headline) -> str:
+    return _window_after(headline)[0]
+
+
+def _window_after(headline) -> tuple[str, bool]:
     """The DATELINE_TEXTS texts after the headline, stripped, one a line; or
     the first of them once they fill find_published_date's window (its first
     HEADER_CHARS characters of the NFC text) and are NFC: a newline is a
     boundary NFC never crosses, so the rest cannot change the window. Most
-    pages stop at 5-6 of the 15 paragraphs (issue 11)."""
+    pages stop at 5-6 of the 15 paragraphs (issue 11). And whether every
+    line is NFC (then so is the whole: find_published_date need not ask)."""
     lines, size, nfc = [], -1, True
     for text in nonblank_texts_after(headline):
         line = text.strip()
@@ -297,7 +303,7 @@ def _lines_after(headline) -> str:
         nfc = nfc and (line.isascii() or unicodedata.is_normalized("NFC", line))
         if (nfc and size >= HEADER_CHARS) or len(lines) == DATELINE_TEXTS:
             break
-    return "\n".join(lines)
+    return "\n".join(lines), nfc
 
 
 def _drop_title_line(text: str, title: str | None) -> str:
