@@ -206,13 +206,13 @@ def _fallback_text(tree, url: str | None, title: str | None) -> str:
 
     The biggest <p> group is then cleaner than a recall pass (which took a
     sidebar link on our test page); recall is kept for <p>-less pages.
-    Strips scripts from the tree in place.
+    The tree is clean_html's, stripped of _NEVER_TEXT already (scripts,
+    styles, nav, aside, footer, form: trafilatura reads a copy), so nothing
+    is stripped here again.
     """
-    _strip_scripts(tree)
     p_block = _body(_largest_p_block(tree), title, collapsed=True)
     if len(p_block) >= MIN_P_BLOCK_CHARS:
         return p_block
-    lxml.etree.strip_elements(tree, "nav", "aside", "footer", "form", with_tail=False)
     recall = _body(_extract(tree, url, precision=False), title)
     # Recall happily returns a lone menu ("Trang chủ"): demand one sentence.
     return recall if _has_sentence(recall) else p_block
@@ -228,10 +228,6 @@ _BLOCKS = ("p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5
 # A space after inline elements keeps "<span>12/08/2022</span><span>17:14</span>"
 # from gluing into one unreadable token.
 _INLINES = ("span", "a", "time", "b", "strong", "em", "i", "font", "small", "label")
-
-
-def _strip_scripts(tree) -> None:
-    lxml.etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
 
 
 def _visible_lines(tree) -> str:
@@ -268,7 +264,7 @@ def _printed_date(page_text: str, title: str | None) -> date | None:
 
 
 def _visible_page(tree) -> str:
-    _strip_scripts(tree)
+    """(The tree holds no script or style: clean_html stripped _NEVER_TEXT.)"""
     return tidy(_visible_lines(tree), keep_blank=False)
 
 
