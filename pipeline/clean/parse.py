@@ -91,14 +91,28 @@ _PARSER = _html_parser()
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 
 
+def _utf8(text: str) -> bytes | None:
+    """The text as UTF-8; None for a lone surrogate (a JSON "\\ud800"), whose
+    encoding error is raised where it was before, after the checks."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
 def _parse(html: str | bytes) -> lxml.html.HtmlElement:
     text, encoding = _decode(html) if isinstance(html, bytes) else (html, None)
-    _check_text(text, html if encoding == "utf-8" else None)
+    # The checks read UTF-8 bytes (memchr, not a scan of the text): the
+    # input's own when it is valid UTF-8, else the text's, which lxml gets too.
+    utf8 = html if encoding == "utf-8" else _utf8(text)
+    _check_text(text, utf8)
     if not text or text.isspace():
         raise CleanError("empty input")
     # lxml gets UTF-8 bytes and a fixed encoding: faster than a str, and
     # immune to a stale <meta charset>. Valid UTF-8 input is passed as is.
-    data = html if encoding == "utf-8" else _XML_DECL.sub("", text).encode("utf-8")
+    if encoding != "utf-8" and (utf8 is None or _XML_DECL.match(text)):
+        utf8 = _XML_DECL.sub("", text).encode("utf-8")
+    data = utf8
     try:
         return lxml.html.document_fromstring(data, parser=_PARSER)
     except (lxml.etree.ParserError, ValueError) as exc:
