@@ -169,6 +169,8 @@ def test_decoding(raw):
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00", "binary"),
         ("<html><body><p>Chữ\x00 nhị phân</p></body></html>", "binary"),
+        ("<html><body><p>Chữ" + "\x02" * 9 + " nhị phân</p></body></html>", "binary"),  # text: checked as UTF-8
+        ("<html><body><p>Chữ\ud800\x00 nhị phân</p></body></html>", "binary"),  # a lone surrogate: still checked
         (b"", "empty"),
         ("", "empty"),
         ("   \n  ", "empty"),
