@@ -211,7 +211,7 @@ def test_paths_memory_bench_measures_each_command_at_both_sizes(tmp_path):
     that is the benchmark's figure)."""
     from pipeline.bench import pathmem
 
-    results = pathmem.memory_paths(2, 5, tmp_path)
+    results = pathmem.memory_paths(2, 5, tmp_path, runs=1)
     assert set(results["commands"]) == set(pathmem.COMMANDS)
     for row in results["commands"].values():
         assert row["small_mb"] > 10 and abs(row["ratio"] - row["large_mb"] / row["small_mb"]) < 0.01

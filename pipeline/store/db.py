@@ -65,11 +65,10 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, create: bool
     path = Path(path)
     if not path.exists() and (read_only or not create):
         raise StoreError(f"no database at {path} (vnfacts ingest, crawl or demo creates one)")
-    settings = {"memory_limit": MEMORY_LIMIT}
     if read_only:
-        return _open_read_only(path, settings)
+        return _open_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, False, settings, wait=wait, fresh=not path.exists())
+    con = _open(path, read_only=False, wait=wait, fresh=not path.exists())
     if _recorded_version(con) < schema.CURRENT:
         schema.migrate(con)
     return con
@@ -87,25 +86,25 @@ def _recorded_version(con) -> int:
         return 0
 
 
-def _open_read_only(path: Path, settings: dict):
+def _open_read_only(path: Path):
     """A reader of an older database upgrades it first, once, with a short
     write connection; then reads as every reader does."""
-    con = _open(path, True, settings)
+    con = _open(path, read_only=True)
     if schema.version(con) >= schema.CURRENT:
         return con
     con.close()
-    with _open(path, False, settings) as writer:
+    with _open(path, read_only=False) as writer:
         schema.migrate(writer)
-    return _open(path, True, settings)
+    return _open(path, read_only=True)
 
 
-def _open(path: Path, read_only: bool, settings: dict, wait: float | None = None, fresh: bool = False):
+def _open(path: Path, read_only: bool, wait: float | None = None, fresh: bool = False):
     """Connect, retrying with backoff while another process holds the lock."""
     wait = LOCK_WAIT if wait is None else wait
     deadline, pause = time.monotonic() + wait, 0.05
     while True:
         try:
-            return _attached(path, read_only, fresh, settings)
+            return _attached(path, read_only, fresh)
         except duckdb.IOException as error:
             holder = LOCK_HOLDER.search(str(error))
             if holder is None:
@@ -127,14 +126,14 @@ ROW_GROUP_SIZE = int(os.environ.get("VNFACTS_DUCKDB_ROW_GROUP", "2048"))
 _ATTACHING = threading.Lock()
 
 
-def _attached(path: Path, read_only: bool, fresh: bool, settings: dict):
+def _attached(path: Path, read_only: bool, fresh: bool):
     """A connection whose default database is the file, as duckdb.connect(path)
     gives: connections of one process share one instance per file (a named
     in-memory instance, which DuckDB caches by name as it caches files), and
     with the in-memory catalog detached the file is every cursor's default too."""
     key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
     with _ATTACHING:
-        con = duckdb.connect(f":memory:vnfacts-{key}-{'ro' if read_only else 'rw'}", config=settings)
+        con = duckdb.connect(f":memory:vnfacts-{key}-{'ro' if read_only else 'rw'}", config={"memory_limit": MEMORY_LIMIT})
         try:
             _attach(con, path, read_only, fresh)
         except BaseException:
