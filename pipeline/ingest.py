@@ -242,43 +242,17 @@ def ingest_records(db, records: Iterable[dict], source: str, report: IngestRepor
     """Check, clean, normalize and store records (batched); see core.prepare_document.
     `db` is an open connection or a store.Database (opened for each batch's write)."""
     report = report or IngestReport()
-    with contextlib.closing(HeldConnection(db)) as held:
+    with contextlib.closing(store.HeldConnection(db)) as held:
         for batch in record_batches(records, source, report, max_chars):
+            started = time.monotonic()
             documents, errors = core.prepare_batch(batch, max_chars)
+            prepared = time.monotonic() - started
             report.errors.extend(errors)
             report.add(store.upsert_documents(held.connection(), documents))
-            held.release_if_due()
+            held.release_if_due(next_work=prepared)  # the next batch's cleaning as long as this one's
     return report
 
 
-# Opening the file and checkpointing it on close cost ~75 ms a batch (2 of
-# the 6 CPU s of storing the 12,786 bulk articles in batches of 500, issue
-# 11), so a connection serves the batches of up to HOLD seconds; then the
-# file is let go while the next batch is cleaned, and a waiting `vnfacts
-# query` (which retries for VNFACTS_LOCK_WAIT seconds) gets in.
-HOLD = 1.0
-
-
-class HeldConnection:
-    """store.session's connection, kept across batches for up to `hold`
-    seconds (an open connection is used as it is, never closed)."""
-
-    def __init__(self, db, hold: float = HOLD):
-        self.db, self.hold, self.con, self.opened = db, hold, None, 0.0
-        self.stack = contextlib.ExitStack()
-
-    def connection(self):
-        if self.con is None:
-            self.con, self.opened = self.stack.enter_context(store.session(self.db)), time.monotonic()
-        return self.con
-
-    def release_if_due(self) -> None:
-        if self.con is not None and time.monotonic() - self.opened >= self.hold:
-            self.close()
-
-    def close(self) -> None:
-        self.con = None
-        self.stack.close()
 
 
 def record_batches(records: Iterable[dict], source: str, report: IngestReport,

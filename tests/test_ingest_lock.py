@@ -1,7 +1,7 @@
 """A query during a long ingest succeeds (issue 11 keeps issue 9's promise).
 
 `vnfacts ingest` keeps its connection across batches for up to
-ingest.HOLD seconds, then lets go of the file while it cleans the next
+store.session.HOLD seconds, then lets go of the file while it cleans the next
 batch. Real processes: an ingest of a few thousand pages, and `vnfacts
 query` runs started while it goes, each allowed to wait only QUERY_WAIT
 seconds for the lock."""

@@ -20,7 +20,7 @@ from pipeline.store.db import (
                                schema_version,
                                upsert_documents,
 )
-from pipeline.store.session import Database, session
+from pipeline.store.session import Database, HeldConnection, session
 from pipeline.store.reads import (
                                   demo_facts,
                                   document_ids,
@@ -31,7 +31,7 @@ from pipeline.store.reads import (
                                   saved_queries,
 )
 
-__all__ = ["Database", "session", "DEFAULT_DB", "DOC_COLUMNS", "FACT_COLUMNS", "FACT_FIELDS", "PROVENANCE_FIELDS", "SCORE_FIELDS",
+__all__ = ["Database", "HeldConnection", "session", "DEFAULT_DB", "DOC_COLUMNS", "FACT_COLUMNS", "FACT_FIELDS", "PROVENANCE_FIELDS", "SCORE_FIELDS",
            "StoreError", "connect", "content_hash", "demo_facts", "document_ids", "documents_by_id",
            "existing_hashes", "export_file", "export_frame", "facts_frame", "facts_table", "pending_ids",
            "replace_facts", "run_sql", "saved_queries", "schema_version", "upsert_documents"]
