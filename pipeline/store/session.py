@@ -19,7 +19,8 @@ from pipeline.store.db import connect
 # A batch is a few hundred rows: DuckDB's worker threads gain it nothing, and
 # each new connection's threads spread their allocations over fresh malloc
 # arenas that are never given back, so RSS grew with every batch (issue 11:
-# ingest's peak at 10,000 pages 160 -> 147 MB). Queries and exports keep theirs
+# ingest's peak at 10,000 pages 156-161 -> 150-152 MB, a session per batch;
+# 165-173 -> 162-167 MB with HeldConnection, noisy). Queries and exports keep theirs
 # (a setting of the instance: a connection this process shares with the
 # session, a crawl's state lease, runs single-threaded too).
 BATCH_THREADS = 1
