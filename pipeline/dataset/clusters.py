@@ -27,11 +27,14 @@ dot that then splits the word. Batches are read and written as Arrow, the
 candidate pairs decided in bulk (pairs.py), and document_clusters rewritten
 only where it changed. What is left (python -m pipeline.dataset.measure, the
 12,786 bulk texts in chunks of 3,200, each stage opening the database per
-batch): about 6 CPU s, of which splitting the words ~2.1 (Arrow's regex
-kernel; a numpy scan of the UTF-8 bytes was no faster), opening and
-checkpointing ~1.2, MinHash ~0.6; ingest alone is ~8 CPU s. Clustering is
-therefore opt-in at ingest (`vnfacts ingest --clusters`); the nightly run
-and `vnfacts claims` always link copies.
+batch; 2026-12-01 18:50): 5.3 CPU s against 4.8 for ingest alone (which
+got cheaper: issue 11), of which splitting the words ~1.5-2 (Arrow's
+regex kernel; a numpy scan of the UTF-8 bytes, and code points keyed in
+numpy with SipHash for the distinct words only, were no faster), opening
+and checkpointing ~1, MinHash ~0.6. Sketching inside ingest's own
+transaction cost more (~6 s: small batches). Clustering is therefore
+opt-in at ingest (`vnfacts ingest --clusters`); the nightly run and
+`vnfacts claims` always link copies.
 """
 from __future__ import annotations
 
