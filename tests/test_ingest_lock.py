@@ -16,8 +16,8 @@ import time
 from pipeline.store import connect
 from tests.conftest import REPO
 
-PAGES = 4000
-QUERY_WAIT = "3"
+PAGES = 6000
+QUERY_WAIT = "6"  # seconds: a loaded machine doubles the ~1.6 s a query may wait; the ingest takes longer
 
 
 def vnfacts(*args, env=None):
