@@ -253,8 +253,6 @@ def ingest_records(db, records: Iterable[dict], source: str, report: IngestRepor
     return report
 
 
-
-
 def record_batches(records: Iterable[dict], source: str, report: IngestReport,
                    max_chars: int = MAX_DOC_CHARS) -> Iterator[list[dict]]:
     """The records past the door, in the batches core.prepare_batch gets (one

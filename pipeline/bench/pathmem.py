@@ -8,7 +8,7 @@ extract` after each runs as its own process on SMALL and on LARGE pages
 of each process is compared: issue 11 wants LARGE within 1.15x of SMALL.
 Each command runs RUNS times (a new database each) and its median counts:
 one peak varies by a few MB with how batches fall into ingest's held
-connection (ingest.HOLD is time, so machine load moves it).
+connection (store.session.HOLD is time, so machine load moves it).
 """
 from __future__ import annotations
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import NamedTuple
 from datetime import datetime, timezone
 from io import BytesIO
 from pathlib import Path
+from typing import NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -97,19 +97,25 @@ def _complete(record, body: bytes) -> bool:
 HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "")
 
 
-def is_html_page(content_type: str, head: bytes) -> bool:
+def media_type(content_type: str | None) -> str:
+    """"text/html" of "text/HTML; charset=utf-8"."""
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def is_html_page(content_type: str | None, body: bytes) -> bool:
     """A page the crawl stores, live or recovered from the archive: an HTML
     (or untyped) body that is not a PDF."""
-    return content_type.startswith(HTML_TYPES) and not head.startswith(b"%PDF")
+    return media_type(content_type).startswith(HTML_TYPES) and not body.lstrip()[:5].startswith(b"%PDF")
 
 
 class Archived(NamedTuple):
     """A complete response record: where it is, and what the crawl needs to
-    judge it as it judged the live response (status, type, first bytes)."""
+    judge it as it judged the live response (status, Content-Type, the
+    body's first bytes)."""
     url: str
     pointer: str
     status: int
-    content_type: str
+    content_type: str | None
     head: bytes
 
 
@@ -126,7 +132,7 @@ def iter_pointers(path: str | Path):
                 if not _complete(record, body):
                     return
                 yield Archived(url, pointer(path, records.get_record_offset()), _status(record),
-                               _media_type(record), body.lstrip()[:16])
+                               record.http_headers.get_header("Content-Type"), body.lstrip()[:16])
     except Exception:  # a killed writer leaves a partial last member
         return
 
@@ -136,7 +142,3 @@ def _status(record) -> int:
         return int(record.http_headers.get_statuscode() or 0)
     except ValueError:
         return 0
-
-
-def _media_type(record) -> str:
-    return (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()

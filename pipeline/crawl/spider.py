@@ -25,7 +25,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
-from pipeline.crawl.archive import WarcArchive, is_html_page, iter_pointers
+from pipeline.crawl.archive import WarcArchive, is_html_page, iter_pointers, media_type
 from pipeline.crawl.discover import (
     XmlRejected,
     canonical_url,
@@ -333,12 +333,11 @@ def _header(response, name: str) -> str | None:
 
 
 def _content_type(response) -> str:
-    return (_header(response, "Content-Type") or "").split(";")[0].strip().lower()
+    return media_type(_header(response, "Content-Type"))
 
 
 def _is_html(response) -> bool:
-    return is_html_page(_content_type(response), response.body.lstrip()[:5])
-
+    return is_html_page(_header(response, "Content-Type"), response.body)
 
 
 def _start_plan(con, sites: list[Site]) -> list[tuple[Site, list, list]]:

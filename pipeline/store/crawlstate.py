@@ -225,7 +225,7 @@ def pending_sources(con, site: str) -> list[tuple[str, str]]:
         "AND status = 'discovered' ORDER BY url", [site]).fetchall()
 
 
-def mark_recovered(con, url: str, pointer: str, http_status: int = 200) -> None:
+def mark_recovered(con, url: str, pointer: str, http_status: int) -> None:
     """An article a killed crawl archived (at `pointer`) but did not mark fetched."""
     con.execute(
         "UPDATE crawl_urls SET status = 'fetched', warc = ?, http_status = ? "

@@ -133,7 +133,8 @@ def _attached(path: Path, read_only: bool, fresh: bool):
     with the in-memory catalog detached the file is every cursor's default too."""
     key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
     with _ATTACHING:
-        con = duckdb.connect(f":memory:vnfacts-{key}-{'ro' if read_only else 'rw'}", config={"memory_limit": MEMORY_LIMIT})
+        name = f":memory:vnfacts-{key}-{'ro' if read_only else 'rw'}"
+        con = duckdb.connect(name, config={"memory_limit": MEMORY_LIMIT})
         try:
             _attach(con, path, read_only, fresh)
         except BaseException:
