@@ -235,16 +235,17 @@ def test_library_lock_error_is_a_store_error(tmp_path):
         holder.wait()
 
 
-def query_while_running(command: list, db) -> list[dict]:
+def query_while_running(command: list, db, wait: str | None = None) -> list[dict]:
     """Start a long `vnfacts` command, query the database until it ends;
-    returns the document counts the queries saw while it was running."""
+    returns the document counts the queries saw while it was running.
+    `wait`: the seconds each query may wait for the lock (VNFACTS_LOCK_WAIT)."""
     job = subprocess.Popen([sys.executable, "-m", "pipeline.cli", *map(str, command), "--db", str(db)],
                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen = []
     try:
         while job.poll() is None:
             result = run_cli("query", "SELECT count(*) AS n, count(extracted_version) AS x FROM documents",
-                             "--json", "--db", db, check=False)
+                             "--json", "--db", db, check=False, env={"VNFACTS_LOCK_WAIT": wait} if wait else None)
             if job.poll() is None:  # the answer came while the job was still running
                 assert result.returncode == 0, result.stderr
                 seen.append(json.loads(result.stdout)[0])
@@ -258,7 +259,31 @@ def many_docs(path, count: int) -> None:
     write_jsonl(path, [doc(f"m{i:05d}", n=i % 900 + 2) for i in range(count)])
 
 
-# a query during a long ingest: tests/test_ingest_lock.py (with a bounded wait)
+# Ingest keeps its connection across batches for up to store.session.HOLD
+# seconds, then lets go of the file while it cleans the next batch. A
+# loaded machine doubles the ~1.6 s a query may wait; 6,000 pages take
+# longer than that, so a hold for the whole ingest fails this test.
+LONG_INGEST_PAGES, QUERY_WAIT = 6000, "6"
+
+
+def write_pages(path, count: int) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        for n in range(count):
+            body = "".join(f"<p>Đoạn {k} của bài {n}: huyện đã sắp xếp {k + n % 7} thôn, tổ dân phố.</p>"
+                           for k in range(12))
+            html = f"<html><head><title>Bài {n}</title></head><body><article><h1>Bài {n}</h1>{body}</article></body></html>"
+            out.write(json.dumps({"id": f"bai-{n}", "html": html}, ensure_ascii=False) + "\n")
+
+
+def test_query_works_during_a_long_ingest(tmp_path):
+    """Each query waits at most QUERY_WAIT seconds and sees the count grow."""
+    src, db = tmp_path / "pages.jsonl", tmp_path / "busy.duckdb"
+    write_pages(src, LONG_INGEST_PAGES)
+    store.connect(db).close()  # the query must not race the ingest to create it
+    counts = [s["n"] for s in query_while_running(["ingest", src], db, wait=QUERY_WAIT)]
+    assert len(counts) >= 2, counts  # the queries ran while the ingest did
+    assert counts == sorted(counts) and counts[-1] < LONG_INGEST_PAGES
+    assert rows(db, "SELECT count(*) FROM documents") == [(LONG_INGEST_PAGES,)]
 
 
 def test_query_works_during_a_long_extract(tmp_path):
