@@ -40,6 +40,7 @@ import lxml.html
 import trafilatura
 from trafilatura.settings import Extractor
 
+from pipeline.clean.caches import page_cleaned
 from pipeline.clean.furniture import (
     FURNITURE_PATTERNS,
     SPACES,
@@ -310,6 +311,7 @@ def _drop_title_line(text: str, title: str | None) -> str:
 def clean_html(html: str | bytes, url: str | None = None, fast: bool = True) -> Cleaned:
     """Main text, title, publication date, site and description of a page.
     fast=False reads every page with trafilatura (the fast path's reference)."""
+    page_cleaned()
     tree = _parse(html)
     elements = _elements(tree)
     metas = _metas(elements["meta"])

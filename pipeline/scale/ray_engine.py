@@ -142,11 +142,12 @@ class Preparer:
         (errors, warnings, ids and where each was first read) goes to
         report_path for the driver (a retried task rewrites the same file)."""
         read, tables = pipeline.IngestReport(), []
+        read.seen.ids = {}  # the ids themselves too (ingest keeps only hashes), for the driver's merge
         for k, batch in enumerate(pipeline.record_batches(warc.records(path, read), "", read, self.max_chars)):
             tables.append(shards.document_shard((number + 1) * WARC_BATCHES + k,
                                                 *pipeline.prepare_batch(batch, self.max_chars)))
         Path(report_path).write_text(json.dumps({"errors": read.errors, "warnings": read.warnings,
-                                                 "duplicates": read.duplicates, "seen": list(read.seen.items())}),
+                                                 "duplicates": read.duplicates, "seen": list(read.seen.ids.items())}),
                                      encoding="utf-8")
         return pa.concat_tables(tables) if tables else shards.DOC_SHARD_SCHEMA.empty_table()
 
