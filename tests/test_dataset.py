@@ -14,7 +14,7 @@ import pytest
 from datasketch import MinHash
 
 import pipeline
-from pipeline.dataset import clusters, refresh
+from pipeline.dataset import clusters, kernel, refresh
 from pipeline.dataset.claims import place_key, rebuild_claims
 from pipeline.store import dataset as sql
 
@@ -159,13 +159,15 @@ def test_places_compare_as_places():
 
 def test_permutations_are_datasketchs_without_importing_it():
     """Clustering draws datasketch's affine32 permutations itself (importing
-    datasketch pulls in scipy): the same a, b and empty values, and a
-    command that clusters loads no datasketch or scipy."""
+    datasketch pulls in scipy.integrate, ~0.5 s): the same a, b and empty
+    values, and a command that clusters loads neither. (numba imports the
+    bare scipy package to check its version: 18 ms.)"""
     reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, scheme="affine32")
     a, b = reference.permutations
     assert (clusters._A == a).all() and (clusters._B == b).all()
     assert (clusters._EMPTY == reference.hashvalues).all()
-    probe = "import sys, pipeline.dataset.clusters; print(sorted({'datasketch', 'scipy'} & set(sys.modules)))"
+    probe = ("import sys, pipeline.dataset.clusters as c; c.signature('một hai ba bốn năm sáu'); "
+             "print(sorted({'datasketch', 'scipy.integrate', 'scipy.sparse'} & set(sys.modules)))")
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
 
 
@@ -196,7 +198,7 @@ def test_signature_equals_datasketch_fed_one_by_one():
 
 def python_shingles(text: str) -> np.ndarray:
     """The shingle hashes as first written, one text at a time in Python: the
-    reference for the batched Arrow path."""
+    reference for the compiled path (kernel.py)."""
     import pandas as pd
 
     words = re.findall(r"\w+", text.lower())
@@ -215,7 +217,10 @@ def test_batched_shingles_and_signatures_equal_one_text_at_a_time():
     with gzip.open(SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz", "rt", encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line, _ in zip(lines, range(300))]
     texts += ["", "...", "một hai ba bốn", " Một, hai; ba bốn năm sáu! ", "x_y 3,5% (2019) – “Đắk Lắk” …",
-              " ".join(f"từ{n}" for n in range(2 * clusters.CHUNK))]  # longer than a chunk of shingles
+              " ".join(f"từ{n}" for n in range(40000)),  # one long text
+              "a b c d e " * 3000,  # one-letter words: more words than the kernel's first guess
+              "dài " * 3 + "Ư" * 3000 + " một hai ba bốn",  # a word longer than the kernel's word buffer
+              "Ａ 𐐀𐐁 𝐀𝐁 Số 😀 liệu🎉 năm 2024 ĐẮK LẮK"]  # above the BMP, cased, emoji
     batch = clusters.batch_shingles(texts)
     assert all(np.array_equal(got, python_shingles(text)) for got, text in zip(batch, texts))
     matrix = clusters.minhash_matrix(batch)
@@ -223,6 +228,33 @@ def test_batched_shingles_and_signatures_equal_one_text_at_a_time():
         reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, hashfunc=int, scheme="affine32")
         reference.update_batch(hashes.tolist())
         assert np.array_equal(row, reference.hashvalues.astype(np.uint32))
+
+
+def arrow_words(texts) -> tuple[np.ndarray, np.ndarray]:
+    """Word hashes as the Arrow path computed them before the kernel (sketches
+    stored then must stay comparable): Arrow's lower case, split on non-\\w."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tokens = pc.split_pattern_regex(pc.utf8_lower(pa.array(texts, pa.large_string())), r"[^\pL\pN_]+")
+    flat = tokens.flatten()
+    kept = pc.greater(pc.binary_length(flat), 0).to_numpy(zero_copy_only=False)
+    text_of = np.repeat(np.arange(len(texts)), np.diff(tokens.offsets.to_numpy()))
+    words = flat.to_numpy(zero_copy_only=False)[kept].astype(object)
+    return pd.util.hash_array(words, categorize=False), np.bincount(text_of[kept], minlength=len(texts))
+
+
+def test_kernel_words_equal_arrows():
+    """Including the known differences from Python's lower(), which is
+    context- and locale-free in Arrow and the kernel: "İ" becomes "i" (Python:
+    "i" and a combining dot that splits the word), a final "Σ" becomes "σ"
+    (Python: "ς")."""
+    texts = ["İstanbul và ĐẮK LẮK", "Số liệu 😀 năm 2024: 46/67 (68,7%)", "", "𐐀𐐁 ΣΑΣ Ａ x_y"]
+    words, counts = kernel.words_of(texts)
+    expected_words, expected_counts = arrow_words(texts)
+    assert np.array_equal(words, expected_words) and np.array_equal(counts, expected_counts)
+    assert counts[0] == 4 and len(re.findall(r"\w+", texts[0].lower())) == 5
 
 
 def labelled_pairs():

@@ -17,37 +17,35 @@ Why these numbers:
 - Bands live in a table, not in an in-memory index, so memory stays flat in
   corpus size and a new batch is compared with everything stored by a join.
 
-Cost (issue 13): a batch is shingled at once, its words split and
-lower-cased by Arrow, and its MinHash values computed in chunks of shingles
-with numpy: the values and shingles are those of the one-text-at-a-time
-Python and datasketch code (tests compare them on 300 bulk texts; on all
-12,786 bulk texts the shingles are identical). One known difference: Arrow
-lower-cases the Turkish dotted "İ" to "i", Python to "i" plus a combining
-dot that then splits the word. Batches are read and written as Arrow, the
-candidate pairs decided in bulk (pairs.py), and document_clusters rewritten
-only where it changed. What is left (python -m pipeline.dataset.measure, the
-12,786 bulk texts in chunks of 3,200, each stage opening the database per
-batch; 2026-12-01 18:50): 5.3 CPU s against 4.8 for ingest alone (which
-got cheaper: issue 11), of which splitting the words ~1.5-2 (Arrow's
-regex kernel; a numpy scan of the UTF-8 bytes, and code points keyed in
-numpy with SipHash for the distinct words only, were no faster), opening
-and checkpointing ~1, MinHash ~0.6. Sketching inside ingest's own
-transaction cost more (~6 s: small batches). Clustering is therefore
-opt-in at ingest (`vnfacts ingest --clusters`); the nightly run and
-`vnfacts claims` always link copies.
+Cost (issue 13): a batch's words, shingles and MinHash values are computed
+in one compiled pass over its UTF-8 bytes (kernel.py, numba); the values
+and shingles are those of the first, one-text-at-a-time Python and
+datasketch code (tests compare them; on all 12,786 bulk texts the
+clusters are identical). One known difference: the kernel, like the Arrow
+code before it, lower-cases the Turkish dotted "İ" to "i", Python to "i"
+plus a combining dot that then splits the word. Batches are read and
+written as Arrow, the candidate pairs decided in bulk (pairs.py), the file
+held across quick batches (store.HeldConnection), and document_clusters
+rewritten only where it changed. Measured by python -m
+pipeline.dataset.measure (see its docstring and the README): on the bench's
+12,786 HTML pages clustering costs ~17% of ingest's CPU time; on the same
+articles stored as plain text, whose ingest is 4x cheaper, ~65%. numba
+costs ~0.9 CPU s once a process (its import, and scipy.linalg, which it
+loads on the first call). Clustering is opt-in at ingest (`vnfacts ingest
+--clusters`); the nightly run and `vnfacts claims` always link copies.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from pipeline.dataset import pairs
+from pipeline.dataset import kernel, pairs
 from pipeline.store import dataset as sql
-from pipeline.store.session import Database, session
+from pipeline.store.session import Database, HeldConnection
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -68,42 +66,11 @@ def shingle_hashes(text: str) -> np.ndarray:
 def batch_shingles(texts) -> list[np.ndarray]:
     """Each text's word 5-shingles hashed to 32 bits, for a batch at once:
     the words are the text's lower-cased runs of \\w (letters, digits, "_"),
-    each distinct word of the batch is hashed once (pandas' SipHash), and a
-    shingle mixes its five words' hashes. Repeated shingles are kept: a
-    minimum ignores them. Splitting and lower-casing run in Arrow's C++ over
-    the whole batch (they were most of the cost of clustering, issue 13).
-    `texts` is a list of str or an Arrow string array."""
-    word_hash, counts = _word_hashes(texts)
-    shingles = np.maximum(counts - (SHINGLE_WORDS - 1), 0)
-    span = len(word_hash) - SHINGLE_WORDS + 1
-    mixed = np.zeros(max(span, 0), dtype=np.uint64)
-    for offset in range(SHINGLE_WORDS):
-        # uint64 arithmetic wraps: a polynomial hash modulo 2^64, folded to 32 bits
-        mixed = mixed * np.uint64(0x100000001B3) + word_hash[offset:offset + len(mixed)]
-    folded = ((mixed ^ (mixed >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    # a text's shingles start at its own words and never run into the next text
-    first_word = np.cumsum(counts) - counts
-    first_shingle = np.cumsum(shingles) - shingles
-    within = np.arange(shingles.sum()) - np.repeat(first_shingle, shingles)
-    return np.split(folded[np.repeat(first_word, shingles) + within], np.cumsum(shingles)[:-1])
-
-
-# Python's \w is a character that isalnum() or "_": a letter or a number.
-_NOT_WORD = r"[^\pL\pN_]+"
-
-
-def _word_hashes(texts) -> tuple[np.ndarray, np.ndarray]:
-    """The batch's words hashed, in order, and each text's number of words."""
-    texts = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts, pa.large_string())
-    tokens = pc.split_pattern_regex(pc.utf8_lower(texts), _NOT_WORD)
-    flat = tokens.flatten()
-    kept = pc.greater(pc.binary_length(flat), 0)  # a text starting or ending with a non-word gives ""
-    text_of = np.repeat(np.arange(len(texts)), np.diff(tokens.offsets.to_numpy()))
-    counts = np.bincount(text_of[kept.to_numpy(zero_copy_only=False)], minlength=len(texts))
-    words = pc.dictionary_encode(flat.filter(kept))
-    distinct = words.dictionary.to_numpy(zero_copy_only=False).astype(object)
-    hashes = pd.util.hash_array(distinct, categorize=False) if len(distinct) else np.zeros(0, dtype=np.uint64)
-    return hashes[words.indices.to_numpy()], counts.astype(np.int64)
+    each hashed as pandas' hash_array hashes its string, and a shingle mixes
+    its five words' hashes (kernel.py, compiled). Repeated shingles are kept:
+    a minimum ignores them. `texts` is a list of str or an Arrow string array."""
+    shingles, counts = kernel.shingles_of(texts, SHINGLE_WORDS)
+    return np.split(shingles, np.cumsum(counts)[:-1]) if len(counts) else []
 
 
 def signature(text: str) -> tuple[int, np.ndarray]:
@@ -122,60 +89,17 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, draw.randint(0, 1 << 32, num_perm, dtype=np.uint32)
 
 
-# Shingles permuted at once: CHUNK x NUM_PERM uint32 values (8 MB), so memory
-# stays flat whatever the batch or the size of one text.
-CHUNK = 16384
 _A, _B = _permutations(NUM_PERM, SEED)
 _EMPTY = np.full(NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)  # datasketch's empty MinHash
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    """The MurmurHash3 finalizer datasketch's affine32 scheme applies first."""
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
 
 
 def minhash_matrix(hash_arrays: list[np.ndarray]) -> np.ndarray:
     """MinHash values of many texts' shingle hashes, one row each: the values
     datasketch's MinHash(scheme="affine32") gives fed the shingles one by one
-    (a test compares them), computed for a chunk of texts at once (one numpy
-    pass instead of one call per text)."""
-    out = np.tile(_EMPTY, (len(hash_arrays), 1))
-    buffer = np.empty((NUM_PERM, CHUNK), dtype=np.uint32)  # reused: no 8 MB temporaries per chunk
-    for rows, flat, starts in _chunks(hash_arrays):
-        # one row per permutation (uint32 arithmetic wraps: modulo 2^32), so
-        # each text's minimum is over a contiguous run
-        permuted = buffer[:, :len(flat)]
-        np.multiply(_A[:, None], _fmix32(flat)[None, :], out=permuted)
-        np.add(permuted, _B[:, None], out=permuted)
-        # a chunk holds a row once (only a text's last piece shares a chunk)
-        out[rows] = np.minimum(out[rows], np.minimum.reduceat(permuted, starts, axis=1).T)
-    return out
-
-
-def _chunks(hash_arrays: list[np.ndarray]):
-    """(row of each piece, the pieces' hashes concatenated, where each piece
-    starts) with at most CHUNK hashes a chunk; a long text is cut in pieces."""
-    rows, pieces, size = [], [], 0
-    for row, hashes in enumerate(hash_arrays):
-        for begin in range(0, len(hashes), CHUNK):
-            piece = hashes[begin:begin + CHUNK]
-            if size + len(piece) > CHUNK:
-                yield _chunk(rows, pieces)
-                rows, pieces, size = [], [], 0
-            rows.append(row)
-            pieces.append(piece)
-            size += len(piece)
-    if pieces:
-        yield _chunk(rows, pieces)
-
-
-def _chunk(rows: list[int], pieces: list[np.ndarray]):
-    starts = np.cumsum([0] + [len(p) for p in pieces[:-1]])
-    return np.array(rows), np.concatenate(pieces).astype(np.uint32), starts
+    (a test compares them)."""
+    counts = np.array([len(h) for h in hash_arrays], dtype=np.int64)
+    flat = np.concatenate(hash_arrays) if hash_arrays else np.zeros(0, dtype=np.uint32)
+    return kernel.minhash_rows(flat, counts, _A, _B)
 
 
 def band_hashes(values: np.ndarray) -> np.ndarray:
@@ -204,10 +128,9 @@ def sketch_batch(batch: pa.Table) -> tuple[pa.Table, pa.Table, dict]:
     text, content_hash), and their shingle hashes (verification reuses them).
     Arrow in and out: DuckDB reads the rows without Python objects."""
     ids = batch.column("id").combine_chunks()
-    hashes = batch_shingles(batch.column("text").combine_chunks())
-    shingles = dict(zip(ids.to_pylist(), hashes))
-    counts = np.array([len(h) for h in hashes], dtype=np.int64)
-    matrix = minhash_matrix(hashes).astype("<u4")
+    flat, counts = kernel.shingles_of(batch.column("text"), SHINGLE_WORDS)
+    shingles = dict(zip(ids.to_pylist(), np.split(flat, np.cumsum(counts)[:-1])))
+    matrix = kernel.minhash_rows(flat, counts, _A, _B).astype("<u4")
     blobs = pa.FixedSizeBinaryArray.from_buffers(pa.binary(4 * NUM_PERM), len(matrix), [None, pa.py_buffer(matrix)])
     signatures = pa.table({"doc": ids, "content_hash": batch.column("content_hash"), "shingles": counts,
                            "signature": blobs.cast(pa.binary())})
@@ -280,29 +203,28 @@ FIRST_BATCH, LARGEST_BATCH, LEASE = 1000, 8000, 2.0
 
 
 def link_copies(db) -> int:
-    """Sketch and cluster every document stored since the last call, one batch
-    per connection (`db` a store.Database, opened for each batch so that
-    `vnfacts query` gets in between, or an open connection). Returns the
-    documents sketched. The batch starts at FIRST_BATCH documents, doubles
-    while a batch takes under LEASE / 2 seconds and halves over LEASE:
-    3,000 near-identical documents held the database 24 s in one batch,
-    while small batches spend their time opening and checkpointing the file
-    (a checkpoint after new signatures costs ~0.16 CPU s at 12,786 documents,
-    the primary key's index; fixed batches of 200: 19.3 CPU s for the 12,786
-    bulk documents, batches of 2,000: 6.9; issue 13). The call whose batch
-    holds the rest also rebuilds the clusters (no extra connection)."""
+    """Sketch and cluster every document stored since the last call, in
+    batches (`db` a store.Database, whose file is held across batches for up
+    to store.session.HOLD seconds and then let go so that `vnfacts query`
+    gets in between, or an open connection). Returns the documents sketched.
+    The batch starts at FIRST_BATCH documents, doubles while a batch takes
+    under LEASE / 2 seconds and halves over LEASE: 3,000 near-identical
+    documents held the database 24 s in one batch, while a new connection
+    per small batch spent the time opening and checkpointing the file (fixed
+    batches of 200: 19.3 CPU s for the 12,786 bulk documents, issue 13). The
+    call whose batch holds the rest also rebuilds the clusters."""
     size, done = FIRST_BATCH, 0
-    while True:
-        start = time.monotonic()
-        with session(db) as con:
-            step = update_clusters(con, max_batches=1, batch_size=size)
-        done += step
-        if step < size:
-            return done
-        held = time.monotonic() - start
-        if isinstance(db, Database):
-            time.sleep(gap(held))  # closed a while: a waiting `vnfacts query` gets the file
-        size = next_batch(size, held)
+    with contextlib.closing(HeldConnection(db)) as held:
+        while True:
+            start = time.monotonic()
+            step = update_clusters(held.connection(), max_batches=1, batch_size=size)
+            done += step
+            if step < size:
+                return done
+            took = time.monotonic() - start
+            if isinstance(db, Database) and (hold := held.release_if_due(next_work=took)):
+                time.sleep(gap(hold))  # closed a while: a waiting `vnfacts query` gets the file
+            size = next_batch(size, took)
 
 
 def gap(held: float) -> float:

@@ -1,6 +1,6 @@
 """What clustering costs next to ingestion, and how much of a corpus is copies.
 
-    python -m pipeline.dataset.measure [N] [--chunk C] [--db FILE]
+    python -m pipeline.dataset.measure [N] [--chunk C] [--db FILE] [--records F.jsonl]
                                        [--save-clusters F.parquet] [--compare F.parquet]
 
 Stores the bulk corpus's articles (../shared/data/bulk/vntc_sample.jsonl.gz)
@@ -14,6 +14,12 @@ shared machine the wall clock measures the neighbours. With --save-clusters
 the final document_clusters table is written out; with --compare it is
 compared row by row with one saved earlier (to show a change to the
 clustering code leaves the clusters identical).
+
+With --records, the articles come from a JSONL file of ingest records
+instead, e.g. the bench's HTML pages (the same articles in five site
+templates, cleaned by ingest as crawled pages are), written with
+    python -c "from pathlib import Path; from pipeline.bench.paths import write_inputs; \
+               write_inputs(Path('bench-pages'), 12786)"    # -> bench-pages/pages.jsonl
 """
 from __future__ import annotations
 
@@ -37,7 +43,13 @@ BULK = SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz"
 STAGES = ("ingest", "extract", "cluster")
 
 
-def bulk_records(limit: int | None) -> list[dict]:
+def bulk_records(limit: int | None, records: Path | None = None) -> list[dict]:
+    """The bulk articles as text records, or the records of a JSONL file as
+    `vnfacts ingest` reads them (e.g. the bench's HTML pages, which ingest
+    cleans as it cleans crawled pages)."""
+    if records:
+        with open(records, encoding="utf-8") as lines:
+            return [json.loads(line) for line, _ in zip(lines, range(limit or 10**9))]
     if not BULK.is_file():
         raise SystemExit(f"bulk corpus not found at {BULK} (set VNFACTS_SHARED)")
     with gzip.open(BULK, "rt", encoding="utf-8") as lines:
@@ -117,13 +129,15 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=None, help="articles (default: all)")
     parser.add_argument("--chunk", type=int, default=3200)
+    parser.add_argument("--records", type=Path, default=None,
+                        help="ingest these JSONL records instead of the bulk texts (e.g. the bench's pages)")
     parser.add_argument("--db", type=Path, default=None, help="database file (default: a temporary one)")
     parser.add_argument("--save-clusters", type=Path, default=None, help="write document_clusters (Parquet)")
     parser.add_argument("--compare", type=Path, default=None, help="compare document_clusters with a saved one")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "measure.duckdb"
-        rows = measure(store.Database(path), bulk_records(args.n), args.chunk)
+        rows = measure(store.Database(path), bulk_records(args.n, args.records), args.chunk)
         with pipeline.connect(path) as con:
             result = {"chunks": rows, "total": totals(rows), **shares(con)}
             clusters = cluster_rows(con)

@@ -74,12 +74,15 @@ class HeldConnection:
             self.con, self.opened = self.stack.enter_context(session(self.db)), time.monotonic()
         return self.con
 
-    def release_if_due(self, next_work: float = 0.0) -> None:
+    def release_if_due(self, next_work: float = 0.0) -> float:
         """Let go of the file unless the hold, with `next_work` seconds more
         (what the next batch will take to prepare, e.g. the last one's), stays
-        within `hold`."""
-        if self.con is not None and time.monotonic() - self.opened + next_work >= self.hold:
+        within `hold`. Returns the seconds the file was held if it was let go, else 0."""
+        held = time.monotonic() - self.opened
+        if self.con is not None and held + next_work >= self.hold:
             self.close()
+            return held
+        return 0.0
 
     def close(self) -> None:
         self.con = None
