@@ -511,3 +511,13 @@ def test_ingest_links_copies_as_documents_are_stored(tmp_path):
         with pipeline.connect(db, read_only=True) as con:
             sketched = con.execute("SELECT count(*) FROM document_signatures").fetchall()[0][0]
         assert sketched == expected, result.stderr
+
+
+def test_kernel_tables_are_pythons_for_every_code_point():
+    """The word and lower-case tables the kernel reads equal Python's str
+    methods one character at a time, above the BMP too (built there over one
+    string)."""
+    is_word, lower = kernel.tables(0x110000)
+    chars = [chr(c) if not 0xD800 <= c < 0xE000 else " " for c in range(0x110000)]
+    assert lower.tolist() == [ord(c.lower()[0]) for c in chars]
+    assert is_word.tolist() == [c.lower()[0].isalnum() or c.lower()[0] == "_" for c in chars]

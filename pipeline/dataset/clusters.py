@@ -141,13 +141,14 @@ def sketch_batch(batch: pa.Table) -> tuple[pa.Table, pa.Table, dict]:
     return signatures, bands, shingles
 
 
-def verified_pairs(con, ids: list[str], known: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Candidate pairs of these documents whose Jaccard reaches the threshold.
-    Pairs whose signatures estimate less than ESTIMATE_FLOOR (6 standard
-    errors below the threshold) are dropped unread; the others are decided
-    on the exact Jaccard. `known` holds the batch's shingle hashes; older
-    partners are read and shingled once."""
-    docs, a, b = pairs.coded(sql.candidate_pairs(con, ids))
+def verified_pairs(con, bands: pa.Table, known: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Candidate pairs of the documents whose band rows are `bands` (stored
+    already) whose Jaccard reaches the threshold. Pairs whose signatures
+    estimate less than ESTIMATE_FLOOR (6 standard errors below the
+    threshold) are dropped unread; the others are decided on the exact
+    Jaccard. `known` holds the batch's shingle hashes; older partners are
+    read and shingled once."""
+    docs, a, b = pairs.coded(sql.candidate_pairs(con, bands))
     sigs = sql.signatures_of(con, docs)
     matrix = np.array([np.frombuffer(sigs[d], dtype="<u4") for d in docs]).reshape(len(docs), NUM_PERM)
     likely = pairs.estimates(matrix, a, b) >= ESTIMATE_FLOOR
@@ -193,7 +194,7 @@ def _sketch_one(con, batch_size: int) -> int:
     sql.insert_sketches(con, signatures, bands)
     # pairs of a new document with an older one or another new one (DISTINCT
     # in SQL); older pairs were found when their newer side was stored
-    sql.insert_pairs(con, verified_pairs(con, list(shingles), shingles))
+    sql.insert_pairs(con, verified_pairs(con, bands, shingles))
     return batch.num_rows
 
 
