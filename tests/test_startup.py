@@ -16,7 +16,7 @@ from tests.conftest import REPO, SEEDS_GOLD
 CRAWL = ("scrapy", "twisted", "warcio")
 NLP = ("spacy", "underthesea", "trafilatura")
 TABLES = ("pandas", "pyarrow")
-HEAVY = (*CRAWL, *NLP, *TABLES, "ray", "duckdb")
+HEAVY = (*CRAWL, *NLP, *TABLES, "ray", "duckdb", "numba")  # numba: clustering only (~0.9 s)
 # Runs the real entry point, then (at exit, after click's SystemExit) writes
 # the heavy modules this process loaded to stderr's last line.
 PROBE = ("import atexit, json, sys\n"
@@ -97,6 +97,6 @@ def test_extracting_loads_no_pandas(db, tmp_path):
     pay pandas' import (~0.5 s, issue 11), nor does ingesting a text."""
     page = tmp_path / "new-2.txt"
     page.write_text("Huyện Bảo Thắng hiện có 113 thôn, tổ dân phố sau sắp xếp.", encoding="utf-8")
-    assert "pandas" not in loaded("ingest", page, "--db", db)
+    assert not {"pandas", "numba"} & loaded("ingest", page, "--db", db)  # numba: only with --clusters
     modules = loaded("extract", "--db", db)
     assert "spacy" in modules and "pandas" not in modules
