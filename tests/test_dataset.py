@@ -14,7 +14,7 @@ import pytest
 from datasketch import MinHash
 
 import pipeline
-from pipeline.dataset import clusters, kernel, refresh
+from pipeline.dataset import clusters, kernel, refresh, smallbatch
 from pipeline.dataset.claims import place_key, rebuild_claims
 from pipeline.store import dataset as sql
 
@@ -160,14 +160,14 @@ def test_places_compare_as_places():
 def test_permutations_are_datasketchs_without_importing_it():
     """Clustering draws datasketch's affine32 permutations itself (importing
     datasketch pulls in scipy.integrate, ~0.5 s): the same a, b and empty
-    values, and a command that clusters loads neither. (numba imports the
-    bare scipy package to check its version: 18 ms.)"""
+    values, and a command that clusters loads neither; a small batch does
+    not load numba either (clusters.COMPILED_FROM).)"""
     reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, scheme="affine32")
     a, b = reference.permutations
     assert (clusters._A == a).all() and (clusters._B == b).all()
     assert (clusters._EMPTY == reference.hashvalues).all()
     probe = ("import sys, pipeline.dataset.clusters as c; c.signature('một hai ba bốn năm sáu'); "
-             "print(sorted({'datasketch', 'scipy.integrate', 'scipy.sparse'} & set(sys.modules)))")
+             "print(sorted({'datasketch', 'scipy.integrate', 'scipy.sparse', 'numba'} & set(sys.modules)))")
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
 
 
@@ -211,38 +211,42 @@ def python_shingles(text: str) -> np.ndarray:
     return ((mixed ^ (mixed >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
-def test_batched_shingles_and_signatures_equal_one_text_at_a_time():
+@pytest.mark.parametrize("way", [kernel, smallbatch], ids=["kernel", "smallbatch"])
+def test_batched_shingles_and_signatures_equal_one_text_at_a_time(way):
     import gzip
 
     with gzip.open(SHARED / "data" / "bulk" / "vntc_sample.jsonl.gz", "rt", encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line, _ in zip(lines, range(300))]
     texts += ["", "...", "một hai ba bốn", " Một, hai; ba bốn năm sáu! ", "x_y 3,5% (2019) – “Đắk Lắk” …",
-              " ".join(f"từ{n}" for n in range(40000)),  # one long text
+              " ".join(f"từ{n}" for n in range(40000)),  # one long text (longer than smallbatch's chunk)
               "a b c d e " * 3000,  # one-letter words: more words than the kernel's first guess
               "dài " * 3 + "Ư" * 3000 + " một hai ba bốn",  # a word longer than the kernel's word buffer
               "Ａ 𐐀𐐁 𝐀𝐁 Số 😀 liệu🎉 năm 2024 ĐẮK LẮK"]  # above the BMP, cased, emoji
-    batch = clusters.batch_shingles(texts)
+    flat, counts = way.shingles_of(texts, clusters.SHINGLE_WORDS)
+    batch = np.split(flat, np.cumsum(counts)[:-1])
     assert all(np.array_equal(got, python_shingles(text)) for got, text in zip(batch, texts))
-    matrix = clusters.minhash_matrix(batch)
+    matrix = way.minhash_rows(flat, counts, clusters._A, clusters._B)
     for row, hashes in zip(matrix, batch):
         reference = MinHash(num_perm=clusters.NUM_PERM, seed=clusters.SEED, hashfunc=int, scheme="affine32")
         reference.update_batch(hashes.tolist())
         assert np.array_equal(row, reference.hashvalues.astype(np.uint32))
 
 
-def arrow_words(texts) -> tuple[np.ndarray, np.ndarray]:
-    """Word hashes as the Arrow path computed them before the kernel (sketches
-    stored then must stay comparable): Arrow's lower case, split on non-\\w."""
-    import pandas as pd
+def test_small_and_large_batches_sketch_alike(monkeypatch):
+    """clusters.sketcher picks smallbatch below COMPILED_FROM documents (the
+    kernel once loaded) and the kernel from it: the same shingles either way."""
+    texts = ["Toàn tỉnh có 46/67 bí thư chi bộ đồng thời là trưởng thôn, khu phố.", "İstanbul và ĐẮK LẮK năm sáu"]
+    monkeypatch.delitem(sys.modules, "pipeline.dataset.kernel", raising=False)  # as in a new process
+    assert clusters.sketcher(clusters.COMPILED_FROM - 1) is smallbatch
+    assert clusters.sketcher(clusters.COMPILED_FROM) is kernel
+    monkeypatch.setitem(sys.modules, "pipeline.dataset.kernel", kernel)  # loaded: no reason for the slower path
+    assert clusters.sketcher(1) is kernel
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    tokens = pc.split_pattern_regex(pc.utf8_lower(pa.array(texts, pa.large_string())), r"[^\pL\pN_]+")
-    flat = tokens.flatten()
-    kept = pc.greater(pc.binary_length(flat), 0).to_numpy(zero_copy_only=False)
-    text_of = np.repeat(np.arange(len(texts)), np.diff(tokens.offsets.to_numpy()))
-    words = flat.to_numpy(zero_copy_only=False)[kept].astype(object)
-    return pd.util.hash_array(words, categorize=False), np.bincount(text_of[kept], minlength=len(texts))
+    chunked = pa.chunked_array([texts[:1], texts[1:]], pa.string())  # as DuckDB hands a batch over
+    for given in (texts, chunked):
+        for got, expected in zip(kernel.shingles_of(given, 5), smallbatch.shingles_of(given, 5)):
+            assert np.array_equal(got, expected)
 
 
 def test_kernel_words_equal_arrows():
@@ -252,7 +256,7 @@ def test_kernel_words_equal_arrows():
     (Python: "ς")."""
     texts = ["İstanbul và ĐẮK LẮK", "Số liệu 😀 năm 2024: 46/67 (68,7%)", "", "𐐀𐐁 ΣΑΣ Ａ x_y"]
     words, counts = kernel.words_of(texts)
-    expected_words, expected_counts = arrow_words(texts)
+    expected_words, expected_counts = smallbatch.words_of(texts)  # Arrow's lower case and split
     assert np.array_equal(words, expected_words) and np.array_equal(counts, expected_counts)
     assert counts[0] == 4 and len(re.findall(r"\w+", texts[0].lower())) == 5
 

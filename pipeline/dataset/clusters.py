@@ -18,7 +18,8 @@ Why these numbers:
   corpus size and a new batch is compared with everything stored by a join.
 
 Cost (issue 13): a batch's words, shingles and MinHash values are computed
-in one compiled pass over its UTF-8 bytes (kernel.py, numba); the values
+in one compiled pass over its UTF-8 bytes (kernel.py, numba; a small batch
+in Arrow and numpy, smallbatch.py, see COMPILED_FROM); the values
 and shingles are those of the first, one-text-at-a-time Python and
 datasketch code (tests compare them; on all 12,786 bulk texts the
 clusters are identical). One known difference: the kernel, like the Arrow
@@ -37,13 +38,14 @@ loads on the first call). Clustering is opt-in at ingest (`vnfacts ingest
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.dataset import kernel, pairs
+from pipeline.dataset import pairs, smallbatch
 from pipeline.store import dataset as sql
 from pipeline.store.session import Database, HeldConnection
 
@@ -67,10 +69,24 @@ def batch_shingles(texts) -> list[np.ndarray]:
     """Each text's word 5-shingles hashed to 32 bits, for a batch at once:
     the words are the text's lower-cased runs of \\w (letters, digits, "_"),
     each hashed as pandas' hash_array hashes its string, and a shingle mixes
-    its five words' hashes (kernel.py, compiled). Repeated shingles are kept:
+    its five words' hashes (kernel.py or smallbatch.py). Repeated shingles are kept:
     a minimum ignores them. `texts` is a list of str or an Arrow string array."""
-    shingles, counts = kernel.shingles_of(texts, SHINGLE_WORDS)
+    shingles, counts = sketcher(len(texts)).shingles_of(texts, SHINGLE_WORDS)
     return np.split(shingles, np.cumsum(counts)[:-1]) if len(counts) else []
+
+
+# A batch of this many documents loads the compiled kernel (kernel.py; ~0.9
+# CPU s once a process); a smaller one is sketched in Arrow and numpy
+# (smallbatch.py) unless the kernel is loaded already. The same values either way.
+COMPILED_FROM = 2000
+
+
+def sketcher(documents: int):
+    """The module that sketches a batch of `documents`: kernel or smallbatch."""
+    if documents >= COMPILED_FROM or "pipeline.dataset.kernel" in sys.modules:
+        from pipeline.dataset import kernel
+        return kernel
+    return smallbatch
 
 
 def signature(text: str) -> tuple[int, np.ndarray]:
@@ -99,7 +115,7 @@ def minhash_matrix(hash_arrays: list[np.ndarray]) -> np.ndarray:
     (a test compares them)."""
     counts = np.array([len(h) for h in hash_arrays], dtype=np.int64)
     flat = np.concatenate(hash_arrays) if hash_arrays else np.zeros(0, dtype=np.uint32)
-    return kernel.minhash_rows(flat, counts, _A, _B)
+    return sketcher(len(counts)).minhash_rows(flat, counts, _A, _B)
 
 
 def band_hashes(values: np.ndarray) -> np.ndarray:
@@ -128,9 +144,10 @@ def sketch_batch(batch: pa.Table) -> tuple[pa.Table, pa.Table, dict]:
     text, content_hash), and their shingle hashes (verification reuses them).
     Arrow in and out: DuckDB reads the rows without Python objects."""
     ids = batch.column("id").combine_chunks()
-    flat, counts = kernel.shingles_of(batch.column("text"), SHINGLE_WORDS)
+    way = sketcher(batch.num_rows)
+    flat, counts = way.shingles_of(batch.column("text"), SHINGLE_WORDS)
     shingles = dict(zip(ids.to_pylist(), np.split(flat, np.cumsum(counts)[:-1])))
-    matrix = kernel.minhash_rows(flat, counts, _A, _B).astype("<u4")
+    matrix = way.minhash_rows(flat, counts, _A, _B).astype("<u4")
     blobs = pa.FixedSizeBinaryArray.from_buffers(pa.binary(4 * NUM_PERM), len(matrix), [None, pa.py_buffer(matrix)])
     signatures = pa.table({"doc": ids, "content_hash": batch.column("content_hash"), "shingles": counts,
                            "signature": blobs.cast(pa.binary())})
