@@ -76,9 +76,12 @@ def batch_shingles(texts) -> list[np.ndarray]:
 
 
 # A batch of this many documents loads the compiled kernel (kernel.py; ~0.9
-# CPU s once a process); a smaller one is sketched in Arrow and numpy
-# (smallbatch.py) unless the kernel is loaded already. The same values either way.
-COMPILED_FROM = 2000
+# CPU s once a process, then ~0.05 ms a document against ~0.2 in Arrow and
+# numpy); a smaller one is sketched by smallbatch.py unless the kernel is
+# loaded already. The same values either way. link_copies's first batch is
+# FIRST_BATCH: a backlog of that many loads the kernel at once, while the few
+# hundred new pages of a nightly crawl's store pass do not.
+COMPILED_FROM = 1000
 
 
 def sketcher(documents: int):
