@@ -430,8 +430,21 @@ def hashlib_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_clusters_grow_as_documents_are_stored(tmp_path):
-    """Each call sketches only what was stored since; a changed text leaves its cluster."""
+@pytest.fixture(params=["kernel", "smallbatch"])
+def sketched_by(request, monkeypatch):
+    """Clustering through the compiled kernel for every batch, or through smallbatch for every batch."""
+    if request.param == "kernel":
+        monkeypatch.setattr(clusters, "COMPILED_FROM", 1)
+    else:
+        monkeypatch.setattr(clusters, "COMPILED_FROM", 10**9)
+        monkeypatch.delitem(sys.modules, "pipeline.dataset.kernel", raising=False)
+    assert clusters.sketcher(2) is {"kernel": kernel, "smallbatch": smallbatch}[request.param]
+    return request.param
+
+
+def test_clusters_grow_as_documents_are_stored(tmp_path, sketched_by):
+    """Each call sketches only what was stored since; a changed text leaves
+    its cluster (batches read from the database as Arrow, both ways of sketching)."""
     records = [json.loads(line) for line in SYNDICATED.read_text(encoding="utf-8").splitlines()]
     original, copy = records[0], records[1]
     unrelated = {**records[2], "id": "other", "text": "\n".join(reversed(SEED_LIKE))}
