@@ -89,7 +89,7 @@ class SeenIds:
     def _code(self, where: str, doc_id: str) -> int:
         numbered = NUMBERED.fullmatch(where)
         head, number = (numbered[1], int(numbered[2]) + 1) if numbered else (where, 0)
-        before, cut, after = head.rpartition(doc_id)
+        before, cut, after = head.rpartition(doc_id) if doc_id else (head, "", "")
         template = (before, after, True) if cut else (head, "", False)
         if (index := self.template_index.setdefault(template, len(self.templates))) == len(self.templates):
             self.templates.append(template)
