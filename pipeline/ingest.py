@@ -49,7 +49,7 @@ NUMBERED, TEMPLATE_BITS = re.compile(r"(.*?)(0|[1-9][0-9]{0,11})", re.DOTALL), 2
 
 
 class SeenIds:
-    """The ids of one input and where each was first read, ~24 bytes an id (a dict of strings took 200-300:
+    """The ids of one input and where each was first read, 24-48 bytes an id (a dict of strings took 200-300:
     ingest's memory grew with its input, issue 11): 64 bits of BLAKE2b in an open-addressing table, the place
     as a code (its template shared by a folder's files, a file's lines). Two ids of one hash (odds ~n^2/2^65)
     would be reported as a duplicate, never stored as one. `ids = {}` keeps the ids too (Ray's workers)."""
