@@ -186,6 +186,8 @@ def number_tag(lowered, classes, i, lexicon) -> str:
         return "DOCNUM"
     if after in lexicon.measure_words and not scaled_count(lowered, classes, i) and not leader_posts(lowered, classes, i):
         return "MEASURE"
+    if before in lexicon.day_month_words and is_day_month(text) and not (i + 1 < len(classes) and classes[i + 1]):
+        return "DATE"  # "từ 1/7 đến nay": a day and a month, not 1 of 7 (a share is followed by what it counts)
     return numeric_kind(text, before, after, lexicon)
 
 
@@ -217,6 +219,11 @@ DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})")
 def is_date(text: str) -> bool:
     """ "30.6.2022", "5/3/19"; not the share "86/1.156" (no day 86, no year 156)."""
     found = DAY_MONTH_YEAR.fullmatch(text)
+    return bool(found) and 1 <= int(found.group(1)) <= 31 and 1 <= int(found.group(2)) <= 12
+
+
+def is_day_month(text: str) -> bool:
+    found = re.fullmatch(r"(\d{1,2})/(\d{1,2})", text)
     return bool(found) and 1 <= int(found.group(1)) <= 31 and 1 <= int(found.group(2)) <= 12
 
 

@@ -73,6 +73,7 @@ class Lexicon:
     keywords: dict[str, list[str]] = field(default_factory=dict)  # regex class -> syllables it needs
     indicators: dict[str, dict] = field(default_factory=dict)  # indicator key -> {level, description}
     models: dict[str, str] = field(default_factory=dict)  # class -> the indicator a bare mention names
+    day_month_words: set[str] = field(default_factory=set)  # "từ": "từ 1/7 đến nay" is a date
 
     def find(self, sentence: str) -> list[tuple[int, int, str]]:
         """(start, end, class) of every lexicon phrase, leftmost-longest."""

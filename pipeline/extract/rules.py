@@ -52,7 +52,7 @@ CONTEXT_KEYS = {
     "count_markers": list, "target_before": list, "target_after": list, "achieved": list,
     "target_frames": list, "instruction_words": list, "status_not": list, "weak_target": list, "decided": dict, "before_state": list, "after_state": list, "state_not": list,
     "as_of_cues": list, "deadline_cues": list, "date_parts": dict, "effective_date": dict, "as_of_now": list, "as_of_now_not": list, "past_scope": list,
-    "target_year_words": list, "period_words": list, "document_words": list, "date_words": list,
+    "target_year_words": list, "period_words": list, "document_words": list, "date_words": list, "day_month_words": list,
     "year_words": list, "exclude_before": list, "negation_after": list, "per_unit": dict, "not_names": list,
     "trailing_share": dict, "award": list, "over_plan": str, "pattern_words": dict, "measure_words": list,
     "domain_gated": list, "domain_cues": list, "named_list_gated": list, "doubt_after": list, "doubt_before": list,
@@ -252,7 +252,8 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
     return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
-                   words("year_words"), words("measure_words"), sources, phrase_class, keywords, indicators, models)
+                   words("year_words"), words("measure_words"), sources, phrase_class, keywords, indicators, models,
+                   words("day_month_words"))
 
 
 def named_indicator(path, name, spec, indicators) -> str | None:
