@@ -38,6 +38,7 @@ MAX_ID = 500
 TEXT_FIELDS = ("url", "site", "title", "province", "source")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ].*)?")
 LOCATION = core.LOCATION
+STDIN = "-"  # JSON Lines from standard input: `... | vnfacts ingest -`
 
 
 class RecordError(ValueError):
@@ -49,10 +50,9 @@ NUMBERED, TEMPLATE_BITS = re.compile(r"(.*?)(0|[1-9][0-9]{0,11})", re.DOTALL), 2
 
 
 class SeenIds:
-    """The ids of one input and where each was first read, 24-48 bytes an id (a dict of strings took 200-300:
-    ingest's memory grew with its input, issue 11): 64 bits of BLAKE2b in an open-addressing table, the place
-    as a code (its template shared by a folder's files, a file's lines). Two ids of one hash (odds ~n^2/2^65)
-    would be reported as a duplicate, never stored as one. `ids = {}` keeps the ids too (Ray's workers)."""
+    """The ids of one input and where each was first read in 24-48 bytes an id (a dict of strings: 200-300, issue
+    11): 64 bits of BLAKE2b in an open-addressing table, the place as a code (see NUMBERED). Ids of one hash (odds
+    ~n^2/2^65) would be reported as a duplicate, never stored as one. `ids = {}` keeps the ids (Ray's workers)."""
 
     def __init__(self):
         self.keys, self.codes, self.size = array("Q", bytes(8 * 1024)), array("Q", bytes(8 * 1024)), 0
@@ -74,7 +74,7 @@ class SeenIds:
 
     def _slot(self, key: int) -> int:
         mask = len(self.keys) - 1
-        slot = key & mask
+        slot = key & mask  # linear probing: the next slot until the key or an empty one
         while self.keys[slot] not in (0, key):
             slot = (slot + 1) & mask
         return slot
@@ -96,8 +96,7 @@ class SeenIds:
         return number << TEMPLATE_BITS | index if index < 2 ** TEMPLATE_BITS else 0
 
     def _place(self, code: int, doc_id: str) -> str:
-        before, after, cut = self.templates[code & (2 ** TEMPLATE_BITS - 1)]
-        number = code >> TEMPLATE_BITS
+        (before, after, cut), number = self.templates[code & (2 ** TEMPLATE_BITS - 1)], code >> TEMPLATE_BITS
         return (before + doc_id + after if cut else before) + (str(number - 1) if number else "")
 
 
@@ -115,9 +114,6 @@ class IngestReport:
         self.added += counts[0]
         self.updated += counts[1]
         self.unchanged += counts[2]
-
-
-STDIN = "-"  # JSON Lines from standard input: `... | vnfacts ingest -`
 
 
 def is_input(path: Path) -> bool:
@@ -315,15 +311,20 @@ def ingest_records(db, records: Iterable[dict], source: str, report: IngestRepor
     """Check, clean, normalize and store records (batched); see core.prepare_document.
     `db` is an open connection or a store.Database (opened for each batch's write)."""
     report = report or IngestReport()
+    batches = record_batches(records, source, report, max_chars)
     with contextlib.closing(store.HeldConnection(db)) as held:
-        for batch in record_batches(records, source, report, max_chars):
-            started = time.monotonic()
-            documents, errors = core.prepare_batch(batch, max_chars)
-            prepared = time.monotonic() - started
+        for documents, errors, prepared in map(lambda batch: timed_prepare(batch, max_chars), batches):
             report.errors.extend(errors)
             report.add(store.upsert_documents(held.connection(), documents))
             held.release_if_due(next_work=prepared)  # the next batch's cleaning as long as this one's
     return report
+
+
+def timed_prepare(batch: list[dict], max_chars: int) -> tuple[list[dict], list[str], float]:
+    """prepare_batch and its seconds. Called by map, so no batch of pages outlives its preparation (a loop
+    variable kept the last one while the next was read: JSONL ingest's peak at 10,000 pages -6 MB)."""
+    started = time.monotonic()
+    return *core.prepare_batch(batch, max_chars), time.monotonic() - started
 
 
 def record_batches(records: Iterable[dict], source: str, report: IngestReport,
@@ -331,8 +332,7 @@ def record_batches(records: Iterable[dict], source: str, report: IngestReport,
     """The records past the door, in the batches core.prepare_batch gets (one
     record per id, the last read). Local ingest and the Ray engine both read
     their input through this."""
-    for batch in batched(checked(records, source, report, max_chars), BATCH):
-        yield last_of_each_id(batch)
+    yield from map(last_of_each_id, batched(checked(records, source, report, max_chars), BATCH))
 
 
 def checked(records: Iterable[dict], source: str, report: IngestReport, max_chars: int) -> Iterator[dict]:
