@@ -199,17 +199,44 @@ def test_ray_ingest_stores_the_local_documents(local_ray, inputs, local_ingest, 
     assert again.unchanged == stored and again.added == again.updated == 0
 
 
-def exported_shards(con, tmp_path, ruleset):
+def exported_shards(con, tmp_path, ruleset, seconds_of=lambda number: None):
     """Document shards exported from the database and their fact shards,
-    written with the local batch function (no Ray needed)."""
+    written with the local batch function (no Ray needed); shard `number`
+    extracted with a time budget of seconds_of(number) per document."""
     count = shards.export_documents(con, tmp_path / "docs", ruleset.version, True, 3)
     schema = shards.fact_shard_schema(shards.fact_type(con))
     (tmp_path / "facts").mkdir()
     for number, shard in enumerate(sorted((tmp_path / "docs").rglob("*.parquet"))):
-        docs = pq.read_table(shard).to_pylist()
-        facts = pipeline.extract_batch([{k: d[k] for k in ray_engine.DOCUMENT_KEYS} for d in docs], ruleset)
-        pq.write_table(shards.fact_shard(docs, facts, schema), tmp_path / "facts" / f"{number}.parquet")
+        docs, dropped, stopped = pq.read_table(shard).to_pylist(), [], []
+        facts = pipeline.extract_batch([{k: d[k] for k in ray_engine.DOCUMENT_KEYS} for d in docs], ruleset,
+                                       dropped, stopped, seconds_of(number))
+        pq.write_table(shards.fact_shard(docs, facts, schema, dropped, stopped),
+                       tmp_path / "facts" / f"{number}.parquet")
     return count
+
+
+OUT_OF_RANGE = {"id": "out-of-range", "source": "test", "text": "Sắp xếp thôn, tổ dân phố.\n"
+                "Toàn tỉnh hiện có 200.000.000 thôn, tổ dân phố và 1.402 thôn sau sắp xếp."}
+
+
+def test_stopped_documents_stay_pending_and_dropped_figures_are_reported(seeds_db, tmp_path, ruleset):
+    """As extract_pending: a document over its time budget keeps its old
+    facts and stays pending; a figure out of range is reported, not stored."""
+    path = copy_of(seeds_db, tmp_path, "seeds.duckdb")
+    with store.connect(path) as con:
+        pipeline.ingest_records(con, [OUT_OF_RANGE], "test")
+        local = pipeline.extract_pending(con)
+        before = con.execute(FACTS_SQL).fetchall()
+        count = exported_shards(con, tmp_path, ruleset, seconds_of=lambda number: 1e-9 if number == 0 else None)
+        dropped, stopped = shards.fact_shard_notes(con, tmp_path / "facts")
+        first = [d["id"] for d in pq.read_table(sorted((tmp_path / "docs").rglob("*.parquet"))[0]).to_pylist()]
+        assert [doc for doc, _ in stopped] == sorted(first) and len(first) == 3
+        assert dropped == [d for d in local.dropped if d[0] not in first] and dropped
+        loaded = shards.load_fact_shards(con, tmp_path / "facts", "next-version", count)
+        assert loaded[0] == count - 3
+        assert store.pending_ids(con, "next-version") == sorted(first)
+        kept = [row for row in before if row[0] in first]
+        assert kept and [row for row in con.execute(FACTS_SQL).fetchall() if row[0] in first] == kept
 
 
 def test_a_load_that_does_not_add_up_changes_nothing(seeds_db, tmp_path, ruleset):
@@ -237,6 +264,18 @@ def test_a_document_changed_during_the_job_stays_pending(seeds_db, tmp_path, rul
         loaded = shards.load_fact_shards(con, tmp_path / "facts", ruleset.version, count)
         assert loaded[0] == count - 1
         assert store.pending_ids(con, ruleset.version) == [doc["id"]]
+
+
+def test_ray_reports_the_figures_it_drops(local_ray, seeds_db, tmp_path):
+    """The Ray engine reports out-of-range figures as the local engine does (it used to report none)."""
+    local, remote = copy_of(seeds_db, tmp_path, "local.duckdb"), copy_of(seeds_db, tmp_path, "ray.duckdb")
+    reports = []
+    for path, extract in ((local, pipeline.extract_pending), (remote, lambda con: ray_engine.extract(con, workers=1))):
+        with store.connect(path) as con:
+            pipeline.ingest_records(con, [OUT_OF_RANGE], "test")
+            reports.append(extract(con))
+    assert reports[1].dropped == reports[0].dropped and len(reports[0].dropped) == 1
+    assert rows(remote, FACTS_SQL) == rows(local, FACTS_SQL)
 
 
 def test_cli_engine_ray(local_ray, tmp_path):

@@ -134,7 +134,7 @@ def extract(everything, engine, address, workers, db_path):
         report = engines.extract(db, everything, engine, address, workers, sys.stderr.isatty())
     click.echo(f"{report.documents} documents extracted, {report.facts} facts "
                f"(rules version {report.rules_version})", err=True)
-    for doc, indicator, reason in getattr(report, "dropped", [])[:20]:  # the Ray report has none
+    for doc, indicator, reason in getattr(report, "dropped", [])[:20]:
         click.echo(f"  dropped: document {doc!r}, {indicator}: {reason}", err=True)
     if getattr(report, "dropped", None):
         click.echo(f"{len(report.dropped)} figures dropped: out of range", err=True)

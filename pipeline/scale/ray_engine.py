@@ -60,6 +60,8 @@ class JobReport:
     warnings: list[str] = field(default_factory=list)
     duplicates: int = 0
     phases: dict[str, float] = field(default_factory=dict)   # driver's export, the pool, driver's load (s)
+    dropped: list = field(default_factory=list)    # (document, indicator, reason): figures out of range
+    stopped: list = field(default_factory=list)    # (document, reason): over the time budget, left pending
     cpu_seconds: float = 0.0     # CPU time of the actors' tasks (Ray's stats), start-up excluded
 
     @property
@@ -117,7 +119,9 @@ class Extractor:
     def extract(self, path: str) -> pa.Table:
         rows = pq.read_table(path).to_pylist()
         documents = [{k: row[k] for k in DOCUMENT_KEYS} for row in rows]
-        return shards.fact_shard(rows, pipeline.extract_batch(documents, self.ruleset), self.schema)
+        dropped, stopped = [], []
+        facts = pipeline.extract_batch(documents, self.ruleset, dropped, stopped)
+        return shards.fact_shard(rows, facts, self.schema, dropped, stopped)
 
 
 class Preparer:
@@ -229,6 +233,7 @@ def extract(con, everything: bool = False, address: str | None = None, workers: 
             _, report.cpu_seconds = run_pool(ray, work / "documents", Extractor, report.workers, work / "facts",
                                              schema, {"rules_version": ruleset.version, "schema": schema})
             report.phases["pool"] = time.perf_counter() - began - report.phases["export"]
+            report.dropped, report.stopped = shards.fact_shard_notes(con, work / "facts")
             report.documents, report.facts = shards.load_fact_shards(con, work / "facts", ruleset.version, exported)
     report.seconds = time.perf_counter() - began
     report.phases["load"] = report.seconds - sum(report.phases.values())

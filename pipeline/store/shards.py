@@ -65,13 +65,29 @@ def fact_type(con) -> pa.DataType:
 
 
 def fact_shard_schema(fact: pa.DataType) -> pa.Schema:
-    return pa.schema([("id", pa.string()), ("content_hash", pa.string()), ("facts", pa.list_(fact))])
+    """A row per document: its facts, the figures dropped as out of range
+    ("indicator<TAB>reason"), and why it was stopped by its time budget (else
+    null: a stopped document is left pending, as extract_pending leaves it)."""
+    return pa.schema([("id", pa.string()), ("content_hash", pa.string()), ("facts", pa.list_(fact)),
+                      ("dropped", pa.list_(pa.string())), ("stopped", pa.string())])
 
 
-def fact_shard(documents: list[dict], facts: list, schema: pa.Schema) -> pa.Table:
+def fact_shard(documents: list[dict], facts: list, schema: pa.Schema, dropped=(), stopped=()) -> pa.Table:
     """One batch's output: a row per document with its facts (Fact or row
-    dicts, made rows by the one conversion db.facts_frame uses)."""
-    facts = fact_rows(facts)
+    dicts, made rows by the one conversion db.facts_frame uses), and what
+    extract_batch reported in `dropped` and `stopped` for it."""
+    lists = _fact_lists(documents, fact_rows(facts), schema)
+    notes = {d["id"]: [] for d in documents}
+    for doc, indicator, reason in dropped:
+        notes[doc].append(f"{indicator}\t{reason}")
+    why = dict(stopped)
+    return pa.table({"id": [d["id"] for d in documents], "content_hash": [d["content_hash"] for d in documents],
+                     "facts": lists, "dropped": [notes[d["id"]] for d in documents],
+                     "stopped": [why.get(d["id"]) for d in documents]}, schema=schema)
+
+
+def _fact_lists(documents: list[dict], facts: list[dict], schema: pa.Schema) -> pa.ListArray:
+    """The facts as one list per document, in document order."""
     fact = schema.field("facts").type.value_type
     flat = pa.Table.from_pandas(db.facts_frame(facts), schema=pa.schema(list(fact)), preserve_index=False)
     counts = {d["id"]: 0 for d in documents}
@@ -84,9 +100,16 @@ def fact_shard(documents: list[dict], facts: list, schema: pa.Schema) -> pa.Tabl
     if [f["doc"] for f in facts] != [d["id"] for d in documents for _ in range(counts[d["id"]])]:
         raise ShardError("facts are not grouped in document order")
     structs = pa.StructArray.from_arrays([c.combine_chunks() for c in flat.columns], fields=list(fact))
-    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), structs)
-    return pa.table({"id": [d["id"] for d in documents], "content_hash": [d["content_hash"] for d in documents],
-                     "facts": lists}, schema=schema)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), structs)
+
+
+def fact_shard_notes(con, directory: str | Path) -> tuple[list, list]:
+    """(dropped, stopped) of the fact shards, as extract_pending reports them:
+    [(document, indicator, reason)] and [(document, reason)], by document."""
+    rows = con.execute(f"SELECT id, dropped, stopped FROM read_parquet({_glob(directory)}, hive_partitioning=false) "
+                       "WHERE len(dropped) > 0 OR stopped IS NOT NULL ORDER BY id").fetchall()
+    dropped = [(doc, *note.split("\t", 1)) for doc, notes, _ in rows for note in notes]
+    return dropped, [(doc, why) for doc, _, why in rows if why is not None]
 
 
 def load_fact_shards(con, directory: str | Path, rules_version: str, expected: int) -> tuple[int, int]:
@@ -95,8 +118,9 @@ def load_fact_shards(con, directory: str | Path, rules_version: str, expected: i
 
     Refuses (nothing changes) unless every exported document came back
     exactly once. A document re-ingested with a new text since the export
-    keeps its new state: its old facts are not loaded and it stays pending."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE shard_docs AS SELECT id, content_hash, facts "
+    keeps its new state: its old facts are not loaded and it stays pending;
+    so does a document stopped by its time budget (its old facts stay)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE shard_docs AS SELECT id, content_hash, facts, stopped "
                 f"FROM read_parquet({_glob(directory)}, hive_partitioning=false)")
     rows, distinct = con.execute("SELECT count(*), count(DISTINCT id) FROM shard_docs").fetchall()[0]
     if rows != expected or distinct != rows:
@@ -109,7 +133,7 @@ def _swap_facts(con, rules_version: str) -> tuple[int, int]:
     """The bulk form of db.replace_facts: delete, insert, mark, for the
     shard documents whose stored text is the one extracted."""
     con.execute("CREATE OR REPLACE TEMP TABLE current_docs AS SELECT s.id, s.facts FROM shard_docs s "
-                "JOIN documents d ON d.id = s.id AND d.content_hash = s.content_hash")
+                "JOIN documents d ON d.id = s.id AND d.content_hash = s.content_hash WHERE s.stopped IS NULL")
     con.execute("DELETE FROM facts WHERE doc IN (SELECT id FROM current_docs)")
     cols = ", ".join(f'"{c}"' for c in db.FACT_COLUMNS)
     picks = ", ".join(f'f."{c}"' for c in db.FACT_COLUMNS)
