@@ -249,6 +249,19 @@ def test_small_and_large_batches_sketch_alike(monkeypatch):
             assert np.array_equal(got, expected)
 
 
+def test_a_large_backlog_loads_the_kernel(monkeypatch):
+    """update_clusters loads the compiled kernel for a backlog of COMPILED_FROM
+    documents, not for fewer (a crawl's pass stays in Arrow and numpy)."""
+    import pipeline.dataset as package
+
+    monkeypatch.delitem(sys.modules, "pipeline.dataset.kernel", raising=False)  # as in a new process
+    monkeypatch.delattr(package, "kernel", raising=False)
+    clusters.prepare_sketcher(clusters.COMPILED_FROM - 1)
+    assert "pipeline.dataset.kernel" not in sys.modules
+    clusters.prepare_sketcher(clusters.COMPILED_FROM)
+    assert "pipeline.dataset.kernel" in sys.modules
+
+
 def test_kernel_words_equal_arrows():
     """Including the known differences from Python's lower(), which is
     context- and locale-free in Arrow and the kernel: "İ" becomes "i" (Python:

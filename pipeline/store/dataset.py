@@ -50,6 +50,12 @@ def unsketched_documents(con, limit: int):
                    "ORDER BY id").to_arrow_table()
 
 
+def unsketched_count(con) -> int:
+    """Documents without a signature of their current text."""
+    return con.execute("SELECT count(*) FROM documents d LEFT JOIN document_signatures s ON s.doc = d.id "
+                       "AND s.content_hash = d.content_hash WHERE s.doc IS NULL").fetchall()[0][0]
+
+
 def stale_sketches(con) -> list[str]:
     """Documents whose sketch no longer matches: deleted, or their text changed.
     Read from the one-row-per-document signatures, not the bands."""
