@@ -30,7 +30,7 @@ held across quick batches (store.HeldConnection), and document_clusters
 rewritten only where it changed. Measured by python -m
 pipeline.dataset.measure (see its docstring and the README): on the bench's
 12,786 HTML pages clustering costs ~17% of ingest's CPU time; on the same
-articles stored as plain text, whose ingest is 4x cheaper, ~65%. numba
+articles stored as plain text, whose ingest is 4x cheaper, ~61%. numba
 costs ~0.9 CPU s once a process (its import, and scipy.linalg, which it
 loads on the first call). Clustering is opt-in at ingest (`vnfacts ingest
 --clusters`); the nightly run and `vnfacts claims` always link copies.

@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import numba as nb
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from pipeline.dataset.smallbatch import text_array
 
 _KEY = b"0123456789123456"  # pandas' default hash key
 K0 = int.from_bytes(_KEY[:8], "little")
@@ -227,10 +227,7 @@ def minhash(shingles, counts, a, b, out):
 def utf8_buffers(texts) -> tuple[np.ndarray, np.ndarray]:
     """(bytes, offsets) of an Arrow string array or a list of str, zero-copy
     for a large_string array (what DuckDB hands over)."""
-    if not isinstance(texts, (pa.Array, pa.ChunkedArray)):
-        texts = pa.array(texts, pa.large_string())
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    texts = pc.fill_null(texts.cast(pa.large_string()), "")
+    texts = text_array(texts)
     _, offsets, data = texts.buffers()
     offsets = np.frombuffer(offsets, dtype=np.int64)[texts.offset:texts.offset + len(texts) + 1]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)

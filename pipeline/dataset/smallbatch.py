@@ -24,12 +24,20 @@ _NOT_WORD = r"[^\pL\pN_]+"
 CHUNK = 16384
 
 
+def text_array(texts) -> pa.Array:
+    """A batch's texts (a list of str, an Arrow array or chunked array) as one
+    large_string array, a missing text as "" (kernel.py reads its buffers)."""
+    if not isinstance(texts, (pa.Array, pa.ChunkedArray)):
+        texts = pa.array(texts, pa.large_string())
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    return pc.fill_null(texts.cast(pa.large_string()), "")
+
+
 def words_of(texts) -> tuple[np.ndarray, np.ndarray]:
     """The batch's words hashed, in order (pandas' hash_array of each distinct
     word, lower-cased by Arrow), and each text's number of words."""
-    texts = texts if isinstance(texts, (pa.Array, pa.ChunkedArray)) else pa.array(texts, pa.large_string())
-    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
-    tokens = pc.split_pattern_regex(pc.utf8_lower(pc.fill_null(texts, "")), _NOT_WORD)
+    texts = text_array(texts)
+    tokens = pc.split_pattern_regex(pc.utf8_lower(texts), _NOT_WORD)
     flat = tokens.flatten()
     kept = pc.greater(pc.binary_length(flat), 0)  # a text starting or ending with a non-word gives ""
     text_of = np.repeat(np.arange(len(texts)), np.diff(tokens.offsets.to_numpy()))
