@@ -8,13 +8,16 @@ still growing: issue 11, "peak memory flat"). Every PAGES pages they are
 emptied; the functions are pure, so no result changes. Not with
 trafilatura.meta.reset_caches, which clears the same and more but runs a
 full gc.collect (10-30 ms here, more in a process that holds spaCy); these
-clears take ~1 ms.
+clears take ~1 ms. Nor with htmldate.meta.reset_caches: it also clears
+charset_normalizer's caches, which releases compiled without cache_clear
+(3.5.3) lack, and then logs an error every PAGES pages.
 """
 from __future__ import annotations
 
 import itertools
 
-import htmldate.meta
+import htmldate.extractors
+import htmldate.validators
 import trafilatura.utils
 
 PAGES = 500
@@ -28,6 +31,7 @@ def page_cleaned() -> None:
 
 
 def reset() -> None:
-    htmldate.meta.reset_caches()
+    htmldate.validators.reset_validator_caches()
+    htmldate.extractors.try_date_expr.cache_clear()
     trafilatura.utils.trim.cache_clear()
     trafilatura.utils.line_processing.cache_clear()
