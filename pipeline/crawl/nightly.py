@@ -105,11 +105,13 @@ def new_run_id() -> str:
     return datetime.now().strftime("%Y%m%dT%H%M%S%f")
 
 
-def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pass=None) -> RunSummary:
+def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pass=None,
+            warm_up=None) -> RunSummary:
     """Crawl the sites, store new documents and (if extract) extract their facts,
     as the pages come in. `after_pass(target)`, if given, runs after each pass
     that stored documents while the crawl runs, with the pass's open connection
-    or store.Database (the CLI finds copies there)."""
+    or store.Database (the CLI finds copies there); `warm_up()`, if given, once
+    with the models' loading, while the child starts (what after_pass imports)."""
     mark("parent: nightly starts")
     config.run_id = config.run_id or new_run_id()
     sites, errors = load_sites(config.sites_dir, config.names)
@@ -127,8 +129,11 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pa
     crawl.start()
     run.db = Database(config.db)
     run.ruleset = _warm(run.db) if extract else None  # while the child starts (Scrapy's import) and crawls
-    while not written.wait(PASS_EVERY):
+    if warm_up is not None:
+        warm_up()
+    while not written.is_set():  # a pass at once: pages have been coming in while the models loaded
         run.step()
+        written.wait(PASS_EVERY)
     _last_pass(run, echo)  # the child may still be closing its WARC file meanwhile
     crawl.join()
     _finish(run, summary)
