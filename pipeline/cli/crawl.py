@@ -103,7 +103,7 @@ class Copies:
 
     @staticmethod
     def warm_up() -> None:
-        """Import the copy finder (pandas, pyarrow: ~0.45 s) while the crawl
+        """Import what links copies (pandas, pyarrow: ~0.45 s) while the crawl
         child starts: at the first pass that stored pages it held up the run
         (a 300-page run at delay 0 spent 0.6 s there after the crawl ended)."""
         from pipeline.crawl.timeline import mark
