@@ -144,3 +144,20 @@ def test_vnfacts_run_ends_at_once_only_as_its_own_process():
     script = "from pipeline.cli.crawl import end_now; print('summary', end=''); end_now(3)"
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (3, "summary")
+
+
+def test_a_copy_linker_that_cannot_load_does_not_stop_the_run(tmp_path, monkeypatch):
+    """`vnfacts run` imports what links copies while the crawl child starts
+    (cli/crawl.Copies.warm_up); if that import fails the crawl goes on, no
+    pass links copies, and the call at the end of the run reports the error."""
+    import sys
+
+    from pipeline.cli.crawl import Copies
+
+    monkeypatch.setitem(sys.modules, "pipeline.dataset.clusters", None)  # import raises ImportError
+    copies = Copies(str(tmp_path / "db.duckdb"))
+    copies.warm_up()
+    assert copies.failed
+    copies.during_crawl(None)  # skipped: would raise if it tried
+    with pytest.raises(ImportError):
+        copies()

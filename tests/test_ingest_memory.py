@@ -5,7 +5,6 @@ still names where the first copy was read. Real files, real DuckDB."""
 from __future__ import annotations
 
 import logging
-
 import os
 import random
 import tracemalloc

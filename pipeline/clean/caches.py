@@ -9,8 +9,8 @@ emptied; the functions are pure, so no result changes. Not with
 trafilatura.meta.reset_caches, which clears the same and more but runs a
 full gc.collect (10-30 ms here, more in a process that holds spaCy); these
 clears take ~1 ms. Nor with htmldate.meta.reset_caches: it also clears
-charset_normalizer's caches, which releases compiled without cache_clear
-(3.5.3) lack, and then logs an error every PAGES pages.
+charset_normalizer's caches, whose compiled releases (3.5.3) have no
+cache_clear, so it logged an error every PAGES pages.
 """
 from __future__ import annotations
 
