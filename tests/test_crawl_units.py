@@ -154,7 +154,9 @@ def test_a_copy_linker_that_cannot_load_does_not_stop_the_run(tmp_path, monkeypa
 
     from pipeline.cli.crawl import Copies
 
-    monkeypatch.setitem(sys.modules, "pipeline.dataset.clusters", None)  # import raises ImportError
+    # the import raises ImportError, also once another test has imported it
+    monkeypatch.setitem(sys.modules, "pipeline.dataset.clusters", None)
+    monkeypatch.delattr("pipeline.dataset.clusters", raising=False)
     copies = Copies(str(tmp_path / "db.duckdb"))
     copies.warm_up()
     assert copies.failed
