@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from underthesea import sent_tokenize, word_tokenize
+from underthesea import sent_tokenize
 
-from pipeline.extract import budget
+from pipeline.extract import budget, crf_words
 from pipeline.lang.vntext import NUMBER_WORDS  # the number words, written once
 
 NUMBER_WORD = re.compile(r"\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
@@ -91,10 +91,10 @@ def read_word_model(folder: Path):
 
 
 def word_offsets(sentence: str) -> list[tuple[int, int]]:
-    """underthesea words as (start, end) offsets into the sentence."""
-    load_word_model()
+    """underthesea words as (start, end) offsets into the sentence (its
+    word_tokenize with the features built in Python: extract/crf_words.py)."""
     offsets, cursor = [], 0
-    for word in word_tokenize(sentence, use_token_normalize=False):
+    for word in crf_words.word_tokenize(sentence, load_word_model()):
         glued = " " in word and HAS_DIGIT.search(word)
         for part in word.split() if glued else (word,):
             start = locate(sentence, part, cursor)
