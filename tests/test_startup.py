@@ -100,3 +100,17 @@ def test_extracting_loads_no_pandas(db, tmp_path):
     assert not {"pandas", "numba"} & loaded("ingest", page, "--db", db)  # numba: only with --clusters
     modules = loaded("extract", "--db", db)
     assert "spacy" in modules and "pandas" not in modules
+
+
+def test_spacy_is_imported_without_its_command_line_and_that_stays_importable():
+    """extract/spacy_import.py: extracting does not import spacy.cli (typer,
+    weasel, requests); the stand-ins are gone after, so the real command line
+    and spacy.info still work in the same process."""
+    probe = ("import sys\n"
+             "import pipeline.extract.rules\n"
+             "print('cli', 'spacy.cli' in sys.modules, 'typer' in sys.modules, 'weasel' in sys.modules)\n"
+             "import spacy, spacy.cli\n"
+             "print('real', hasattr(spacy.cli, 'download'), spacy.info(silent=True)['spacy_version'] == spacy.__version__)\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["cli False False False", "real True True"], result.stdout
