@@ -218,7 +218,7 @@ def _check_sources(site: Site, file) -> None:
 def load_site(path: str | Path) -> Site:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=places.SAFE_LOADER)  # libyaml
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise SiteError(path, "(file)", f"not valid YAML: {err}") from None
     return site_from_dict(data, path)

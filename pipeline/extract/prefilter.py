@@ -297,7 +297,9 @@ def anchor_starts(anchor, text: str, found: dict) -> list[int]:
 
 
 def words_at(syllables, text: str, found: dict, whole: bool = True) -> list[int]:
-    return [at for syllable in syllables for at in word_starts(syllable, text, found, whole)]
+    # most of an anchor's syllables are not in the text: a substring test in C
+    # turns them away before a call (a third of the pre-filter's time, issue 11)
+    return [at for syllable in syllables if syllable in text for at in word_starts(syllable, text, found, whole)]
 
 
 def marks_at(marks, text: str) -> list[int]:

@@ -119,6 +119,10 @@ def province_2025(province: str | None) -> str | None:
     return gazetteer().after_2025.get(province) if province else None
 
 
+# libyaml's parser when PyYAML has it: every `vnfacts ingest` reads the site files
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @lru_cache(maxsize=4)
 def provinces_by_domain(directory: str = str(SITES_DIR)) -> dict[str, str]:
     """host -> province of every site file (the crawler validates them; here a
@@ -126,7 +130,7 @@ def provinces_by_domain(directory: str = str(SITES_DIR)) -> dict[str, str]:
     found = {}
     for path in sorted(Path(directory).glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError):
             continue
         province = canonical_province(data.get("province")) if isinstance(data, dict) else None
