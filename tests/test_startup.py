@@ -102,15 +102,22 @@ def test_extracting_loads_no_pandas(db, tmp_path):
     assert "spacy" in modules and "pandas" not in modules
 
 
-def test_spacy_is_imported_without_its_command_line_and_that_stays_importable():
-    """extract/spacy_import.py: extracting does not import spacy.cli (typer,
-    weasel, requests); the stand-ins are gone after, so the real command line
-    and spacy.info still work in the same process."""
+def test_spacy_and_underthesea_are_imported_without_what_is_never_used_and_that_stays_importable():
+    """extract/imports.py: extracting imports neither spaCy's command line
+    (typer, weasel) nor underthesea's NER, POS and chunking modules; the
+    stand-ins are gone after, so in the same process the real modules import
+    and the package-level functions reach them."""
     probe = ("import sys\n"
-             "import pipeline.extract.rules\n"
-             "print('cli', 'spacy.cli' in sys.modules, 'typer' in sys.modules, 'weasel' in sys.modules)\n"
-             "import spacy, spacy.cli\n"
-             "print('real', hasattr(spacy.cli, 'download'), spacy.info(silent=True)['spacy_version'] == spacy.__version__)\n")
+             "import pipeline.extract.rules, pipeline.extract.segment\n"
+             "skipped = ['spacy.cli', 'typer', 'weasel', 'underthesea.pipeline.ner', 'underthesea.pipeline.pos_tag',\n"
+             "           'underthesea.pipeline.chunking', 'underthesea.pipeline.lang_detect']\n"
+             "print('skipped', [m for m in skipped if m in sys.modules])\n"
+             "import spacy, spacy.cli, underthesea, underthesea.pipeline.ner as ner\n"
+             "from pipeline.extract import imports\n"
+             "print('real', hasattr(spacy.cli, 'download'), spacy.info(silent=True)['spacy_version'] == spacy.__version__,\n"
+             "      not isinstance(ner, imports.StandIn), underthesea.ner.__doc__.startswith('underthesea.pipeline.ner'))\n"
+             "print('words', pipeline.extract.segment.word_offsets('Toàn tỉnh có 46/67 bí thư'))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, env=ENV)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split("\n")[:2] == ["cli False False False", "real True True"], result.stdout
+    assert result.stdout.split("\n")[:3] == ["skipped []", "real True True True True",
+                                             "words [(0, 4), (5, 9), (10, 12), (13, 18), (19, 25)]"], result.stdout

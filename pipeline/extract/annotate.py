@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-import pipeline.extract.spacy_import  # noqa: F401 - first: spaCy without its command line
+import pipeline.extract.imports  # noqa: F401 - first: spaCy, underthesea without what is never used
 from spacy.lang.lex_attrs import LEX_ATTRS
 from spacy.tokens import Doc
 from spacy.vocab import Vocab

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import pipeline.extract.imports  # noqa: F401 - first: underthesea without what is never used
 from underthesea.pipeline.word_tokenize.regex_tokenize import tokenize
 
 BOS, EOS = "BOS", "EOS"

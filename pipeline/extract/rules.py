@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pipeline.extract.spacy_import  # noqa: F401 - first: spaCy without its command line
+import pipeline.extract.imports  # noqa: F401 - first: spaCy, underthesea without what is never used
 import yaml
 from spacy.matcher import Matcher
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pipeline.extract.imports  # noqa: F401 - first: underthesea without what is never used
 from underthesea import sent_tokenize
 
 from pipeline.extract import budget, crf_words
