@@ -189,9 +189,10 @@ def gazetteer() -> Gazetteer:
     # 10,602 rows name 63 provinces and ~8,300 units: each name read once
     # (a third of `vnfacts extract`'s gazetteer start-up, issue 11)
     province_of_name, key_of_name = lru_cache(None)(old_province), lru_cache(None)(unit_key)
+    province_after = lru_cache(None)(new_province)
     for row in rows:
         province = province_of_name(row["old_province"])
-        after[province] = new_province(row.get("new_province") or "") or None
+        after[province] = province_after(row.get("new_province") or "") or None
         for name in (row.get("old_district"), row.get("old_ward")):
             key = key_of_name(name or "")
             if key:
