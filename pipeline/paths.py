@@ -18,3 +18,6 @@ SAMPLE_DIR = CORPUS_DIR / "sample"
 DEFAULT_DB = Path(os.environ.get("VNFACTS_DB", REPO / "extracted" / "vnfacts.duckdb"))
 QUERIES_DIR = PACKAGE / "store" / "queries"
 SHARED = Path(os.environ.get("VNFACTS_SHARED", REPO.parent / "shared"))
+# What vnfacts keeps between runs to start faster (compiled regexes): safe to delete.
+USER_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+CACHE_DIR = Path(os.environ.get("VNFACTS_CACHE", USER_CACHE / "vnfacts"))

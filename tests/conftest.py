@@ -1,13 +1,21 @@
 """Shared fixtures. underthesea loads once per session (module import)."""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
-from hostguard import crawls_stay_on_their_sites, start_audit  # noqa: F401 (an autouse fixture)
+
+# The tests' compiled-regex cache (extract/regex_cache.py) is theirs, not the user's: one per session.
+if "VNFACTS_CACHE" not in os.environ:
+    os.environ["VNFACTS_CACHE"] = tempfile.mkdtemp(prefix="vnfacts-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["VNFACTS_CACHE"], ignore_errors=True)
+from hostguard import crawls_stay_on_their_sites, start_audit  # noqa: E402, F401 (an autouse fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 # The shared data (spec, seeds, gold, bulk corpus) sits next to the repo;

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from pipeline.extract import regex_cache
 from pipeline.extract.firstwords import first_prefixes
 from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
 from pipeline.lang.vntext import NUMBER_WORDS, SYLLABLE_RANK, normalize
@@ -24,7 +25,8 @@ NUMBER_KEY, PERCENT_KEY = "#", "%"
 class LazyRegex:
     """A run's regex, compiled on its first search: compiling all ~800 took
     1.4 s of every `vnfacts extract` start, and a run of documents triggers
-    a fraction of them (issue 11). Same source, same flags: same matches."""
+    a fraction of them (issue 11); compiled through regex_cache, which keeps
+    them between runs. Same source, same flags: same matches."""
     __slots__ = ("source", "flags", "compiled")
 
     def __init__(self, source: str, flags: int):
@@ -32,7 +34,7 @@ class LazyRegex:
 
     def pattern(self) -> re.Pattern:
         if self.compiled is None:
-            self.compiled = re.compile(self.source, self.flags)
+            self.compiled = regex_cache.compile(self.source, self.flags)
         return self.compiled
 
     def search(self, text: str, pos: int = 0):

@@ -1,0 +1,117 @@
+"""The pre-filter's regexes, compiled once and kept between runs.
+
+Python's `re` compiles a pattern in Python code (parse, then code
+generation): the ~160 regexes a bench run of `vnfacts extract` uses took
+~0.4 s of it (issue 11). What `re` hands its C engine (`_sre.compile`: the
+pattern, flags, code words, groups) is plain data; it is recorded here the
+first time a pattern is compiled and written to CACHE_DIR at exit, and a
+later process builds the same pattern object from it directly. The file is
+per Python build and engine version (a different one never reads it), read
+with `marshal` (data only), and any fault in it means compiling as usual.
+"""
+from __future__ import annotations
+
+import atexit
+import hashlib
+import marshal
+import os
+import re
+import sys
+import threading
+from re import _compiler
+
+import _sre
+
+from pipeline.paths import CACHE_DIR
+
+BUILD = f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{_sre.MAXREPEAT}"
+LIMIT = 20_000  # entries; past it the file starts again (edited rules leave old ones)
+STATS = {"cached": 0, "compiled": 0}
+_LOCK = threading.Lock()
+_known: dict | None = None
+_added: dict = {}
+
+
+def cache_file():
+    return CACHE_DIR / f"regexes-{hashlib.sha1(BUILD.encode()).hexdigest()[:16]}.marshal"
+
+
+def compile(source: str, flags: int = 0) -> re.Pattern:
+    """re.compile(source, flags), from the cache when it has the pattern."""
+    key = (source, int(flags))
+    known = _load()
+    if key in known:
+        try:
+            pattern = _sre.compile(*known[key])
+            STATS["cached"] += 1
+            return pattern
+        except Exception:  # noqa: BLE001 - a damaged entry: compile as usual
+            del known[key]
+    pattern, parts = compiled_parts(source, flags)
+    STATS["compiled"] += 1
+    if parts is not None:
+        known[key] = _added[key] = parts
+    return pattern
+
+
+class _Recorder:
+    """Stands for the _sre module in re._compiler while one pattern compiles."""
+
+    def __init__(self, real):
+        self.real, self.parts = real, None
+
+    def compile(self, *parts):
+        self.parts = parts
+        return self.real.compile(*parts)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def compiled_parts(source: str, flags: int) -> tuple[re.Pattern, tuple | None]:
+    """The pattern as re compiles it, and what re passed _sre.compile for it."""
+    with _LOCK:
+        recorder = _Recorder(_compiler._sre)
+        _compiler._sre = recorder
+        try:
+            pattern = _compiler.compile(source, flags)
+        finally:
+            _compiler._sre = recorder.real
+    parts = recorder.parts
+    if parts is None or parts[0] != source:
+        return pattern, None
+    # the code words are ints (some re's named constants): plain ints for marshal
+    return pattern, (parts[0], int(parts[1]), [int(word) for word in parts[2]], parts[3], dict(parts[4]),
+                     tuple(parts[5]))
+
+
+def _load() -> dict:
+    global _known
+    if _known is None:
+        try:
+            data = marshal.loads(cache_file().read_bytes())
+            _known = data["entries"] if data.get("build") == BUILD else {}
+        except Exception:  # noqa: BLE001 - missing, unreadable, another format: start empty
+            _known = {}
+        atexit.register(save)
+    return _known
+
+
+def save() -> None:
+    """Write the cache if this process compiled something new (atomically:
+    a reader sees the old file or the new one)."""
+    if not _added or _known is None:
+        return
+    entries = _known if len(_known) <= LIMIT else dict(_added)
+    path = cache_file()
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(marshal.dumps({"build": BUILD, "entries": entries}))
+        os.replace(temporary, path)
+        _added.clear()
+    except (OSError, ValueError):  # a read-only home, an odd pattern: the next run compiles again
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:  # its folder could not be made
+            pass
