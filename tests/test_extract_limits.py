@@ -121,6 +121,15 @@ def test_budget_stops_a_document(ruleset):
     assert core.extract_document(document(SHORT.format(15)), ruleset, seconds=0.2)  # a short one fits
 
 
+def test_the_budget_is_cpu_time_so_waiting_spends_none_of_it():
+    with budget.limit(0.05):
+        time.sleep(0.1)  # past the wall clock's deadline, with no CPU spent
+        budget.check()
+        with pytest.raises(budget.OverBudget):
+            while True:  # spending it
+                budget.check()
+
+
 def test_budget_reads_the_environment(monkeypatch):
     monkeypatch.setenv(budget.ENVIRONMENT, "2.5")
     assert budget.default_seconds() == 2.5

@@ -87,8 +87,22 @@ def read_word_model(folder: Path):
     model.estimator.load(str(folder / model.path_model))
     model.features = pickle.loads((folder / model.path_features).read_bytes())
     model.dictionary = pickle.loads((folder / model.path_dictionary).read_bytes())
-    model.featurizer = CRFFeaturizer(model.features, model.dictionary)
+    model.featurizer = LazyFeaturizer(CRFFeaturizer, model.features, model.dictionary)
     return model
+
+
+class LazyFeaturizer:
+    """underthesea's featurizer, built on its first call: crf_words builds the
+    features of plain text itself, and building this one takes ~50 ms of
+    every extract's start (issue 11)."""
+
+    def __init__(self, kind, features, dictionary):
+        self.kind, self.features, self.dictionary, self.real = kind, features, dictionary, None
+
+    def process(self, *args):
+        if self.real is None:
+            self.real = self.kind(self.features, self.dictionary)
+        return self.real.process(*args)
 
 
 def word_offsets(sentence: str) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ import calendar
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 from itertools import islice
 
 MIN_YEAR, MAX_YEAR = 1945, 2100
@@ -200,14 +201,22 @@ def _mention_of(m: re.Match) -> DateMention | None:
     return DateMention((m.start(), m.end(), "year", y, None, None)) if MIN_YEAR <= y <= MAX_YEAR else None
 
 
-def date_mentions(text: str, pattern: re.Pattern) -> list[tuple[str | None, DateMention]]:
-    """(modifier, mention) for every date written in text, in order."""
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=8)  # the same sentence is asked twice in a row; texts can be long, so few
+def date_mentions(text: str, pattern: re.Pattern) -> tuple[tuple[str | None, DateMention], ...]:
+    """(modifier, mention) for every date written in text, in order. Every
+    kind of mention has a digit: a text without one is not searched (an
+    extract asks this twice of every sentence of a document with a fact)."""
+    if not _DIGIT.search(text):
+        return ()
     found = []
     for m in pattern.finditer(_nfc(text)):
         mention = _mention_of(m)
         if mention:
             found.append(((m.group("mod") or "").lower() or None, mention))
-    return found
+    return tuple(found)
 
 
 def period_end(mention: DateMention, part: str | None) -> date | None:
