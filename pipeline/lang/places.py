@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -13,6 +14,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from pipeline import datacache
+from pipeline.lang import vntext
 from pipeline.lang.vntext import normalize
 from pipeline.paths import SITES_DIR
 
@@ -179,7 +182,32 @@ def gazetteer_file() -> Path:
 
 @lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
+    """The gazetteer, read from the cache when underthesea's file and the
+    code that reads it are unchanged (0.11 s to build, 4 ms to read: every
+    extract's start, issue 11)."""
     path = gazetteer_file()
+    key = gazetteer_key(path)
+    cached = datacache.read("gazetteer", key)
+    if _is_gazetteer(cached):
+        return Gazetteer(*cached)
+    built = build_gazetteer(path)
+    datacache.write("gazetteer", key, tuple(built))
+    return built
+
+
+def gazetteer_key(path: Path) -> str:
+    stat = path.stat()
+    code = [Path(module.__file__).read_bytes() for module in (sys.modules[__name__], vntext)]
+    return datacache.key_of(str(path), f"{stat.st_size}:{stat.st_mtime_ns}", *code)
+
+
+def _is_gazetteer(data) -> bool:
+    return (isinstance(data, tuple) and len(data) == 3 and isinstance(data[0], dict)
+            and isinstance(data[1], dict) and isinstance(data[2], str)
+            and all(isinstance(found, frozenset) for found in data[0].values()))
+
+
+def build_gazetteer(path: Path) -> Gazetteer:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         rows, meta = data["ward_mapping"], data["metadata"]
