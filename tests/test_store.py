@@ -74,6 +74,17 @@ def test_a_reader_upgrades_an_old_database_then_reads(tmp_path):
     assert len(exported) == 1 and exported[0]["value"] == 112.0 and exported[0]["confidence"] is None
 
 
+def test_a_reader_upgrades_a_file_without_a_schema_version(tmp_path):
+    """A DuckDB file vnfacts never wrote: the reader's cheap version look-up
+    fails, which means version 0, so it is upgraded and its own table kept."""
+    path = tmp_path / "theirs.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE notes AS SELECT 7 AS n")
+    rows = json.loads(run_cli("query", "SELECT (SELECT max(version) FROM schema_version) AS v, "
+                              "(SELECT n FROM notes) AS n", "--json", "--db", path).stdout)
+    assert rows == [{"v": schema.CURRENT, "n": 7}]
+
+
 def fact(doc: str, **extra) -> dict:
     base = {"doc": doc, "indicator": "hamlet", "value": 12, "quote": "12 thôn", "start": 0, "end": 7,
             "rule_id": "r", "rules_version": "v"}

@@ -90,7 +90,7 @@ def _open_read_only(path: Path):
     """A reader of an older database upgrades it first, once, with a short
     write connection; then reads as every reader does."""
     con = _open(path, read_only=True)
-    if schema.version(con) >= schema.CURRENT:
+    if _recorded_version(con) >= schema.CURRENT:
         return con
     con.close()
     with _open(path, read_only=False) as writer:
