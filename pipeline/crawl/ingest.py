@@ -14,6 +14,7 @@ from pipeline.crawl.archive import read_record
 from pipeline.crawl.discover import (
     canonical_link,
     canonical_url,
+    declared_canonical,
     doc_id,
     parse_date,
     parse_html,
@@ -33,8 +34,9 @@ def build_record(site: Site, url: str, pointer: str) -> dict:
     """The ingest record of one archived article page."""
     response = read_record(pointer)
     html = decode_html(response.body, response.content_type, site.encoding)
-    tree = parse_html(html)
-    canonical = canonical_link(tree, response.url or url)
+    tree = parse_html(html) if site.selectors else None  # without selectors only the canonical link is read
+    canonical = canonical_link(tree, response.url or url) if tree is not None else \
+        declared_canonical(html, response.url or url)
     if not canonical or not site.owns(canonical):
         canonical = canonical_url(url)
     record = {"id": doc_id(site.name, site.doc_id, canonical), "url": canonical,
