@@ -38,20 +38,22 @@ def read(name: str, key: str):
         return None
 
 
-def write(name: str, key: str, data) -> None:
+def write(name: str, key: str, data) -> bool:
     """Store data atomically (a reader sees the old file or the new one);
-    earlier versions of the same name are removed."""
+    earlier versions of the same name are removed. False if it could not."""
     path = cache_path(name, key)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_bytes(marshal.dumps(data))
         os.replace(temporary, path)
-        for old in path.parent.glob(f"{name}-*.marshal"):
-            if old != path:
-                old.unlink(missing_ok=True)
     except (OSError, ValueError):  # a read-only home, unmarshallable data: no cache
         try:
             temporary.unlink(missing_ok=True)
-        except OSError:
+        except OSError:  # its folder could not be made
             pass
+        return False
+    for old in path.parent.glob(f"{name}-*.marshal"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return True

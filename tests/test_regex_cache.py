@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from pipeline import datacache
 from pipeline.extract import regex_cache
 from tests.conftest import REPO
 
@@ -36,7 +37,7 @@ def compile_in_a_process(cache_dir) -> dict:
 @pytest.fixture
 def empty_cache(tmp_path, monkeypatch):
     """This process's cache, empty and in a temporary folder."""
-    monkeypatch.setattr(regex_cache, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(datacache, "CACHE_DIR", tmp_path)
     monkeypatch.setattr(regex_cache, "_known", None)
     monkeypatch.setattr(regex_cache, "_added", {})
     return tmp_path
@@ -107,7 +108,7 @@ def test_a_cache_from_another_python_build_is_not_read(empty_cache):
 def test_an_unwritable_cache_folder_is_no_error(tmp_path, monkeypatch, empty_cache):
     blocker = tmp_path / "a file"
     blocker.write_text("")
-    monkeypatch.setattr(regex_cache, "CACHE_DIR", blocker / "cache")  # a folder under a file: mkdir fails
+    monkeypatch.setattr(datacache, "CACHE_DIR", blocker / "cache")  # a folder under a file: mkdir fails
     regex_cache.compile(r"\d+ khóm", 0)
     regex_cache.save()
     assert not (blocker / "cache").exists()

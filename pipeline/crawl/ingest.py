@@ -34,9 +34,9 @@ def build_record(site: Site, url: str, pointer: str) -> dict:
     """The ingest record of one archived article page."""
     response = read_record(pointer)
     html = decode_html(response.body, response.content_type, site.encoding)
+    base = response.url or url
     tree = parse_html(html) if site.selectors else None  # without selectors only the canonical link is read
-    canonical = canonical_link(tree, response.url or url) if tree is not None else \
-        declared_canonical(html, response.url or url)
+    canonical = canonical_link(tree, base) if tree is not None else declared_canonical(html, base)
     if not canonical or not site.owns(canonical):
         canonical = canonical_url(url)
     record = {"id": doc_id(site.name, site.doc_id, canonical), "url": canonical,

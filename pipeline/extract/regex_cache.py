@@ -12,9 +12,6 @@ with `marshal` (data only), and any fault in it means compiling as usual.
 from __future__ import annotations
 
 import atexit
-import hashlib
-import marshal
-import os
 import re
 import sys
 import threading
@@ -22,7 +19,7 @@ from re import _compiler
 
 import _sre
 
-from pipeline.paths import CACHE_DIR
+from pipeline import datacache
 
 BUILD = f"{sys.version}|{_sre.MAGIC}|{_sre.CODESIZE}|{_sre.MAXREPEAT}"
 LIMIT = 20_000  # entries; past it the file starts again (edited rules leave old ones)
@@ -32,8 +29,11 @@ _known: dict | None = None
 _added: dict = {}
 
 
+KEY = datacache.key_of(BUILD)
+
+
 def cache_file():
-    return CACHE_DIR / f"regexes-{hashlib.sha1(BUILD.encode()).hexdigest()[:16]}.marshal"
+    return datacache.cache_path("regexes", KEY)
 
 
 def compile(source: str, flags: int = 0) -> re.Pattern:
@@ -88,30 +88,18 @@ def compiled_parts(source: str, flags: int) -> tuple[re.Pattern, tuple | None]:
 def _load() -> dict:
     global _known
     if _known is None:
-        try:
-            data = marshal.loads(cache_file().read_bytes())
-            _known = data["entries"] if data.get("build") == BUILD else {}
-        except Exception:  # noqa: BLE001 - missing, unreadable, another format: start empty
-            _known = {}
+        data = datacache.read("regexes", KEY)
+        entries = data.get("entries") if isinstance(data, dict) and data.get("build") == BUILD else None
+        _known = entries if isinstance(entries, dict) else {}  # missing, damaged, another build: start empty
         atexit.register(save)
     return _known
 
 
 def save() -> None:
-    """Write the cache if this process compiled something new (atomically:
-    a reader sees the old file or the new one)."""
+    """Write the cache if this process compiled something new (datacache:
+    atomically; an unwritable folder means compiling again next run)."""
     if not _added or _known is None:
         return
     entries = _known if len(_known) <= LIMIT else dict(_added)
-    path = cache_file()
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_bytes(marshal.dumps({"build": BUILD, "entries": entries}))
-        os.replace(temporary, path)
+    if datacache.write("regexes", KEY, {"build": BUILD, "entries": entries}):
         _added.clear()
-    except (OSError, ValueError):  # a read-only home, an odd pattern: the next run compiles again
-        try:
-            temporary.unlink(missing_ok=True)
-        except OSError:  # its folder could not be made
-            pass
