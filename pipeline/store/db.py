@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ import duckdb
 
 from pipeline.extract.fact import rows as fact_rows
 from pipeline.paths import DEFAULT_DB
-from pipeline.store import schema
+from pipeline.store import instances, schema
 from pipeline.lazy import lazy_module
 
 pd = lazy_module("pandas")  # loaded by the first write, not by `vnfacts query` or `status` (issue 11)
@@ -123,40 +122,13 @@ def _open(path: Path, read_only: bool, wait: float | None = None, fresh: bool = 
 # under 100,000, so each batch's close cost memory in proportion to the corpus
 # (issue 11: ingest's peak 131 -> 191 MB from 1,000 to 10,000 pages).
 ROW_GROUP_SIZE = int(os.environ.get("VNFACTS_DUCKDB_ROW_GROUP", "2048"))
-_ATTACHING = threading.Lock()
 
 
 def _attached(path: Path, read_only: bool, fresh: bool):
     """A connection whose default database is the file, as duckdb.connect(path)
-    gives: connections of one process share one instance per file (a named
-    in-memory instance, which DuckDB caches by name as it caches files), and
-    with the in-memory catalog detached the file is every cursor's default too."""
-    key = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
-    with _ATTACHING:
-        name = f":memory:vnfacts-{key}-{'ro' if read_only else 'rw'}"
-        con = duckdb.connect(name, config={"memory_limit": MEMORY_LIMIT})
-        try:
-            _attach(con, path, read_only, fresh)
-        except BaseException:
-            con.close()
-            raise
-    return con
-
-
-RESERVED_NAMES = {"memory", "system", "temp", "main"}
-
-
-def _attach(con, path: Path, read_only: bool, fresh: bool) -> None:
-    """The file as the connection's database, named as duckdb.connect names it
-    (its stem; another name where DuckDB reserves that one)."""
-    alias = (path.stem if path.stem.lower() not in RESERVED_NAMES else f"{path.stem}_db").replace('"', '""')
-    options = [f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"] + (["READ_ONLY"] if read_only else [])
-    if fresh:
-        options.append(f"STORAGE_VERSION '{STORAGE_VERSION}'")
-    quoted = str(path).replace("'", "''")
-    con.execute(f"""ATTACH IF NOT EXISTS '{quoted}' AS "{alias}" ({', '.join(options)})""")
-    con.execute(f'USE "{alias}"')
-    con.execute("DETACH DATABASE IF EXISTS memory")
+    gives, from the process's kept instance for the file (store/instances.py)."""
+    options = [f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"] + ([f"STORAGE_VERSION '{STORAGE_VERSION}'"] if fresh else [])
+    return instances.open_file(path, read_only, fresh, {"memory_limit": MEMORY_LIMIT}, options)
 
 
 def _describe(holder: re.Match) -> str:
