@@ -7,6 +7,8 @@ canonical URL, so one article is one document however it was reached.
 """
 from __future__ import annotations
 
+import contextlib
+import time
 from itertools import groupby, islice
 
 import pipeline
@@ -22,10 +24,9 @@ from pipeline.crawl.discover import (
 from pipeline.crawl.sites import Site
 from pipeline.lang.decode import decode_html
 from pipeline.store import crawlstate as state
-from pipeline.store import session
+from pipeline.store import HeldConnection, session
 
-# Archived articles cleaned and stored per short hold on the database: the
-# cleaning runs outside it, the write takes milliseconds.
+# Archived articles read, cleaned and stored at a time (one transaction).
 STORE_CHUNK = 50
 BLOCK_TAGS = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "li", "blockquote", "tr", "table", "ul", "ol", "section", "figure", "figcaption"}
 
@@ -96,26 +97,31 @@ def store_fetched(db, sites: dict[str, Site], run_id: str, stored_ids: set | Non
     state.unstored_articles); returns an IngestReport per site, and adds the
     ids of the documents it stored to `stored_ids`.
 
-    `db` is a store.Database, opened for each chunk of STORE_CHUNK articles
-    (a `vnfacts query` gets in between; issue 9), or an open connection. A
-    kill between a chunk's documents and its mark_stored is harmless: the
-    next run stores the same documents again, unchanged, and marks them."""
+    `db` is a store.Database, held across chunks of STORE_CHUNK articles for
+    up to store.HeldConnection's second (a `vnfacts query` gets in between;
+    issue 9; a session per chunk checkpointed the file every 50 articles,
+    ~14 ms each), or an open connection. A kill between a chunk's documents
+    and its mark_stored is harmless: the next run stores the same documents
+    again, unchanged, and marks them."""
     if rows is None:
         with session(db) as con:
             rows = state.unstored_articles(con, list(sites))
     reports: dict = {}
-    for chunk in batched(rows, STORE_CHUNK):
-        ids = store_chunk(db, sites, chunk, run_id, reports)
-        if stored_ids is not None:
-            stored_ids.update(ids)
+    with contextlib.closing(HeldConnection(db)) as held:
+        for chunk in batched(rows, STORE_CHUNK):
+            started = time.monotonic()
+            ids = store_chunk(held.connection(), sites, chunk, run_id, reports)
+            held.release_if_due(next_work=time.monotonic() - started)
+            if stored_ids is not None:
+                stored_ids.update(ids)
     return reports
 
 
 def store_chunk(db, sites: dict[str, Site], rows: list, run_id: str, reports: dict) -> list[str]:
     """Up to STORE_CHUNK articles of any of the sites: read from the archive
-    first, then cleaned, stored and marked in one session. One session per
-    chunk, not two per site and chunk: opening the database costs ~50 ms, and
-    a run that stores as the pages come in has few pages per site each time."""
+    first, then cleaned, stored and marked in one session (`db`: an open
+    connection or a store.Database), not two per site: a run that stores as
+    the pages come in has few pages per site each time."""
     built = []
     for name, group in groupby(rows, key=lambda row: row[1]):
         report = reports.setdefault(name, pipeline.IngestReport())
