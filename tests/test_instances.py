@@ -1,13 +1,21 @@
-"""The process keeps one DuckDB instance per file (store/instances.py): the
-file must still be let go, checkpointed, the moment the last connection
-closes, as when closing the connection ended the instance."""
+"""A process may keep one DuckDB instance per file (store/instances.py,
+`vnfacts run` and the crawl child do): the file must still be let go,
+checkpointed, the moment the last connection closes, as when closing the
+connection ended the instance."""
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from pipeline.store import connect, instances
+from pipeline.store import connect, instances, reused_instances
+
+
+@pytest.fixture(autouse=True)
+def reusing():
+    with reused_instances(1000):
+        yield
 
 
 def other_process_writes(path: Path) -> subprocess.CompletedProcess:
@@ -82,3 +90,30 @@ def test_a_connection_dropped_without_close_lets_go_of_the_file(tmp_path):
     con.execute("CREATE TABLE t(x INT)")
     del con
     assert other_process_writes(path).returncode == 0
+
+
+def kept(path: Path) -> list[str]:
+    return [key for key, instance in instances._INSTANCES.items() if instance.path == path]
+
+
+def test_by_default_the_instance_ends_with_the_last_connection(tmp_path):
+    path = tmp_path / "plain.duckdb"
+    with reused_instances(1):
+        connect(path).close()
+        assert kept(path) == []
+    connect(path).close()
+    assert len(kept(path)) == 1  # within this file's fixture: kept
+
+
+def test_an_instance_is_made_anew_after_its_attachments(tmp_path):
+    path = tmp_path / "renewed.duckdb"
+    with reused_instances(3):
+        for _ in range(2):
+            connect(path).close()
+        first = instances._INSTANCES[kept(path)[0]]
+        connect(path).close()  # the third attachment: closed after it
+        assert kept(path) == []
+        with connect(path) as con:
+            assert instances._INSTANCES[kept(path)[0]] is not first
+            assert con.execute("SELECT current_database()").fetchone()[0] == "renewed"
+    assert instances.REUSES == 1000  # restored on leaving

@@ -111,7 +111,13 @@ def nightly(config: CrawlConfig, extract: bool = True, echo=click.echo, after_pa
     as the pages come in. `after_pass(target)`, if given, runs after each pass
     that stored documents while the crawl runs, with the pass's open connection
     or store.Database (the CLI finds copies there); `warm_up()`, if given, once
-    with the models' loading, while the child starts (what after_pass imports)."""
+    with the models' loading, while the child starts (what after_pass imports).
+    Its many short sessions reuse DuckDB instances (store/instances.py)."""
+    with store.reused_instances():
+        return _nightly(config, extract, echo, after_pass, warm_up)
+
+
+def _nightly(config: CrawlConfig, extract: bool, echo, after_pass, warm_up) -> RunSummary:
     mark("parent: nightly starts")
     config.run_id = config.run_id or new_run_id()
     sites, errors = load_sites(config.sites_dir, config.names)

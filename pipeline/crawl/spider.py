@@ -39,7 +39,7 @@ from pipeline.crawl.settings import CrawlConfig, crawl_settings
 from pipeline.crawl.sites import DEFAULT_DELAY, Site, load_sites
 from pipeline.crawl.timeline import mark
 from pipeline.crawl.writer import StateLease, StateWriter
-from pipeline.store import crawlstate as state
+from pipeline.store import crawlstate as state, reused_instances
 
 SOURCE_KINDS = ("feed", "sitemap", "listing")
 # Statuses the spider wants to see itself (redirects stay with Scrapy).
@@ -389,9 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  site file error: {error}", flush=True)
     if sites:
         hosts = len({domain for site in sites for domain in site.domains})
-        process = CrawlerProcess(crawl_settings(config, hosts))
-        process.crawl(SitesSpider, sites=sites, config=config)
-        process.start()
+        with reused_instances():  # the state lease opens the file every ~0.5 s (store/instances.py)
+            process = CrawlerProcess(crawl_settings(config, hosts))
+            process.crawl(SitesSpider, sites=sites, config=config)
+            process.start()
     return 0
 
 

@@ -20,6 +20,7 @@ from pipeline.store.db import (
                                schema_version,
                                upsert_documents,
 )
+from pipeline.store.instances import reused_instances
 from pipeline.store.session import Database, HeldConnection, session
 from pipeline.store.reads import (
                                   demo_facts,
@@ -31,7 +32,7 @@ from pipeline.store.reads import (
                                   saved_queries,
 )
 
-__all__ = ["Database", "HeldConnection", "session", "DEFAULT_DB", "DOC_COLUMNS", "FACT_COLUMNS", "FACT_FIELDS", "PROVENANCE_FIELDS", "SCORE_FIELDS",
+__all__ = ["Database", "HeldConnection", "session", "reused_instances", "DEFAULT_DB", "DOC_COLUMNS", "FACT_COLUMNS", "FACT_FIELDS", "PROVENANCE_FIELDS", "SCORE_FIELDS",
            "StoreError", "connect", "content_hash", "demo_facts", "document_ids", "documents_by_id",
            "existing_hashes", "export_file", "export_frame", "facts_frame", "facts_table", "pending_ids",
            "replace_facts", "run_sql", "saved_queries", "schema_version", "upsert_documents"]

@@ -1,18 +1,25 @@
 """The process's DuckDB instances: one per file and mode, kept between connections.
 
 Creating a DuckDB instance builds its catalog of built-in functions, ~15 ms
-on this machine, and every short session paid it: `vnfacts run` opens the
-file some 150 times (its store passes and the crawl's state leases),
-`ingest` and `extract` once per batch (issue 11). So an instance is kept for
-the life of the process by a keeper connection; the file is ATTACHed while
-some connection uses it, and DETACHed (checkpointed, its lock let go for
-other processes) when the last one closes, as closing the instance did.
-Attaching and detaching take ~1.7 ms.
+on this machine, and a process that opens the file for many short sessions
+paid it each time: `vnfacts run`'s store passes and the crawl child's state
+leases, some hundreds of opens a run (issue 11). Those processes run
+within `reused_instances`: an instance is then kept by a keeper connection, the
+file ATTACHed while some connection uses it and DETACHed (checkpointed, its
+lock let go for other processes) when the last one closes, as closing the
+instance did; attaching and detaching take ~1.7 ms. An instance serves
+REUSES attachments, then is closed and made anew: a kept instance's RSS
+crept up with its attachments (600 attach-write-read-detach cycles in one
+instance: 79 -> 116 MB; renewed every 8, 93-105 MB with no trend), and
+closing gives it back. Other commands open the file a few times (ingest and
+extract hold it across batches) and keep the default, one attachment an
+instance: reusing, ingest's peak at 10,000 pages was 147-153 MB, not 142-144.
 """
 from __future__ import annotations
 
 import hashlib
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -20,6 +27,18 @@ import duckdb
 RESERVED_NAMES = {"memory", "system", "temp", "main"}
 _LOCK = threading.Lock()
 _INSTANCES: dict[str, "Instance"] = {}
+REUSES = 1  # attachments an instance serves before it is closed (reuse_instances)
+
+
+@contextmanager
+def reused_instances(times: int = 8):
+    """Within: each instance is kept for `times` attachments (see above)."""
+    global REUSES
+    before, REUSES = REUSES, max(1, times)
+    try:
+        yield
+    finally:
+        REUSES = before
 
 
 class Connection:
@@ -57,7 +76,7 @@ class Instance:
     """A kept DuckDB instance and how many connections use its file."""
 
     def __init__(self, name: str, path: Path, read_only: bool, config: dict):
-        self.path, self.read_only, self.users = path, read_only, 0
+        self.path, self.read_only, self.users, self.attached = path, read_only, 0, 0
         self.alias = _alias(path)
         self.keeper = duckdb.connect(name, config=config)
 
@@ -67,6 +86,7 @@ class Instance:
         try:
             if self.users == 0:
                 self._attach(raw, fresh, options)
+                self.attached += 1
         except BaseException:
             raw.close()
             raise
@@ -84,7 +104,9 @@ class Instance:
     def release(self) -> None:
         with _LOCK:
             self.users -= 1
-            if self.users == 0:
+            if self.users == 0 and self.attached >= REUSES:
+                self.discard()
+            elif self.users == 0:
                 self._detach()
 
     def _detach(self) -> None:
