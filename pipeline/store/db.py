@@ -128,7 +128,7 @@ def _attached(path: Path, read_only: bool, fresh: bool):
     """A connection whose default database is the file, as duckdb.connect(path)
     gives, from the process's kept instance for the file (store/instances.py)."""
     options = [f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"] + ([f"STORAGE_VERSION '{STORAGE_VERSION}'"] if fresh else [])
-    return instances.open_file(path, read_only, fresh, {"memory_limit": MEMORY_LIMIT}, options)
+    return instances.open_file(path, read_only, {"memory_limit": MEMORY_LIMIT}, options)
 
 
 def _describe(holder: re.Match) -> str:

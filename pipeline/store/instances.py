@@ -75,17 +75,17 @@ class Connection:
 class Instance:
     """A kept DuckDB instance and how many connections use its file."""
 
-    def __init__(self, name: str, path: Path, read_only: bool, config: dict):
-        self.path, self.read_only, self.users, self.attached = path, read_only, 0, 0
+    def __init__(self, key: str, path: Path, read_only: bool, config: dict):
+        self.key, self.path, self.read_only, self.users, self.attached = key, path, read_only, 0, 0
         self.alias = _alias(path)
-        self.keeper = duckdb.connect(name, config=config)
+        self.keeper = duckdb.connect(f":memory:vnfacts-{key}", config=config)
 
-    def connect(self, fresh: bool, options: list[str]) -> Connection:
+    def connect(self, options: list[str]) -> Connection:
         """A new connection; the file attached first if no connection has it."""
         raw = self.keeper.cursor()
         try:
             if self.users == 0:
-                self._attach(raw, fresh, options)
+                self._attach(raw, options)
                 self.attached += 1
         except BaseException:
             raw.close()
@@ -93,7 +93,7 @@ class Instance:
         self.users += 1
         return Connection(raw, self)
 
-    def _attach(self, raw, fresh: bool, options: list[str]) -> None:
+    def _attach(self, raw, options: list[str]) -> None:
         """The file as the only database, so that every cursor's default is the file."""
         options = [*options, *(["READ_ONLY"] if self.read_only else [])]
         quoted = str(self.path).replace("'", "''")
@@ -122,18 +122,19 @@ class Instance:
             self.discard()
 
     def discard(self) -> None:
-        _INSTANCES.pop(_key(self.path, self.read_only), None)
+        _INSTANCES.pop(self.key, None)
         self.keeper.close()
 
 
-def open_file(path: Path, read_only: bool, fresh: bool, config: dict, options: list[str]) -> Connection:
-    """A connection to the file through the process's kept instance for it."""
+def open_file(path: Path, read_only: bool, config: dict, options: list[str]) -> Connection:
+    """A connection to the file through the process's instance for it;
+    `options`: the ATTACH options (READ_ONLY is added here)."""
     with _LOCK:
         key = _key(path, read_only)
         instance = _INSTANCES.get(key)
         if instance is None:
-            instance = _INSTANCES[key] = Instance(f":memory:vnfacts-{key}", path, read_only, config)
-        return instance.connect(fresh, options)
+            instance = _INSTANCES[key] = Instance(key, path, read_only, config)
+        return instance.connect(options)
 
 
 def _key(path: Path, read_only: bool) -> str:
