@@ -16,7 +16,7 @@ from tests.conftest import REPO, SEEDS_GOLD
 CRAWL = ("scrapy", "twisted", "warcio")
 NLP = ("spacy", "underthesea", "trafilatura")
 TABLES = ("pandas", "pyarrow")
-HEAVY = (*CRAWL, *NLP, *TABLES, "ray", "duckdb", "numba")  # numba: clustering only (~0.9 s)
+HEAVY = (*CRAWL, *NLP, *TABLES, "ray", "duckdb", "numba", "joblib")  # numba: clustering only (~0.9 s)
 # Runs the real entry point, then (at exit, after click's SystemExit) writes
 # the heavy modules this process loaded to stderr's last line.
 PROBE = ("import atexit, json, sys\n"
@@ -100,6 +100,36 @@ def test_extracting_loads_no_pandas(db, tmp_path):
     assert not {"pandas", "numba"} & loaded("ingest", page, "--db", db)  # numba: only with --clusters
     modules = loaded("extract", "--db", db)
     assert "spacy" in modules and "pandas" not in modules
+
+
+def test_segmenting_loads_no_joblib(db, tmp_path):
+    """underthesea reads its normalizer table and keeps its CRF model module
+    through joblib (~0.1 s to import): extracting, segmenter and all, does
+    without it (extract/imports.py)."""
+    page = tmp_path / "new-3.txt"
+    page.write_text("Huyện Bảo Thắng hiện có 114 thôn, tổ dân phố sau sắp xếp.", encoding="utf-8")
+    assert vnfacts("ingest", page, "--db", db).returncode == 0
+    result = subprocess.run([sys.executable, "-c", PROBE, "extract", "--db", str(db)], capture_output=True,
+                            text=True, cwd=REPO, env=ENV)
+    assert result.stderr.startswith("1 documents extracted, 1 facts"), result.stderr
+    assert "joblib" not in set(json.loads(result.stderr.strip().splitlines()[-1].removeprefix("LOADED ")))
+
+
+def test_the_normalizer_table_read_without_joblib_is_underthesea_s_own():
+    """The module put in place of underthesea's text_normalizer holds the
+    same tables as the real one (read with joblib in another process), and
+    underthesea's normalizing functions give the same text with it."""
+    text = "Ðảm baỏ chất lựơng, hoà bình, thuỷ lợi"
+    probe = ("import json, sys\n{first}"
+             "from underthesea.pipeline.text_normalize import text_normalizer as t, text_normalize\n"
+             "print(json.dumps([t.character_map, t.token_map, text_normalize(sys.argv[1]), 'joblib' in sys.modules],"
+             " sort_keys=True))\n")
+    runs = [subprocess.run([sys.executable, "-c", probe.format(first=first), text], capture_output=True, text=True,
+                           cwd=REPO, env=ENV) for first in ("", "import pipeline.extract.imports\n")]
+    assert all(run.returncode == 0 for run in runs), [run.stderr for run in runs]
+    real, ours = (json.loads(run.stdout) for run in runs)
+    assert real[3] and not ours[3]  # the real one imported joblib, ours did not
+    assert ours[:3] == real[:3] and len(real[1]) > 1000 and real[2] != text
 
 
 def test_spacy_and_underthesea_are_imported_without_what_is_never_used_and_that_stays_importable():

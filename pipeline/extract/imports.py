@@ -11,12 +11,23 @@ module when called. Afterwards the stand-ins leave sys.modules, so
 `import spacy.cli`, `import underthesea.pipeline.ner` ... anywhere later
 import the real thing (tests/test_startup.py). Import this module before
 spaCy or underthesea.
+
+joblib is not imported either (~0.1 s; issue 11): underthesea's text
+normalizer reads its table with it, twice, at import (place_text_normalizer
+puts in that module's place one with the same names, the table read once
+with pickle: the file is a plain pickle of two dicts; anything unexpected,
+another underthesea layout, leaves the real module to be imported), and its
+CRF tagger module only saves and loads models with it (without_joblib).
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import pickle
+import re
 import sys
 import types
+from pathlib import Path
 
 # module -> the names the importing package takes from it at import time
 # (given as functions that import the real module when called)
@@ -69,5 +80,41 @@ def import_without(package: str, stand_ins: dict[str, tuple]) -> None:
                 del sys.modules[module]
 
 
+TEXT_NORMALIZER = "underthesea.pipeline.text_normalize.text_normalizer"
+RULE_FILE = re.compile(r'^rule_file = "([\w.]+\.bin)"', re.M)
+
+
+def place_text_normalizer() -> None:
+    """TEXT_NORMALIZER as a module of the same names, its table read once."""
+    spec = importlib.util.find_spec("underthesea")  # the top package only: nothing is imported
+    try:
+        folder = Path(spec.origin).parent / "pipeline" / "text_normalize"
+        rule_file = RULE_FILE.findall((folder / "text_normalizer.py").read_text(encoding="utf-8"))[-1]
+        tables = pickle.loads((folder / rule_file).read_bytes())
+        character_map, token_map = dict(tables["character"]), dict(tables["token"])
+    except Exception:  # noqa: BLE001 - not the layout this was written for: underthesea's own module
+        return
+    module = types.ModuleType(TEXT_NORMALIZER, "underthesea's text_normalizer, its table read with pickle "
+                                                "(pipeline.extract.imports)")
+    module.__file__, module.rule_file = str(folder / "text_normalizer.py"), rule_file
+    module.character_map, module.token_map = character_map, token_map
+    module.text_normalizer = types.SimpleNamespace(character_map=character_map, token_map=token_map)
+    sys.modules.setdefault(TEXT_NORMALIZER, module)
+
+
+def without_joblib(module: str) -> types.ModuleType:
+    """`module` imported with joblib standing in: underthesea's CRF tagger
+    module calls joblib only to save or load a model the pipeline reads
+    itself (segment.read_word_model)."""
+    placed = "joblib" not in sys.modules and sys.modules.setdefault("joblib", StandIn("joblib"))
+    try:
+        return importlib.import_module(module)
+    finally:
+        if placed and sys.modules.get("joblib") is placed:
+            del sys.modules["joblib"]
+
+
 import_without("spacy", SPACY)
+if "underthesea" not in sys.modules:
+    place_text_normalizer()
 import_without("underthesea", UNDERTHESEA)

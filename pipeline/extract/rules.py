@@ -21,7 +21,7 @@ import pipeline.extract.imports  # noqa: F401 - first: spaCy, underthesea withou
 import yaml
 from spacy.matcher import Matcher
 
-from pipeline.extract import budget
+from pipeline.extract import budget, regex_cache
 from pipeline.extract.annotate import VOCAB
 from pipeline.extract.confidence import FEATURES
 from pipeline.extract.notation import (
@@ -250,7 +250,7 @@ def build_lexicon(path: Path, context: dict) -> Lexicon:
     group_class = {f"g{n}": name for n, (name, _) in enumerate(composite)}
     parts = [f"(?P<g{n}>{regex})" for n, (_, regex) in enumerate(composite)]
     parts.append(f"(?P<phrase>{trie_regex([k.split() for k in phrase_class])})")
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+    pattern = regex_cache.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")  # ~30 ms to compile anew
     words = lambda key: {normalize(w).lower() for w in context.get(key, [])}
     return Lexicon(classes, levels, pattern, group_class, words("document_words"), words("date_words"),
                    words("year_words"), words("measure_words"), sources, phrase_class, keywords, indicators, models,
@@ -281,7 +281,7 @@ def class_entries(path, name, spec):
     regexes = [normalize(r).lower() for r in spec.get("regex", [])]
     for regex in regexes:
         try:
-            re.compile(regex)
+            regex_cache.compile(regex)
         except re.error as error:
             raise RuleError(path, None, f"class '{name}': bad regex {regex!r}: {error}") from None
     keywords = spec.get("keywords")

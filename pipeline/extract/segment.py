@@ -79,10 +79,10 @@ WORD_MODEL = "ws_crf_vlsp2013_20230727"  # the folder underthesea's word_tokeniz
 
 
 def read_word_model(folder: Path):
-    from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
     from underthesea_core import CRFFeaturizer, CRFTagger
 
-    model = FastCRFSequenceTagger()
+    tagger_module = pipeline.extract.imports.without_joblib("underthesea.models.fast_crf_sequence_tagger")
+    model = tagger_module.FastCRFSequenceTagger()
     model.estimator = CRFTagger()
     model.estimator.load(str(folder / model.path_model))
     model.features = pickle.loads((folder / model.path_features).read_bytes())

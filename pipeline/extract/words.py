@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extract import regex_cache
 from pipeline.lang.vntext import normalize
 
 
 def alternation(words) -> str:
-    ordered = sorted({normalize(w).lower() for w in words}, key=len, reverse=True)
+    # longest first; equal lengths in a fixed order, so the source is the
+    # same in every process (regex_cache keys on it; a set's order is not)
+    ordered = sorted({normalize(w).lower() for w in words}, key=lambda w: (-len(w), w))
     return "|".join(map(re.escape, ordered)) or "(?!)"
 
 
 def word_regex(words) -> re.Pattern:
-    return re.compile(r"(?<!\w)(" + alternation(words) + r")(?!\w)", re.I)
+    return regex_cache.compile(r"(?<!\w)(" + alternation(words) + r")(?!\w)", re.I)
 
 
 def last_match(pattern: re.Pattern, text: str):
