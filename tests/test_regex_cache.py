@@ -98,8 +98,8 @@ def test_extracting_again_compiles_none_of_the_rules_regexes(tmp_path):
     runs = []
     for seed in ("1", "2"):
         env = {**os.environ, "VNFACTS_CACHE": str(tmp_path), "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-c", EXTRACT_PRESS, str(SHARED / "gold" / "press" / "articles.jsonl")], capture_output=True, text=True, cwd=REPO,
-                              env=env, check=True)
+        done = subprocess.run([sys.executable, "-c", EXTRACT_PRESS, str(SHARED / "gold" / "press" / "articles.jsonl")],
+                              capture_output=True, text=True, cwd=REPO, env=env, check=True)
         runs.append(json.loads(done.stdout))
     assert runs[0]["compiled"] > 0  # (its "cached": sources met twice in the process)
     assert runs[1] == {"compiled": 0, "cached": runs[0]["compiled"] + runs[0]["cached"]}

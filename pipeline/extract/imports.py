@@ -106,12 +106,8 @@ def without_joblib(module: str) -> types.ModuleType:
     """`module` imported with joblib standing in: underthesea's CRF tagger
     module calls joblib only to save or load a model the pipeline reads
     itself (segment.read_word_model)."""
-    placed = "joblib" not in sys.modules and sys.modules.setdefault("joblib", StandIn("joblib"))
-    try:
-        return importlib.import_module(module)
-    finally:
-        if placed and sys.modules.get("joblib") is placed:
-            del sys.modules["joblib"]
+    import_without(module, {"joblib": ()})
+    return sys.modules[module]
 
 
 import_without("spacy", SPACY)
