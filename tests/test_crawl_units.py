@@ -128,22 +128,24 @@ def test_doctype_is_cut_from_the_prologue_only():
         parse_feed(b"<!DOCTYPE rss [<!ENTITY a 'x'>" + b" " * 70000, "https://b.vn/")
 
 
-def test_vnfacts_run_ends_at_once_only_as_its_own_process():
-    """cli/crawl.end_now: os._exit (after flushing) in the process of the
-    command itself; a caller whose stdout is swapped (CliRunner) gets SystemExit."""
+def test_vnfacts_ends_at_once_only_as_its_own_process():
+    """cli/ending.end_now: os._exit (after the exit handlers and a flush) in
+    the process of the command itself; a caller whose stdout is swapped
+    (CliRunner) gets SystemExit."""
     import contextlib
     import io
     import subprocess
     import sys
 
-    from pipeline.cli.crawl import end_now
+    from pipeline.cli.ending import end_now
 
     with contextlib.redirect_stdout(io.StringIO()), pytest.raises(SystemExit) as raised:
         end_now(3)
     assert raised.value.code == 3
-    script = "from pipeline.cli.crawl import end_now; print('summary', end=''); end_now(3)"
+    script = ("import atexit; atexit.register(print, 'handler', end=''); "
+              "from pipeline.cli.ending import end_now; print('summary', end=''); end_now(3)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
-    assert (done.returncode, done.stdout) == (3, "summary")
+    assert (done.returncode, done.stdout) == (3, "summaryhandler")
 
 
 def test_a_copy_linker_that_cannot_load_does_not_stop_the_run(tmp_path, monkeypatch):

@@ -151,3 +151,41 @@ def test_spacy_and_underthesea_are_imported_without_what_is_never_used_and_that_
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:3] == ["skipped []", "real True True True True",
                                              "words [(0, 4), (5, 9), (10, 12), (13, 18), (19, 25)]"], result.stdout
+
+
+
+# An object freed only by the interpreter's teardown, and an exit handler.
+ENDING_PROBE = ("import atexit, sys\n"
+                "class Sentinel:\n"
+                "    def __del__(self): sys.stderr.write('\\nTORN DOWN\\n')\n"
+                "kept = Sentinel()\n"
+                "atexit.register(lambda: sys.stderr.write('\\nHANDLERS RAN\\n'))\n"
+                "sys.argv = ['vnfacts', *sys.argv[1:]]\n"
+                "from pipeline.cli import {entry}\n"
+                "{entry}()\n")
+
+
+@pytest.mark.parametrize("entry, torn_down", [("run", False), ("main", True)])
+def test_the_process_entry_ends_without_the_teardown_and_the_click_group_with_it(db, entry, torn_down):
+    """`vnfacts` and `python -m pipeline.cli` end through `run`: the exit
+    handlers run, the output is complete, the interpreter's teardown (and
+    DuckDB's nanobind leak report it would provoke if skipped by half) is
+    not; the click group `main` that in-process callers use ends as usual."""
+    result = subprocess.run([sys.executable, "-c", ENDING_PROBE.format(entry=entry), "query", "--db", str(db),
+                             "select 41 + 1 as answer", "--csv"], capture_output=True, text=True, cwd=REPO, env=ENV)
+    assert (result.returncode, result.stdout.split()) == (0, ["answer", "42"]), result.stderr
+    assert "HANDLERS RAN" in result.stderr and "nanobind" not in result.stderr
+    assert ("TORN DOWN" in result.stderr) is torn_down
+
+
+def test_a_failing_command_keeps_its_exit_code_through_the_process_entry(tmp_path):
+    result = vnfacts("query", "--db", tmp_path / "none.duckdb", "select 1")
+    assert result.returncode != 0 and "none.duckdb" in result.stderr
+
+
+def test_the_console_script_and_python_m_use_the_process_entry():
+    from importlib.metadata import entry_points
+
+    assert entry_points(group="console_scripts")["vnfacts"].value == "pipeline.cli:run"
+    assert (REPO / "pipeline" / "cli" / "__main__.py").read_text(encoding="utf-8").split() == \
+        ["from", "pipeline.cli", "import", "run", "run()"]

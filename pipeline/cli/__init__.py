@@ -1,4 +1,19 @@
 """The command line: a thin layer over the library (pipeline/__init__.py)."""
 from pipeline.cli.main import main
 
-__all__ = ["main"]
+
+def run() -> None:
+    """`vnfacts` as a process (the console script and `python -m pipeline.cli`):
+    the command, then an exit without the interpreter's teardown
+    (cli/ending.py). In-process callers (tests, CliRunner) call `main`."""
+    try:
+        main()
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            from pipeline.cli.ending import end_now
+
+            end_now(done.code or 0)
+        raise
+
+
+__all__ = ["main", "run"]

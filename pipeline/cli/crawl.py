@@ -6,9 +6,6 @@ only: `vnfacts --help` and `status` must not pay for it (issue 11).
 """
 from __future__ import annotations
 
-import os
-import sys
-import threading
 import time
 from datetime import datetime
 
@@ -79,7 +76,7 @@ def run_cmd(**options):
         mark("parent: copies linked")
     print_summary(summary)
     mark("parent: summary printed")
-    end_now(summary.exit_code)
+    raise SystemExit(summary.exit_code)  # pipeline.cli.run ends the process at once
 
 
 class Copies:
@@ -128,23 +125,6 @@ class Copies:
             self.failed = True
         self.ended = time.monotonic()
         self.took = self.ended - started
-
-
-def end_now(code: int) -> None:
-    """Exit at once when this process is `vnfacts run` itself (not a test's
-    CliRunner, which swaps sys.stdout, nor a caller with threads of its own
-    still running): freeing the models the run loaded (spaCy, underthesea,
-    the gazetteer) took ~0.4 s of garbage collection at exit, for nothing.
-    Every file and connection is closed by now; the output is flushed first."""
-    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    if sys.stdout is not sys.__stdout__ or others:
-        raise SystemExit(code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # a reader that went away: nothing left to say
-            pass
-    os._exit(code)
 
 
 @click.command("status")
