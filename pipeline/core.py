@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from tqdm import tqdm
 
 from pipeline import store
-from pipeline.extract import bounds, budget, context
+from pipeline.extract import bounds, budget
 from pipeline.extract.fact import Fact
 from pipeline.lang.dates import find_published_date
 from pipeline.lang.places import province_for
@@ -128,6 +128,8 @@ def iso(value) -> str | None:
 def segment(document: dict, ruleset=None, prefilter: bool = True) -> list:
     """Stage 3 for one stored document: the sentences a rule could match,
     word-segmented (with prefilter=False, every sentence)."""
+    from pipeline.extract import context  # here: `vnfacts ingest` never segments (~25 ms of its start)
+
     ruleset = ruleset or load_ruleset()
     topic = context.on_topic(document, context.patterns(ruleset))
     return segment_document(document["text"], prefilter, ruleset.keywords, topic)

@@ -164,7 +164,8 @@ class Prefilter:
         after = r"(?!\w)" if word_edge(run[::-1]) else ""
         source = before + "".join(parts) + after
         # Searched in lower-cased text: without IGNORECASE re is twice as fast.
-        cased = any(c.isupper() for c in ESCAPE.sub("", source))
+        unescaped = ESCAPE.sub("", source)  # islower() first: in C, and true of nearly every source
+        cased = not unescaped.islower() and any(c.isupper() for c in unescaped)
         flags = re.IGNORECASE if cased else 0
         self.regexes.setdefault(source, LazyRegex(source, flags))
         return source

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-import yaml
-
 from pipeline import datacache
 from pipeline.lang import vntext
 from pipeline.lang.vntext import normalize
@@ -122,18 +120,43 @@ def province_2025(province: str | None) -> str | None:
     return gazetteer().after_2025.get(province) if province else None
 
 
-# libyaml's parser when PyYAML has it: every `vnfacts ingest` reads the site files
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 @lru_cache(maxsize=4)
 def provinces_by_domain(directory: str = str(SITES_DIR)) -> dict[str, str]:
     """host -> province of every site file (the crawler validates them; here a
-    file that does not parse simply gives no province)."""
-    found = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
+    file that does not parse simply gives no province). Read from the cache
+    while the files and this code are unchanged: every `vnfacts ingest`
+    asks, and parsing them (PyYAML's import included) took ~25 ms of its start."""
+    paths = sorted(Path(directory).glob("*.yaml"))
+    key = site_files_key(directory, paths)
+    cached = datacache.read("site-provinces", key)
+    if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
+        return cached
+    found = read_site_provinces(paths)
+    datacache.write("site-provinces", key, found)
+    return found
+
+
+def site_files_key(directory: str, paths: list[Path]) -> str:
+    """What the table is built from: each file's name, size and change time, and the code reading them."""
+    stamps = []
+    for path in paths:
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
+            stat = path.stat()
+        except OSError:  # gone since the listing: read_site_provinces skips it too
+            continue
+        stamps.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    code = [Path(module.__file__).read_bytes() for module in (sys.modules[__name__], vntext)]
+    return datacache.key_of(directory, *stamps, *code)
+
+
+def read_site_provinces(paths: list[Path]) -> dict[str, str]:
+    import yaml  # only when the files changed (libyaml's parser when PyYAML has it)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    found = {}
+    for path in paths:
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         except (OSError, yaml.YAMLError, UnicodeDecodeError):
             continue
         province = canonical_province(data.get("province")) if isinstance(data, dict) else None
