@@ -13,7 +13,7 @@ import pipeline
 PACKAGE = Path(pipeline.__file__).parent
 # Lower layers first; a module may import only its own layer's package or
 # the layers below it (pipeline/__init__ is the API, usable from above core).
-LAYERS = [["paths"], ["datacache"], ["lang"], ["clean"], ["extract"], ["store"], ["core"], ["ingest"],
+LAYERS = [["paths"], ["datacache"], ["regex_cache"], ["lang"], ["clean"], ["extract"], ["store"], ["core"], ["ingest"],
           ["crawl", "quality", "bench", "dataset", "scale"], ["serve"], ["cli"]]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 # The CLI and the crawler reach the stages only through the API.

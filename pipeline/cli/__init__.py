@@ -4,8 +4,12 @@ from pipeline.cli.main import main
 
 def run() -> None:
     """`vnfacts` as a process (the console script and `python -m pipeline.cli`):
-    the command, then an exit without the interpreter's teardown
-    (cli/ending.py). In-process callers (tests, CliRunner) call `main`."""
+    the command, its regexes through the cache (pipeline/regex_cache.py),
+    then an exit without the interpreter's teardown (cli/ending.py).
+    In-process callers (tests, CliRunner) call `main`."""
+    from pipeline import regex_cache
+
+    regex_cache.install()
     try:
         main()
     except SystemExit as done:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from pipeline.extract import regex_cache
+from pipeline import regex_cache
 from pipeline.extract.firstwords import first_prefixes
 from pipeline.extract.notation import GAP, NUMBER_ITEMS, Lexicon, Rule, phrase_regex
 from pipeline.lang.vntext import NUMBER_WORDS, SYLLABLE_RANK, normalize

@@ -21,7 +21,8 @@ import pipeline.extract.imports  # noqa: F401 - first: spaCy, underthesea withou
 import yaml
 from spacy.matcher import Matcher
 
-from pipeline.extract import budget, regex_cache
+from pipeline import regex_cache
+from pipeline.extract import budget
 from pipeline.extract.annotate import VOCAB
 from pipeline.extract.confidence import FEATURES
 from pipeline.extract.notation import (

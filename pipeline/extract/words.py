@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract import regex_cache
+from pipeline import regex_cache
 from pipeline.lang.vntext import normalize
 
 
