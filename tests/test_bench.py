@@ -232,3 +232,25 @@ def test_paths_figures_of_several_runs_are_their_medians():
     merged = median_figures(runs)
     assert merged["folder"]["seconds"] == 9.0 and merged["folder"]["docs_per_s"] == 2000 / 9.0
     assert merged["docs"] == 2000 and merged["timeline"] == [(0, "r9.0")]
+
+
+def test_the_paths_bench_times_commands_with_the_package_s_bytecode_compiled(monkeypatch):
+    """Where PYTHONDONTWRITEBYTECODE is set, a command never keeps its
+    modules' bytecode: the bench compiles it first, as a default Python's
+    first run would leave it; otherwise it leaves the package alone."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from pipeline.bench import paths as bench_paths
+
+    module = Path(bench_paths.__file__).with_name("limits.py")
+    cached = Path(importlib.util.cache_from_source(str(module)))
+    seen = []
+    cached.unlink(missing_ok=True)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    bench_paths.ensure_bytecode(seen.append)
+    assert not cached.exists() and not seen
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    bench_paths.ensure_bytecode(seen.append)
+    assert cached.exists() and "compileall" in seen[0]

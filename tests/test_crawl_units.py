@@ -165,3 +165,30 @@ def test_a_copy_linker_that_cannot_load_does_not_stop_the_run(tmp_path, monkeypa
     copies.during_crawl(None)  # skipped: would raise if it tried
     with pytest.raises(ImportError):
         copies()
+
+
+def test_the_crawl_child_keeps_the_patterns_it_compiled_at_its_fast_exit(tmp_path):
+    """process.exit_now skips the exit handlers: it saves the regex cache
+    itself; and spider.py run as the child installs the cache before its
+    imports (Scrapy's, Twisted's patterns: a later child reads them)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "VNFACTS_CACHE": str(tmp_path)}
+
+    def cached_sources() -> list[str]:
+        probe = "from pipeline import regex_cache; import json; print(json.dumps([str(k[0]) for k in regex_cache._load()]))"
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+        return json.loads(done.stdout)
+
+    script = ("from pipeline import regex_cache; regex_cache.install(); regex_cache.SAVE_AFTER = 0\n"
+              "import re; re.compile(r'(?<!\\w)\\d+ (?:thôn|ấp) child')\n"
+              "from pipeline.crawl.process import exit_now; exit_now(0)")
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=60)
+    before = cached_sources()
+    assert r"(?<!\w)\d+ (?:thôn|ấp) child" in before
+    helped = subprocess.run([sys.executable, "-m", "pipeline.crawl.spider", "--help"], capture_output=True,
+                            text=True, env=env, timeout=120)
+    assert helped.returncode == 0 and len(cached_sources()) > len(before) + 50

@@ -82,7 +82,11 @@ def _watch(parent: int) -> None:
 def exit_now(code: int) -> None:
     """The child's end, once its files and the database are closed
     (SitesSpider.closed): the interpreter's teardown of Scrapy and Twisted
-    only took CPU from the parent's last store pass, running meanwhile."""
+    only took CPU from the parent's last store pass, running meanwhile.
+    The patterns it compiled are kept for the next crawl (its exit handler)."""
+    from pipeline import regex_cache
+
+    regex_cache.save()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

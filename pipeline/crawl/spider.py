@@ -11,6 +11,11 @@ URL that was fetched once is never requested again.
 """
 from __future__ import annotations
 
+if __name__ == "__main__":  # the crawl child: what Scrapy, Twisted & co. compile at import, from the cache
+    from pipeline import regex_cache
+
+    regex_cache.install()
+
 import argparse
 import asyncio
 import sys
