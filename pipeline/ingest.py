@@ -192,41 +192,41 @@ def line_record(raw: bytes, where: str, report: IngestReport, max_chars: int) ->
     if not raw.strip():
         return
     try:
-        record = parse_line(raw, max_chars)
+        record, stray = parse_line(raw, max_chars)
     except RecordError as error:
         report.errors.append(f"{where}: {error}")
         return
     record.setdefault("source", where)
     record[LOCATION] = where
-    if not raw.isascii() and (stray := stray_bytes(raw)):
+    if stray:
         report.warnings.append(f"{where}: {stray} byte(s) not UTF-8, kept as U+FFFD")
     yield record
 
 
-def stray_bytes(raw: bytes) -> int:
-    """How many bytes of a line are not UTF-8 (a cut-off or corrupted line)."""
+def decoded_line(raw: bytes) -> tuple[str, int]:
+    """The line as text (no BOM, as utf-8-sig) and its bytes not UTF-8 (U+FFFD each), decoded once."""
     try:
-        raw.decode("utf-8")
-        return 0
+        return raw.decode("utf-8").removeprefix("\ufeff"), 0
     except UnicodeDecodeError:
-        return raw.decode("utf-8", "replace").count("\ufffd") - raw.count(b"\xef\xbf\xbd")
+        text = raw.decode("utf-8", "replace")
+    return text.removeprefix("\ufeff"), text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
 
 
-def parse_line(raw: bytes, max_chars: int) -> dict:
-    """One JSONL line as a dict; too long, too deep or not JSON is a RecordError."""
+def parse_line(raw: bytes, max_chars: int) -> tuple[dict, int]:
+    """A JSONL line as a dict, and its stray bytes; too long, too deep or not JSON is a RecordError."""
     if len(raw) > byte_limit("html", max_chars):
         raise RecordError(f"line of {len(raw):,} bytes, over the limit of {byte_limit('html', max_chars):,} "
                           f"(VNFACTS_MAX_DOC_CHARS = {max_chars:,} characters)")
+    text, stray = decoded_line(raw)
     try:
-        # stray bytes never cost the record: U+FFFD for them (records_from_jsonl warns)
-        record = json.loads(raw.decode("utf-8-sig", "replace"))
+        record = json.loads(text)  # stray bytes never cost the record: U+FFFD for them
     except RecursionError:
         raise RecordError("not valid JSON: nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as error:  # also a 5,000-digit number
+    except ValueError as error:  # also a 5,000-digit number
         raise RecordError(f"not valid JSON: {error}") from None
     if not isinstance(record, dict):
         raise RecordError(f"expected a JSON object, got {type(record).__name__}")
-    return record
+    return record, stray
 
 
 # --- the door: every record, whatever reads it --------------------------------

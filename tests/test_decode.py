@@ -144,3 +144,17 @@ def test_jsonl_line_with_stray_bytes_is_stored_with_a_warning(tmp_path):
     assert any(w.startswith(f"{source}:1: ") and "not UTF-8" in w for w in report.warnings), report.warnings
     assert "\ufffd" in texts["a"] and "\ufffd" not in texts["b"]
     assert_clean(texts["a"])
+
+
+@pytest.mark.parametrize("raw, text, stray", [
+    ('{"id": "xã"}'.encode(), '{"id": "xã"}', 0),
+    (b"\xef\xbb\xbf" + '{"id": "ấp"}'.encode(), '{"id": "ấp"}', 0),             # a BOM, as utf-8-sig drops it
+    (b'{"id": "a\xff\xfeb"}', '{"id": "a\ufffd\ufffdb"}', 2),                     # two stray bytes
+    (b"\xef\xbb\xbf" + b'{"id": "\xe1\xba"}', '{"id": "\ufffd"}', 1),             # a BOM and a cut-off letter
+    ('{"id": "\ufffd"}'.encode() + b"\xff", '{"id": "\ufffd"}\ufffd', 1),        # a real U+FFFD is no stray byte
+], ids=["utf-8", "bom", "stray", "bom and cut", "real U+FFFD"])
+def test_a_jsonl_line_is_decoded_once_with_its_stray_bytes_counted(raw, text, stray):
+    from pipeline.ingest import decoded_line
+
+    assert decoded_line(raw) == (text, stray)
+    assert decoded_line(raw)[0] == raw.decode("utf-8-sig", "replace")

@@ -12,9 +12,7 @@ URL that was fetched once is never requested again.
 from __future__ import annotations
 
 if __name__ == "__main__":  # the crawl child: what Scrapy, Twisted & co. compile at import, from the cache
-    from pipeline import regex_cache
-
-    regex_cache.install()
+    __import__("pipeline.regex_cache").regex_cache.install()
 
 import argparse
 import asyncio
@@ -31,12 +29,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
 from pipeline.crawl.archive import WarcArchive, is_html_page, iter_pointers, media_type
-from pipeline.crawl.discover import (
-    XmlRejected,
-    canonical_url,
-    read_article,
-    read_source,
-)
+from pipeline.crawl.discover import XmlRejected, canonical_url, read_article, read_source
 from pipeline.crawl.fetch import failure_reason, skip_non_html, slot_key
 from pipeline.crawl.process import STATE_WRITTEN, die_with_parent, exit_now
 from pipeline.crawl.robots import cap_body
