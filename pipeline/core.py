@@ -221,7 +221,8 @@ def process_html(html, meta: dict, ruleset=None) -> tuple[dict, list[Fact]]:
 
 
 def extract_pending(db, everything: bool = False, progress: bool = False, ruleset=None,
-                    doc_seconds: float | None = None, skip: set | None = None) -> ExtractReport:
+                    doc_seconds: float | None = None, skip: set | None = None,
+                    pending: tuple[str, list] | None = None) -> ExtractReport:
     """Stages 3-5 over stored documents not yet extracted with these rules.
 
     Streams: only the ids are listed up front; texts are read CHUNK at a time,
@@ -230,15 +231,13 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
     which is opened only to read a chunk or write a group (other processes,
     `vnfacts query` too, get in between). A document over its time budget
     (`doc_seconds`, default budget.default_seconds()) is listed in `stopped` and left pending;
-    ids in `skip` (stopped earlier in the same run) are left pending untried."""
+    ids in `skip` (stopped earlier in the same run) are left pending untried.
+    `pending`: (rules version, ids) already listed for that version."""
     ruleset = ruleset or load_ruleset()
-    with store.session(db, read_only=True) as con:
-        ids = [i for i in store.pending_ids(con, ruleset.version, everything) if not skip or i not in skip]
     report = ExtractReport(rules_version=ruleset.version)
-    bar = tqdm(total=len(ids), unit="doc", desc="extract", disable=not progress)
-    for begin in range(0, len(ids), CHUNK):
-        with store.session(db, read_only=True) as con:
-            documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
+    chunks = pending_chunks(db, ruleset.version, everything, skip, pending)
+    bar = tqdm(total=next(chunks), unit="doc", desc="extract", disable=not progress)
+    for documents in chunks:
         for done, facts in extracted_in_time(documents, ruleset, dropped=report.dropped, stopped=report.stopped,
                                              doc_seconds=doc_seconds):
             with store.session(db) as con:
@@ -248,6 +247,23 @@ def extract_pending(db, everything: bool = False, progress: bool = False, rulese
             bar.update(len(done))
     bar.close()
     return report
+
+
+def pending_chunks(db, version: str, everything: bool, skip: set | None, pending: tuple | None):
+    """How many documents are pending, then their rows CHUNK at a time; the
+    first chunk read in the session that lists them (each open ~17 ms)."""
+    with store.session(db, read_only=True) as con:
+        ids = pending[1] if pending and pending[0] == version and not everything else \
+            store.pending_ids(con, version, everything)
+        ids = [i for i in ids if not skip or i not in skip]
+        first = store.documents_by_id(con, ids[:CHUNK]) if ids else []
+    yield len(ids)
+    if first:
+        yield first
+    for begin in range(CHUNK, len(ids), CHUNK):
+        with store.session(db, read_only=True) as con:
+            documents = store.documents_by_id(con, ids[begin:begin + CHUNK])
+        yield documents  # outside the session: the caller writes before it asks for more
 
 
 def extracted_in_time(documents: list[dict], ruleset, seconds: float | None = None, dropped: list | None = None,

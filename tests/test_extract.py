@@ -249,3 +249,29 @@ def test_word_model_read_with_the_c_unpickler_is_underthesea_own():
         features = [[token] for token in tokenize(line, use_token_normalize=False)]
         assert ours.featurizer.process([features]) == theirs.featurizer.process([features])
         assert ours.predict(features) == theirs.predict(features)
+
+
+def test_pending_documents_stream_in_chunks_through_a_database_opened_per_batch(tmp_path, ruleset, monkeypatch):
+    """extract_pending over a store.Database reads CHUNK documents at a time
+    and writes each group's facts between reads (a reader's session is never
+    open while the writer opens the file: DuckDB refuses both in one
+    process); the pending ids the CLI listed are used, not listed again,
+    when they are for this rules version."""
+    from pipeline.store.session import Database
+
+    texts = ["Đến nay, toàn tỉnh đã giảm 76 thôn, tổ dân phố sau sắp xếp.",
+             "Huyện đã tinh giản 15 biên chế so với năm 2015.", "Một bài không có số liệu nào."]
+    records = [{"id": f"c{n}", "text": texts[n % 3] + f" Bài số {n}."} for n in range(7)]
+    with store.connect(tmp_path / "chunks.duckdb") as con:
+        ingest_records(con, records, "test")
+    monkeypatch.setattr(core, "CHUNK", 2)
+    db = Database(tmp_path / "chunks.duckdb")
+    report = core.extract_pending(db, ruleset=ruleset, pending=(ruleset.version, ["c0", "c1", "c2", "c3", "c4"]))
+    assert report.documents == 5  # the five listed: c5 and c6 wait for the next run
+    with store.session(db, read_only=True) as con:
+        assert store.pending_ids(con, ruleset.version) == ["c5", "c6"]
+    report = core.extract_pending(db, ruleset=ruleset, pending=("another version", []))
+    assert report.documents == 2 and report.facts >= 1  # a stale list is listed again
+    with store.session(db, read_only=True) as con:
+        assert store.pending_ids(con, ruleset.version) == []
+        assert con.execute("SELECT count(DISTINCT doc) FROM facts").fetchone()[0] == 5

@@ -50,23 +50,25 @@ def _ray_engine(engine: str, address, workers):
 def extract(con, everything: bool, engine: str = "local", address=None, workers=None, progress=False):
     """Stages 3-5 over pending documents, by the chosen engine."""
     ray_engine = _ray_engine(engine, address, workers)
-    if not everything and not pending(con):
-        return NothingPending(pipeline.rules_version())
+    known = None if everything else pending(con)
+    if known is not None and not known[1]:
+        return NothingPending(known[0])
     if ray_engine is None:
-        return pipeline.extract_pending(con, everything, progress=progress)
+        return pipeline.extract_pending(con, everything, progress=progress, pending=known)
     with _clear_errors(ray_engine):
         return ray_engine.extract(con, everything, address, workers, progress)
 
 
-def pending(con) -> bool:
-    """Whether some document waits for the current rules, asked with the
+def pending(con) -> tuple[str, list[str]] | None:
+    """(the rules version, the documents waiting for it), asked with the
     rules' content hash: nothing pending costs no spaCy, segmenter or rule
-    compile (issue 11). A folder that is not a rules folder counts as
-    pending, so load_ruleset reports it."""
+    compile (issue 11), and extract_pending need not list them again. None
+    for a folder that is not a rules folder: load_ruleset reports it."""
     if not (pipeline.rules_folder() / "lexicon.yaml").is_file():
-        return True
+        return None
+    version = pipeline.rules_version()
     with store.session(con, read_only=True) as connection:
-        return bool(store.pending_ids(connection, pipeline.rules_version()))
+        return version, store.pending_ids(connection, version)
 
 
 def ingest(con, paths, engine: str = "local", address=None, workers=None, progress=False, max_chars=None):
