@@ -61,7 +61,7 @@ def compile(source: str, flags: int = 0) -> re.Pattern:
             _used.add(key)
             return pattern
         except Exception:  # noqa: BLE001 - a damaged entry: compile as usual
-            del known[key]
+            known.pop(key, None)  # (another thread may have met it too)
     started = time.perf_counter()
     pattern, parts = compiled_parts(source, flags)
     STATS["compiled"] += 1
@@ -125,10 +125,12 @@ def compiled_parts(source: str, flags: int) -> tuple[re.Pattern, tuple | None]:
 def _load() -> dict:
     global _known
     if _known is None:
-        data = datacache.read("regexes", KEY)
-        entries = data.get("entries") if isinstance(data, dict) and data.get("build") == BUILD else None
-        _known = entries if isinstance(entries, dict) else {}  # missing, damaged, another build: start empty
-        atexit.register(save)
+        with _LOCK:  # installed, the cache serves every thread's patterns: read once
+            if _known is None:
+                data = datacache.read("regexes", KEY)
+                entries = data.get("entries") if isinstance(data, dict) and data.get("build") == BUILD else None
+                _known = entries if isinstance(entries, dict) else {}  # missing, damaged, another build: empty
+                atexit.register(save)
     return _known
 
 
