@@ -16,7 +16,7 @@ from pipeline import store
 from pipeline.extract import bounds, budget
 from pipeline.extract.fact import Fact
 from pipeline.lang.dates import find_published_date
-from pipeline.lang.places import province_for
+from pipeline.lang.siteplaces import province_for
 from pipeline.lang.vntext import is_vietnamese, normalize
 
 STAGES = ("clean", "normalize", "segment", "extract", "load")

@@ -26,6 +26,12 @@ def key_of(*parts: bytes | str) -> str:
     return digest.hexdigest()[:16]
 
 
+def code_of(*modules) -> list[bytes]:
+    """The source of the modules that build some data: part of its key, so
+    that a change to the code builds it anew."""
+    return [Path(module.__file__).read_bytes() for module in modules]
+
+
 def cache_path(name: str, key: str) -> Path:
     return CACHE_DIR / f"{name}-{key}.marshal"
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from pipeline.lang import places
+from pipeline.lang import places, siteplaces
 
 
 def test_gazetteer_covers_the_63_provinces_from_the_packaged_file():
@@ -114,24 +114,24 @@ def test_document_place_resolves_the_titles_district():
 
 
 def test_site_provinces_follow_the_site_files_as_they_change(tmp_path):
-    """provinces_by_domain is cached (datacache) under the files' names, sizes
-    and change times: an edited, added or broken file is read again."""
+    """provinces_by_domain is cached (datacache) under the files' names and
+    bytes: an edited, added or broken file is read again."""
     site = tmp_path / "a.yaml"
     site.write_text("province: Bến Tre\ndomains: [a.vn]\n", encoding="utf-8")
-    assert places.provinces_by_domain(str(tmp_path)) == {"a.vn": "Bến Tre"}
-    places.provinces_by_domain.cache_clear()  # a new process: only the file cache is left
-    assert places.provinces_by_domain(str(tmp_path)) == {"a.vn": "Bến Tre"}
+    assert siteplaces.provinces_by_domain(str(tmp_path)) == {"a.vn": "Bến Tre"}
+    siteplaces.provinces_by_domain.cache_clear()  # a new process: only the file cache is left
+    assert siteplaces.provinces_by_domain(str(tmp_path)) == {"a.vn": "Bến Tre"}
     site.write_text("province: Cà Mau\ndomains: [a.vn]\n", encoding="utf-8")
     (tmp_path / "b.yaml").write_text("province: Hà Nội\ndomains: [B.vn.]\n", encoding="utf-8")
     (tmp_path / "c.yaml").write_text("province: [unclosed\n", encoding="utf-8")
-    places.provinces_by_domain.cache_clear()
-    assert places.provinces_by_domain(str(tmp_path)) == {"a.vn": "Cà Mau", "b.vn": "Hà Nội"}
-    places.provinces_by_domain.cache_clear()
+    siteplaces.provinces_by_domain.cache_clear()
+    assert siteplaces.provinces_by_domain(str(tmp_path)) == {"a.vn": "Cà Mau", "b.vn": "Hà Nội"}
+    siteplaces.provinces_by_domain.cache_clear()
 
 
 def test_a_later_process_finds_the_site_provinces_without_parsing_yaml():
-    probe = ("import sys\nfrom pipeline.lang import places\n"
-             "print(places.province_for('https://www.baobentre.com.vn/a.html'), 'yaml' in sys.modules, sep='|')")
+    probe = ("import sys\nfrom pipeline.lang import siteplaces\n"
+             "print(siteplaces.province_for('https://www.baobentre.com.vn/a.html'), 'yaml' in sys.modules, sep='|')")
     runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
             for _ in range(2)]
     assert runs[0].startswith("Bến Tre|") and runs[1] == "Bến Tre|False"

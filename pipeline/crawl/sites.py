@@ -18,11 +18,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from pipeline.lang import places
+from pipeline.lang import places, siteplaces
 from pipeline.lang.vntext import fix_tone_placement
 from pipeline.paths import SITES_DIR
-
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it
 
 DEFAULT_SITES_DIR = SITES_DIR
 DEFAULT_DELAY = 2.0
@@ -220,7 +218,7 @@ def _check_sources(site: Site, file) -> None:
 def load_site(path: str | Path) -> Site:
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=siteplaces.yaml_loader())
     except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise SiteError(path, "(file)", f"not valid YAML: {err}") from None
     return site_from_dict(data, path)

@@ -12,7 +12,8 @@ URL that was fetched once is never requested again.
 from __future__ import annotations
 
 if __name__ == "__main__":  # the crawl child: what Scrapy, Twisted & co. compile at import, from the cache
-    __import__("pipeline.regex_cache").regex_cache.install()
+    import pipeline.regex_cache
+    pipeline.regex_cache.install()
 
 import argparse
 import asyncio

@@ -36,6 +36,7 @@ from pipeline.extract.notation import (
 )
 from pipeline.extract.prefilter import Prefilter
 from pipeline.extract.version import rules_version  # the hash alone, without spaCy (issue 11)
+from pipeline.lang.siteplaces import yaml_loader
 from pipeline.lang.vntext import normalize
 from pipeline.paths import RULES_DIR
 
@@ -126,7 +127,7 @@ class RuleSet:
 
 # libyaml's parser when PyYAML has it (5x faster on rules/, issue 11); the
 # constructor, the resolver and so the values are PyYAML's either way.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_LOADER = yaml_loader()
 
 
 class UniqueKeyLoader(SAFE_LOADER):

@@ -10,12 +10,10 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urlsplit
 
 from pipeline import datacache
 from pipeline.lang import vntext
 from pipeline.lang.vntext import normalize
-from pipeline.paths import SITES_DIR
 
 PROVINCES = [
     "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh",
@@ -120,61 +118,6 @@ def province_2025(province: str | None) -> str | None:
     return gazetteer().after_2025.get(province) if province else None
 
 
-@lru_cache(maxsize=4)
-def provinces_by_domain(directory: str = str(SITES_DIR)) -> dict[str, str]:
-    """host -> province of every site file (the crawler validates them; here a
-    file that does not parse simply gives no province). Read from the cache
-    while the files and this code are unchanged: every `vnfacts ingest`
-    asks, and parsing them (PyYAML's import included) took ~25 ms of its start."""
-    paths = sorted(Path(directory).glob("*.yaml"))
-    key = site_files_key(directory, paths)
-    cached = datacache.read("site-provinces", key)
-    if isinstance(cached, dict) and all(isinstance(v, str) for v in cached.values()):
-        return cached
-    found = read_site_provinces(paths)
-    datacache.write("site-provinces", key, found)
-    return found
-
-
-def site_files_key(directory: str, paths: list[Path]) -> str:
-    """What the table is built from: each file's name, size and change time, and the code reading them."""
-    stamps = []
-    for path in paths:
-        try:
-            stat = path.stat()
-        except OSError:  # gone since the listing: read_site_provinces skips it too
-            continue
-        stamps.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    code = [Path(module.__file__).read_bytes() for module in (sys.modules[__name__], vntext)]
-    return datacache.key_of(directory, *stamps, *code)
-
-
-def read_site_provinces(paths: list[Path]) -> dict[str, str]:
-    import yaml  # only when the files changed (libyaml's parser when PyYAML has it)
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    found = {}
-    for path in paths:
-        try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
-            continue
-        province = canonical_province(data.get("province")) if isinstance(data, dict) else None
-        for domain in (data.get("domains") or []) if province else []:
-            if isinstance(domain, str):
-                found[domain.lower().strip(".")] = province
-    return found
-
-
-def province_for(url_or_host: str | None) -> str | None:
-    """The province of a registered site, from a URL or host name."""
-    if not url_or_host:
-        return None
-    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
-    host = (host or "").lower().removeprefix("www.")
-    return provinces_by_domain().get(host)
-
-
 # --- The gazetteer -----------------------------------------------------------
 # Source: the address data that underthesea (9.5.0, pinned in pyproject.toml)
 # ships at underthesea/address/data/mapping.json, built from the
@@ -220,7 +163,7 @@ def gazetteer() -> Gazetteer:
 
 def gazetteer_key(path: Path) -> str:
     stat = path.stat()
-    code = [Path(module.__file__).read_bytes() for module in (sys.modules[__name__], vntext)]
+    code = datacache.code_of(sys.modules[__name__], vntext)
     return datacache.key_of(str(path), f"{stat.st_size}:{stat.st_mtime_ns}", *code)
 
 
